@@ -1,0 +1,3 @@
+from crm_importer.cli import main
+
+raise SystemExit(main())

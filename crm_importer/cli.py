@@ -1,0 +1,489 @@
+"""The command line: a thin layer over the engine that turns library errors into one clear line.
+
+Contract (SPEC 10, scripts rely on it): sub-commands, ``--json`` printing exactly one JSON value on
+stdout, exit codes. Without arguments it opens the GUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import locale
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from crm_importer import __version__
+from crm_importer.engine.errors import CancelledError, ImporterError, UnusableFileError, message
+from crm_importer.engine.fields import DEDUPE_KEYS
+from crm_importer.engine.jobstore import Job, JobStore
+from crm_importer.engine.pipeline import Progress
+from crm_importer.engine.readers import ReadOptions
+
+EXIT_OK, EXIT_ROWS_REJECTED, EXIT_UNUSABLE, EXIT_NOT_COMPLETED, EXIT_REFUSED = 0, 1, 2, 3, 4
+
+CLI_TEXT: dict[str, dict[str, str]] = {
+    "validate_summary": {
+        "en": "{total} rows: {valid} valid ({dups} duplicates in the file), {invalid} invalid.",
+        "fr": "{total} lignes : {valid} valides (dont {dups} doublons dans le fichier), {invalid} invalides.",
+    },
+    "report_written": {"en": "Report: {path}", "fr": "Rapport : {path}"},
+    "interrupted": {
+        "en": "Interrupted; resume with: crm-importer resume {job_id}",
+        "fr": "Interrompu ; reprenez avec : crm-importer resume {job_id}",
+    },
+    "interrupted_validation": {
+        "en": "Interrupted; run the same command again to continue where it stopped.",
+        "fr": "Interrompu ; relancez la même commande pour reprendre là où elle s’est arrêtée.",
+    },
+    "unexpected": {
+        "en": "Unexpected error: {error} (run with --debug for details).",
+        "fr": "Erreur inattendue : {error} (relancez avec --debug pour les détails).",
+    },
+    "no_jobs": {"en": "No imports yet.", "fr": "Aucun import pour l’instant."},
+    "import_summary": {
+        "en": "Job {job_id} {status}: {imported} imported, {updated} updated, {dups} duplicates skipped, "
+        "{rejected} rejected, in {seconds:.1f} s.",
+        "fr": "Import {job_id} {status} : {imported} importées, {updated} mises à jour, {dups} doublons ignorés, "
+        "{rejected} rejetées, en {seconds:.1f} s.",
+    },
+    "undo_summary": {
+        "en": "Undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.",
+        "fr": "Annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.",
+    },
+    "migrated": {
+        "en": "Schema up to date (version {version}); applied: {applied}.",
+        "fr": "Schéma à jour (version {version}) ; appliqué : {applied}.",
+    },
+    "demo_ready": {
+        "en": "Demo CRM running. DSN: {dsn}\nAdmin profile: {admin}\nPress Ctrl+C to stop it.",
+        "fr": "CRM de démonstration démarré. DSN : {dsn}\nProfil administrateur : {admin}\nCtrl+C pour l’arrêter.",
+    },
+}
+
+PHASES = {
+    "hashing": {"en": "Hashing", "fr": "Empreinte"},
+    "validating": {"en": "Validating", "fr": "Validation"},
+    "deduplicating": {"en": "Duplicates", "fr": "Doublons"},
+    "committing": {"en": "Importing", "fr": "Import"},
+    "reporting": {"en": "Report", "fr": "Rapport"},
+    "undoing": {"en": "Undoing", "fr": "Annulation"},
+}
+
+
+def say(key: str, lang: str, **params: Any) -> str:
+    texts = CLI_TEXT.get(key)
+    if texts is None:
+        return message(key, lang, **params)
+    return (texts.get(lang) or texts["en"]).format(**params)
+
+
+def default_lang() -> str:
+    for var in ("CRM_IMPORTER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    try:
+        loc = locale.getlocale()[0] or ""
+    except ValueError:
+        loc = ""
+    return "fr" if loc.lower().startswith("fr") else "en"
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal; at most 10 redraws a second."""
+
+    def __init__(self, lang: str, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.lang = lang
+        self._last = 0.0
+        self._phase = ""
+        self._phase_start = time.monotonic()
+        self._phase_rows = 0
+
+    def __call__(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if p.phase != self._phase:
+            self._phase, self._phase_start, self._phase_rows = p.phase, now, p.rows
+        if now - self._last < 0.1 and p.fraction < 1.0:
+            return
+        self._last = now
+        elapsed = max(now - self._phase_start, 1e-6)
+        rate = (p.rows - self._phase_rows) / elapsed
+        eta = elapsed * (1 - p.fraction) / p.fraction if 0 < p.fraction < 1 else 0.0
+        width = 30
+        filled = int(width * min(max(p.fraction, 0.0), 1.0))
+        name = PHASES.get(p.phase, {}).get(self.lang, p.phase)
+        line = f"\r{name:<12} [{'#' * filled}{'.' * (width - filled)}] {p.fraction * 100:5.1f}%  {p.rows:>10,} rows"
+        if rate > 0:
+            line += f"  {rate:>9,.0f}/s  ETA {eta:4.0f}s"
+        self.stream.write(line[:120].ljust(100))
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self._phase:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --- argument parsing ------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--lang", choices=("fr", "en"), default=None, help="language of messages and reports")
+    common.add_argument("--json", action="store_true", help="print exactly one JSON value on stdout")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    parser = argparse.ArgumentParser(prog="crm-importer", description="Import lead spreadsheets into a CRM.")
+    parser.add_argument("--version", action="version", version=f"crm-importer {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    def file_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("file", help="CSV, TSV, TXT or XLSX file")
+        p.add_argument("--sheet", help="workbook sheet (default: the first with an email or phone column)")
+        p.add_argument("--mapping", help='JSON file {"<header>": "<field>" | null}')
+        p.add_argument("--region", default="FR", help="default phone region (ISO code, default FR)")
+        p.add_argument("--encoding", help="force the text encoding (e.g. cp1252)")
+        p.add_argument("--delimiter", help="force the delimiter (',', ';', 'tab', '|')")
+        p.add_argument("--report", help="write the error report to this .csv or .xlsx")
+
+    p = sub.add_parser("validate", parents=[common], help="check a file offline")
+    file_args(p)
+
+    p = sub.add_parser("import", parents=[common], help="validate and import a file into the CRM")
+    file_args(p)
+    p.add_argument("--db", required=True, help="libpq connection string or URI of the CRM")
+    p.add_argument("--as", dest="actor", required=True, metavar="EMAIL", help="the CRM admin profile acting")
+    p.add_argument("--dedupe", default=",".join(DEDUPE_KEYS), help="keys: email,phone,external_id (or none)")
+    p.add_argument("--on-duplicate", choices=("skip", "update", "create"), default="skip")
+    p.add_argument("--assign", default="none", help="none | user:EMAIL | round-robin:EMAIL,EMAIL | column:HEADER")
+    p.add_argument("--unknown-owner", default="unassigned", help="by column: unassigned | user:EMAIL")
+    p.add_argument("--yes", action="store_true", help="import even if this file was imported before")
+
+    p = sub.add_parser("resume", parents=[common], help="resume an interrupted import")
+    p.add_argument("job_id")
+    p.add_argument("--db", help="connection string (default: the one the job used, password from keyring)")
+
+    sub.add_parser("history", parents=[common], help="past imports, newest first")
+
+    p = sub.add_parser("report", parents=[common], help="write the error report of a job")
+    p.add_argument("job_id")
+    p.add_argument("--out", required=True)
+
+    p = sub.add_parser("undo", parents=[common], help="undo an import")
+    p.add_argument("job_id")
+    p.add_argument("--db", required=True)
+    p.add_argument("--as", dest="actor", required=True, metavar="EMAIL")
+
+    p = sub.add_parser("db", parents=[common], help="CRM database administration")
+    dbsub = p.add_subparsers(dest="db_command", required=True)
+    m = dbsub.add_parser("migrate", parents=[common], help="install or upgrade the CRM schema")
+    m.add_argument("--db", required=True)
+    m.add_argument("--region", default="FR", help="phone region of the CRM's existing numbers")
+
+    p = sub.add_parser("demo", parents=[common], help="start the demo CRM database and print its DSN")
+    p.add_argument("--data-dir", help="where the demo database lives (default: the user data folder)")
+    return parser
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(value.lower(), value)
+
+
+def _read_options(args: argparse.Namespace) -> ReadOptions:
+    return ReadOptions(encoding=args.encoding, delimiter=_delimiter(args.delimiter), sheet=args.sheet)
+
+
+def _emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def mapping_json(job: Job) -> dict[str, str | None]:
+    from crm_importer.engine.mapping import ColumnMapping
+
+    return ColumnMapping(list(job.headers), list(job.mapping)).to_json()
+
+
+def _check_report_path(report: str | None) -> None:
+    if report and Path(report).suffix.lower() not in (".csv", ".xlsx"):
+        raise UnusableFileError("bad_report_path", path=report)
+
+
+# --- commands ---------------------------------------------------------------------------------------
+def cmd_validate(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.engine.mapping import load_mapping_file
+    from crm_importer.engine.pipeline import validate_file
+    from crm_importer.engine.report import write_report
+    from crm_importer.engine.validate import ValidationOptions
+
+    _check_report_path(args.report)
+    options = ValidationOptions(region=args.region.upper())
+    _check_region(options.region)
+    user_mapping = load_mapping_file(args.mapping) if args.mapping else None
+    bar = ProgressBar(lang)
+    with JobStore() as store:
+        try:
+            job = validate_file(
+                args.file, store, read_options=_read_options(args), mapping_json=user_mapping,
+                mapping_path=args.mapping or "", options=options, progress=bar,
+            )
+        finally:
+            bar.done()
+        report = str(write_report(store, job, args.report, lang)) if args.report else None
+        if report:
+            store.update_job(job.id, report_path=report)
+    if args.json:
+        _emit_json(
+            {
+                "job_id": job.id,
+                "total_rows": job.total_rows,
+                "valid_rows": job.valid_rows,
+                "invalid_rows": job.invalid_rows,
+                "duplicate_rows": job.duplicate_rows,
+                "mapping": mapping_json(job),
+                "encoding": job.encoding,
+                "delimiter": job.delimiter,
+                "sheet": job.sheet,
+                "report": report,
+            }
+        )
+    else:
+        print(say("validate_summary", lang, total=job.total_rows, valid=job.valid_rows,
+                  dups=job.duplicate_rows, invalid=job.invalid_rows))
+        if report:
+            print(say("report_written", lang, path=report))
+    return EXIT_OK if job.invalid_rows == 0 else EXIT_ROWS_REJECTED
+
+
+def _check_region(region: str) -> None:
+    from crm_importer.engine.phones import is_supported_region
+
+    if not is_supported_region(region):
+        raise UnusableFileError("bad_mapping", path="--region", reason=f"unknown phone region {region!r}")
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "job_id": job.id,
+        "file_name": job.file_name,
+        "file_hash": job.file_hash,
+        "status": job.status,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "total_rows": job.total_rows,
+        "valid_rows": job.valid_rows,
+        "invalid_rows": job.invalid_rows,
+        "imported_rows": job.imported_rows,
+        "updated_rows": job.updated_rows,
+        "duplicate_rows": job.duplicate_rows + job.skipped_rows,
+        "duplicate_in_file_rows": job.duplicate_rows,
+        "duplicate_in_crm_rows": job.skipped_rows,
+        "rejected_rows": job.rejected_rows,
+        "report": job.report_path,
+        "actor": job.actor_email,
+        "crm": job.crm_target,
+        "error": job.error_message,
+    }
+
+
+def cmd_history(args: argparse.Namespace, lang: str) -> int:
+    with JobStore() as store:
+        jobs = store.list_jobs()
+    if args.json:
+        _emit_json([job_json(j) for j in jobs])
+        return EXIT_OK
+    if not jobs:
+        print(say("no_jobs", lang))
+        return EXIT_OK
+    head = ("job", "date", "status", "rows", "valid", "invalid", "imported", "file")
+    print("{:<8}  {:<20}  {:<11}  {:>9}  {:>9}  {:>8}  {:>9}  {}".format(*head))
+    for j in jobs:
+        print(
+            f"{j.id[:8]:<8}  {j.created_at[:19]:<20}  {j.status:<11}  {j.total_rows:>9}  {j.valid_rows:>9}  "
+            f"{j.invalid_rows:>8}  {j.imported_rows:>9}  {j.file_name}"
+        )
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.engine.report import write_report
+
+    _check_report_path(args.out)
+    with JobStore() as store:
+        job = store.get_job(args.job_id)
+        out = write_report(store, job, args.out, lang)
+        store.update_job(job.id, report_path=str(out))
+    if args.json:
+        _emit_json({"job_id": job.id, "report": str(out)})
+    else:
+        print(say("report_written", lang, path=out))
+    return EXIT_OK
+
+
+def _import_exit(job: Job) -> int:
+    if job.status != "completed":
+        return EXIT_NOT_COMPLETED
+    return EXIT_OK if job.invalid_rows == 0 and job.rejected_rows == 0 else EXIT_ROWS_REJECTED
+
+
+def _print_import(job: Job, args: argparse.Namespace, lang: str) -> None:
+    if args.json:
+        _emit_json(job_json(job))
+    else:
+        print(say("import_summary", lang, job_id=job.id[:8], status=job.status, imported=job.imported_rows,
+                  updated=job.updated_rows, dups=job.duplicate_rows + job.skipped_rows,
+                  rejected=job.invalid_rows + job.rejected_rows, seconds=job.elapsed_seconds))
+        if job.report_path:
+            print(say("report_written", lang, path=job.report_path))
+
+
+def cmd_import(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.crm.commit import ImportRequest, run_import
+    from crm_importer.engine.mapping import load_mapping_file
+
+    _check_report_path(args.report)
+    _check_region(args.region.upper())
+    request = ImportRequest(
+        file=Path(args.file),
+        dsn=args.db,
+        actor_email=args.actor,
+        read_options=_read_options(args),
+        mapping_json=load_mapping_file(args.mapping) if args.mapping else None,
+        mapping_path=args.mapping or "",
+        region=args.region.upper(),
+        dedupe=args.dedupe,
+        on_duplicate=args.on_duplicate,
+        assign=args.assign,
+        unknown_owner=args.unknown_owner,
+        confirm_reimport=args.yes,
+        report=args.report,
+        lang=lang,
+        interactive=sys.stdin.isatty() and not args.json,
+    )
+    bar = ProgressBar(lang)
+    try:
+        job = run_import(request, progress=bar)
+    finally:
+        bar.done()
+    _print_import(job, args, lang)
+    return _import_exit(job)
+
+
+def cmd_resume(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.crm.commit import resume_import
+
+    bar = ProgressBar(lang)
+    try:
+        job = resume_import(args.job_id, dsn=args.db, progress=bar, lang=lang,
+                            interactive=sys.stdin.isatty() and not args.json)
+    finally:
+        bar.done()
+    _print_import(job, args, lang)
+    return _import_exit(job)
+
+
+def cmd_undo(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.crm.commit import undo_import
+
+    result = undo_import(args.job_id, dsn=args.db, actor_email=args.actor,
+                         interactive=sys.stdin.isatty() and not args.json)
+    if args.json:
+        _emit_json(result)
+    else:
+        print(say("undo_summary", lang, deleted=result["deleted"], restored=result["restored"],
+                  kept=len(result["kept"])))
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.crm.connection import connect, resolve_password
+    from crm_importer.crm.schema import SCHEMA_VERSION, migrate
+
+    _check_region(args.region.upper())
+    password = resolve_password(args.db, interactive=sys.stdin.isatty())
+    with connect(args.db, password=password) as conn:
+        applied = migrate(conn, region=args.region.upper())
+    if args.json:
+        _emit_json({"schema_version": SCHEMA_VERSION, "applied": applied})
+    else:
+        print(say("migrated", lang, version=SCHEMA_VERSION, applied=", ".join(map(str, applied)) or "—"))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer.crm.demo import DEMO_ADMIN_EMAIL, start_demo
+
+    server = start_demo(Path(args.data_dir) if args.data_dir else None)
+    try:
+        if args.json:
+            _emit_json({"dsn": server.dsn, "admin": DEMO_ADMIN_EMAIL})
+        else:
+            print(say("demo_ready", lang, dsn=server.dsn, admin=DEMO_ADMIN_EMAIL), flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    finally:
+        server.stop()
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
+    "validate": cmd_validate,
+    "import": cmd_import,
+    "resume": cmd_resume,
+    "history": cmd_history,
+    "report": cmd_report,
+    "undo": cmd_undo,
+    "db": cmd_db,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("--smoke", "gui"):
+        from crm_importer.gui.app import run_gui
+
+        return run_gui(argv[1:] if argv and argv[0] == "gui" else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_UNUSABLE
+    lang = getattr(args, "lang", None) or default_lang()
+    debug = getattr(args, "debug", False) or bool(os.environ.get("CRM_IMPORTER_DEBUG"))
+    try:
+        return COMMANDS[args.command](args, lang)
+    except CancelledError as exc:
+        job_id = getattr(exc, "job_id", None)
+        key = "interrupted" if job_id else "interrupted_validation"
+        print(say(key, lang, job_id=job_id), file=sys.stderr)
+        return EXIT_NOT_COMPLETED
+    except KeyboardInterrupt:
+        print(say("interrupted_validation", lang), file=sys.stderr)
+        return EXIT_NOT_COMPLETED
+    except ImporterError as exc:
+        if debug:
+            traceback.print_exc()
+        print(exc.text(lang), file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if debug:
+            traceback.print_exc()
+        print(say("unexpected", lang, error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return EXIT_NOT_COMPLETED if args.command in ("import", "resume", "undo") else EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,561 @@
+"""The local job store: one SQLite file holding every job, its checkpoints and its staged rows.
+
+Set up like qutebrowser's ``misc/sql.py``: ``PRAGMA user_version`` migrations, WAL, one transaction
+helper, and a split between errors the user can act on (disk full, read-only, locked: :class:`StoreError`)
+and bugs. Staged rows are kept per batch as one Arrow IPC blob (raw cells, normalised fields, dedupe
+keys, validity), which stages ~20k rows in one INSERT; the rows that will not be imported are also kept
+one per line in ``issues`` with their errors, so reports and the error table query them directly.
+A batch's rows, its issues and the job's checkpoint go in one transaction: a kill at any moment
+leaves either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from crm_importer import paths
+from crm_importer.engine.errors import ImporterError, RowError, StoreError
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        phase TEXT,
+        file_path TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_size INTEGER,
+        file_mtime REAL,
+        file_hash TEXT,
+        kind TEXT,
+        encoding TEXT,
+        delimiter TEXT,
+        sheet TEXT,
+        headers TEXT,
+        header_row INTEGER,
+        mapping TEXT,
+        options TEXT,
+        total_rows INTEGER NOT NULL DEFAULT 0,
+        valid_rows INTEGER NOT NULL DEFAULT 0,
+        invalid_rows INTEGER NOT NULL DEFAULT 0,
+        duplicate_rows INTEGER NOT NULL DEFAULT 0,
+        imported_rows INTEGER NOT NULL DEFAULT 0,
+        updated_rows INTEGER NOT NULL DEFAULT 0,
+        skipped_rows INTEGER NOT NULL DEFAULT 0,
+        rejected_rows INTEGER NOT NULL DEFAULT 0,
+        staged_batches INTEGER NOT NULL DEFAULT 0,
+        validated_through INTEGER NOT NULL DEFAULT 0,
+        validation_done INTEGER NOT NULL DEFAULT 0,
+        committed_batches INTEGER NOT NULL DEFAULT 0,
+        commit_total_batches INTEGER,
+        crm_target TEXT,
+        actor_email TEXT,
+        actor_id TEXT,
+        report_path TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        started_at TEXT,
+        finished_at TEXT,
+        elapsed_seconds REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_hash_idx ON jobs(file_hash);
+    CREATE TABLE batches (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        batch_no INTEGER NOT NULL,
+        first_row INTEGER NOT NULL,
+        last_row INTEGER NOT NULL,
+        row_count INTEGER NOT NULL,
+        valid_count INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (job_id, batch_no)
+    );
+    CREATE TABLE issues (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        row_no INTEGER NOT NULL,
+        status TEXT NOT NULL,            -- invalid | duplicate | crm_duplicate | rejected
+        codes TEXT NOT NULL,             -- space-separated error codes, for filtering
+        errors TEXT NOT NULL,            -- JSON list of RowError.to_json()
+        dup_of INTEGER,
+        PRIMARY KEY (job_id, row_no)
+    ) WITHOUT ROWID;
+    CREATE INDEX issues_status_idx ON issues(job_id, status);
+    CREATE TABLE commits (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        batch_no INTEGER NOT NULL,
+        first_row INTEGER NOT NULL,
+        last_row INTEGER NOT NULL,
+        inserted INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        skipped INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        result BLOB,                     -- Arrow IPC: __row, lead_id, outcome
+        committed_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, batch_no)
+    );
+    """,
+}
+
+# Job statuses
+VALIDATING = "validating"
+VALIDATED = "validated"
+IMPORTING = "importing"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+INTERRUPTED = "interrupted"
+UNDONE = "undone"
+RESUMABLE = (VALIDATING, IMPORTING, FAILED, CANCELLED, INTERRUPTED)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Job:
+    id: str
+    created_at: str
+    updated_at: str
+    status: str
+    file_path: str
+    file_name: str
+    phase: str | None = None
+    file_size: int | None = None
+    file_mtime: float | None = None
+    file_hash: str | None = None
+    kind: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    headers: list[str] = field(default_factory=list)
+    header_row: int | None = None
+    mapping: list[str | None] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    total_rows: int = 0
+    valid_rows: int = 0
+    invalid_rows: int = 0
+    duplicate_rows: int = 0
+    imported_rows: int = 0
+    updated_rows: int = 0
+    skipped_rows: int = 0
+    rejected_rows: int = 0
+    staged_batches: int = 0
+    validated_through: int = 0
+    validation_done: bool = False
+    committed_batches: int = 0
+    commit_total_batches: int | None = None
+    crm_target: str | None = None
+    actor_email: str | None = None
+    actor_id: str | None = None
+    report_path: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    elapsed_seconds: float = 0.0
+
+    _JSON = ("headers", "mapping", "options")
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Job:
+        data = dict(row)
+        for key in cls._JSON:
+            data[key] = json.loads(data[key]) if data.get(key) else ({} if key == "options" else [])
+        data["validation_done"] = bool(data["validation_done"])
+        return cls(**data)
+
+
+@dataclass
+class Issue:
+    row_no: int
+    status: str
+    errors: list[RowError]
+    dup_of: int | None = None
+
+
+_JOB_COLUMNS = tuple(f.name for f in fields(Job) if not f.name.startswith("_"))
+
+
+def _encode(value: Any, key: str) -> Any:
+    if key in Job._JSON:
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def frame_to_blob(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_ipc(buf, compression="lz4")
+    return buf.getvalue()
+
+
+def blob_to_frame(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    frame = pl.read_ipc(io.BytesIO(blob), memory_map=False)
+    if columns is not None:
+        frame = frame.select([c for c in columns if c in frame.columns])
+    return frame
+
+
+class JobStore:
+    """The job store of this user (or of ``path``). Not shared between threads: open one per worker."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else paths.job_store_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise self._store_error(exc) from None
+        except OSError as exc:
+            raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> JobStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing -----------------------------------------------------------------------------------
+    def _store_error(self, exc: sqlite3.Error) -> ImporterError:
+        text = str(exc)
+        return StoreError("store_unwritable", path=str(self.path), reason=text)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT); store errors become :class:`StoreError`."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._store_error(exc) from None
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise self._store_error(exc) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                "store_unwritable", path=str(self.path), reason=f"made by a newer crm-importer (v{version})"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as db:
+                for statement in _split_sql(_MIGRATIONS[target]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+
+    # --- jobs ---------------------------------------------------------------------------------------
+    def create_job(self, *, file_path: str | Path, status: str = VALIDATING, **values: Any) -> Job:
+        path = Path(file_path)
+        stamp = now_iso()
+        job_id = values.pop("id", None) or str(uuid.uuid4())
+        data: dict[str, Any] = {
+            "id": job_id,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "status": status,
+            "file_path": str(path.resolve()),
+            "file_name": path.name,
+        }
+        data.update(values)
+        cols = ", ".join(data)
+        marks = ", ".join("?" for _ in data)
+        with self.transaction() as db:
+            db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", [_encode(v, k) for k, v in data.items()])
+        return self.get_job(job_id)
+
+    def get_job(self, job_id: str) -> Job:
+        """The job with this id, or with this unique id prefix (as printed by ``history``)."""
+        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None and len(job_id) >= 4:
+            rows = self._db.execute("SELECT * FROM jobs WHERE id LIKE ? LIMIT 2", (job_id + "%",)).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+        if row is None:
+            raise ImporterError("job_not_found", job_id=job_id)
+        return Job.from_row(row)
+
+    def update_job(self, job_id: str, **values: Any) -> None:
+        if not values:
+            return
+        values["updated_at"] = now_iso()
+        sets = ", ".join(f"{k} = ?" for k in values)
+        with self.transaction() as db:
+            db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*(_encode(v, k) for k, v in values.items()), job_id])
+
+    def list_jobs(self, limit: int | None = None) -> list[Job]:
+        sql = "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [Job.from_row(r) for r in self._db.execute(sql)]
+
+    def find_unfinished_validation(self, file_hash: str, mapping: list[str | None], options: dict[str, Any]) -> Job | None:
+        """A validation of the same file with the same mapping and options that a crash cut short."""
+        rows = self._db.execute(
+            "SELECT * FROM jobs WHERE file_hash = ? AND status = ? AND validation_done = 0 ORDER BY created_at DESC",
+            (file_hash, VALIDATING),
+        ).fetchall()
+        for row in rows:
+            job = Job.from_row(row)
+            if job.mapping == mapping and job.options == options:
+                return job
+        return None
+
+    def delete_job(self, job_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    # --- staging ------------------------------------------------------------------------------------
+    def stage_batch(
+        self,
+        job_id: str,
+        batch_no: int,
+        frame: pl.DataFrame,
+        errors: dict[int, list[RowError]],
+        *,
+        last_row: int,
+        valid_count: int,
+    ) -> None:
+        """Stage one validated batch and move the job's checkpoint past it, atomically."""
+        blob = frame_to_blob(frame)
+        first_row = int(frame["__row"][0]) if frame.height else last_row
+        issue_rows = [
+            (job_id, row, "invalid", " ".join(e.code for e in errs), json.dumps([e.to_json() for e in errs], ensure_ascii=False))
+            for row, errs in errors.items()
+        ]
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO batches (job_id, batch_no, first_row, last_row, row_count, valid_count, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job_id, batch_no, first_row, last_row, frame.height, valid_count, blob),
+            )
+            if issue_rows:
+                db.executemany(
+                    "INSERT OR REPLACE INTO issues (job_id, row_no, status, codes, errors) VALUES (?, ?, ?, ?, ?)",
+                    issue_rows,
+                )
+            db.execute(
+                "UPDATE jobs SET staged_batches = ?, validated_through = ?, total_rows = total_rows + ?,"
+                " valid_rows = valid_rows + ?, invalid_rows = invalid_rows + ?, updated_at = ? WHERE id = ?",
+                (batch_no + 1, last_row, frame.height, valid_count, frame.height - valid_count, now_iso(), job_id),
+            )
+
+    def batch_count(self, job_id: str) -> int:
+        return self._db.execute("SELECT count(*) FROM batches WHERE job_id = ?", (job_id,)).fetchone()[0]
+
+    def iter_batches(self, job_id: str, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
+        """Staged batches in file order, one in memory at a time."""
+        numbers = [r[0] for r in self._db.execute("SELECT batch_no FROM batches WHERE job_id = ? ORDER BY batch_no", (job_id,))]
+        for no in numbers:
+            yield self.load_batch(job_id, no, columns)
+
+    def load_batch(self, job_id: str, batch_no: int, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        row = self._db.execute(
+            "SELECT data FROM batches WHERE job_id = ? AND batch_no = ?", (job_id, batch_no)
+        ).fetchone()
+        if row is None:
+            raise ImporterError("job_not_found", job_id=f"{job_id}#{batch_no}")
+        return blob_to_frame(row[0], columns)
+
+    def batch_for_row(self, job_id: str, row_no: int) -> int | None:
+        row = self._db.execute(
+            "SELECT batch_no FROM batches WHERE job_id = ? AND first_row <= ? AND last_row >= ?",
+            (job_id, row_no, row_no),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def replace_batch(self, job_id: str, batch_no: int, frame: pl.DataFrame) -> None:
+        valid = int(frame["__valid"].sum())
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE batches SET data = ?, valid_count = ? WHERE job_id = ? AND batch_no = ?",
+                (frame_to_blob(frame), valid, job_id, batch_no),
+            )
+
+    def set_row_issue(self, job_id: str, row_no: int, errors: list[RowError] | None) -> None:
+        """After a cell was fixed: the row's invalid issue replaced (or removed when it is now valid)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM issues WHERE job_id = ? AND row_no = ? AND status = 'invalid'", (job_id, row_no))
+            if errors:
+                db.execute(
+                    "INSERT OR REPLACE INTO issues (job_id, row_no, status, codes, errors) VALUES (?, ?, 'invalid', ?, ?)",
+                    (job_id, row_no, " ".join(e.code for e in errors), json.dumps([e.to_json() for e in errors], ensure_ascii=False)),
+                )
+
+    def record_duplicates(self, job_id: str, dups: pl.DataFrame) -> int:
+        """Replace the job's in-file duplicates with ``dups`` (``__row``, ``dup_of``, ``key``); returns their count."""
+        rows = [
+            (job_id, int(r), "duplicate", "duplicate_in_file",
+             json.dumps([{"code": "duplicate_in_file", "params": {"dup_of": int(d), "key": k}}]), int(d))
+            for r, d, k in dups.select("__row", "dup_of", "key").iter_rows()
+        ]
+        with self.transaction() as db:
+            db.execute("DELETE FROM issues WHERE job_id = ? AND status = 'duplicate'", (job_id,))
+            if rows:
+                db.executemany(
+                    "INSERT OR REPLACE INTO issues (job_id, row_no, status, codes, errors, dup_of) VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            db.execute(
+                "UPDATE jobs SET duplicate_rows = ?, validation_done = 1, updated_at = ? WHERE id = ?",
+                (len(rows), now_iso(), job_id),
+            )
+        return len(rows)
+
+    def recount(self, job_id: str) -> None:
+        """Counters recomputed from the staged data (after a row was fixed)."""
+        with self.transaction() as db:
+            total, valid = db.execute(
+                "SELECT coalesce(sum(row_count), 0), coalesce(sum(valid_count), 0) FROM batches WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            dups = db.execute(
+                "SELECT count(*) FROM issues WHERE job_id = ? AND status = 'duplicate'", (job_id,)
+            ).fetchone()[0]
+            db.execute(
+                "UPDATE jobs SET total_rows = ?, valid_rows = ?, invalid_rows = ?, duplicate_rows = ? WHERE id = ?",
+                (total, valid, total - valid, dups, job_id),
+            )
+
+    # --- issues -------------------------------------------------------------------------------------
+    def issue_rows(self, job_id: str, statuses: Sequence[str] | None = None) -> set[int]:
+        sql = "SELECT row_no FROM issues WHERE job_id = ?"
+        args: list[Any] = [job_id]
+        if statuses:
+            sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
+            args.extend(statuses)
+        return {r[0] for r in self._db.execute(sql, args)}
+
+    def issues(
+        self,
+        job_id: str,
+        *,
+        statuses: Sequence[str] | None = None,
+        code: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Issue]:
+        sql = "SELECT row_no, status, errors, dup_of FROM issues WHERE job_id = ?"
+        args: list[Any] = [job_id]
+        if statuses:
+            sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
+            args.extend(statuses)
+        if code:
+            sql += " AND (' ' || codes || ' ') LIKE ?"
+            args.append(f"% {code} %")
+        sql += " ORDER BY row_no"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args.extend([limit, offset])
+        return [
+            Issue(r[0], r[1], [RowError.from_json(e) for e in json.loads(r[2])], r[3]) for r in self._db.execute(sql, args)
+        ]
+
+    def issue_code_counts(self, job_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for (codes,) in self._db.execute("SELECT codes FROM issues WHERE job_id = ?", (job_id,)):
+            for code in set(codes.split()):
+                counts[code] = counts.get(code, 0) + 1
+        return counts
+
+    def add_issues(self, job_id: str, status: str, rows: Sequence[tuple[int, list[RowError]]]) -> None:
+        """Rows the commit did not import (duplicate in the CRM, rejected by it)."""
+        data = [
+            (job_id, row, status, " ".join(e.code for e in errs), json.dumps([e.to_json() for e in errs], ensure_ascii=False))
+            for row, errs in rows
+        ]
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO issues (job_id, row_no, status, codes, errors) VALUES (?, ?, ?, ?, ?)", data
+            )
+
+    # --- commit checkpoints -------------------------------------------------------------------------
+    def committed_batches(self, job_id: str) -> set[int]:
+        return {r[0] for r in self._db.execute("SELECT batch_no FROM commits WHERE job_id = ?", (job_id,))}
+
+    def record_commit(
+        self,
+        job_id: str,
+        batch_no: int,
+        *,
+        first_row: int,
+        last_row: int,
+        inserted: int,
+        updated: int,
+        skipped: int,
+        rejected: int,
+        result: pl.DataFrame | None,
+        issues: Sequence[tuple[str, int, list[RowError]]] = (),
+    ) -> None:
+        """The local checkpoint of a batch the CRM has committed (its ledger row is the truth)."""
+        blob = frame_to_blob(result) if result is not None else None
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO commits (job_id, batch_no, first_row, last_row, inserted, updated, skipped,"
+                " rejected, result, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (job_id, batch_no, first_row, last_row, inserted, updated, skipped, rejected, blob, now_iso()),
+            )
+            if cur.rowcount == 0:
+                return  # already recorded: a resumed run re-learnt it from the ledger
+            if issues:
+                db.executemany(
+                    "INSERT OR REPLACE INTO issues (job_id, row_no, status, codes, errors) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (job_id, row, status, " ".join(e.code for e in errs),
+                         json.dumps([e.to_json() for e in errs], ensure_ascii=False))
+                        for status, row, errs in issues
+                    ],
+                )
+            db.execute(
+                "UPDATE jobs SET committed_batches = committed_batches + 1, imported_rows = imported_rows + ?,"
+                " updated_rows = updated_rows + ?, skipped_rows = skipped_rows + ?, rejected_rows = rejected_rows + ?,"
+                " updated_at = ? WHERE id = ?",
+                (inserted, updated, skipped, rejected, now_iso(), job_id),
+            )
+
+    def commit_results(self, job_id: str) -> Iterator[pl.DataFrame]:
+        for (blob,) in self._db.execute(
+            "SELECT result FROM commits WHERE job_id = ? AND result IS NOT NULL ORDER BY batch_no", (job_id,)
+        ):
+            yield blob_to_frame(blob)
+
+    def integrity_ok(self) -> bool:
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip() and not s.strip().startswith("--")]

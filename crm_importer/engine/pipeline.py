@@ -1,0 +1,235 @@
+"""Phase 1 of an import: read, map, validate, find in-file duplicates and stage — resumable.
+
+Plain callables in, nothing Qt: ``progress(Progress)`` is called about once per batch and
+``is_cancelled()`` is checked at every batch boundary (cancelling raises :class:`CancelledError` with the
+job left resumable). A validation killed at any moment is continued by running it again on the same
+file with the same mapping and options: staged batches are kept, reading restarts after the last one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crm_importer.engine.dedupe import KeyFilter, find_duplicates
+from crm_importer.engine.errors import CancelledError, UnusableFileError
+from crm_importer.engine.jobstore import VALIDATED, VALIDATING, Job, JobStore, now_iso
+from crm_importer.engine.mapping import ColumnMapping
+from crm_importer.engine.readers import ReadOptions, TableReader, open_table
+from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL
+from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
+
+HASH_CHUNK = 8 << 20
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long operation stands; the consumer derives rows/s and the ETA from successive reports."""
+
+    phase: str  # hashing | validating | deduplicating | committing | reporting | undoing
+    rows: int  # rows handled so far in this phase
+    fraction: float  # 0.0 … 1.0 of this phase
+    total_rows: int | None = None
+
+
+ProgressFn = Callable[[Progress], None]
+CancelFn = Callable[[], bool]
+
+
+def _noop_progress(_: Progress) -> None:
+    return None
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class FileScan:
+    sha256: str
+    size: int
+    mtime: float
+    utf8: bool  # the whole file decodes as UTF-8
+
+
+def scan_file(path: Path, progress: ProgressFn = _noop_progress, is_cancelled: CancelFn = _never) -> FileScan:
+    """SHA-256 of the file (idempotency) and whether all of it is UTF-8, in one pass."""
+    stat = path.stat()
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    done = 0
+    with path.open("rb") as f:
+        while chunk := f.read(HASH_CHUNK):
+            digest.update(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            done += len(chunk)
+            progress(Progress("hashing", 0, done / stat.st_size if stat.st_size else 1.0))
+            if is_cancelled():
+                raise CancelledError()
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return FileScan(digest.hexdigest(), stat.st_size, stat.st_mtime, utf8)
+
+
+def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None = None) -> TableReader:
+    """Open the file; a text file that is not UTF-8 throughout is read as Windows-1252 unless told otherwise."""
+    reader = open_table(path, read_options)
+    if (
+        scan is not None
+        and not scan.utf8
+        and reader.info.kind == "csv"
+        and read_options.encoding is None
+        and reader.info.encoding == "utf-8"
+    ):
+        reader.close()
+        reader = open_table(
+            path,
+            ReadOptions(
+                encoding="cp1252",
+                delimiter=read_options.delimiter,
+                sheet=read_options.sheet,
+                batch_rows=read_options.batch_rows,
+            ),
+        )
+    return reader
+
+
+def resolve_mapping(reader: TableReader, mapping_json: Any | None, mapping_path: str = "") -> ColumnMapping:
+    headers = reader.info.headers
+    mapping = (
+        ColumnMapping.from_json(mapping_json, headers, mapping_path)
+        if mapping_json is not None
+        else ColumnMapping.auto(headers)
+    )
+    if not mapping.has_contact():
+        shown = ", ".join(h for h in headers[:12] if h) or "—"
+        raise UnusableFileError("no_contact_column", path=str(reader.path), headers=shown)
+    return mapping
+
+
+def validate_file(
+    path: str | Path,
+    store: JobStore,
+    *,
+    read_options: ReadOptions | None = None,
+    mapping: ColumnMapping | None = None,
+    mapping_json: Any | None = None,
+    mapping_path: str = "",
+    options: ValidationOptions | None = None,
+    progress: ProgressFn = _noop_progress,
+    is_cancelled: CancelFn = _never,
+    resume: bool = True,
+    extra_job_values: dict[str, Any] | None = None,
+) -> Job:
+    """Validate and stage every row of ``path``; returns the job (status ``validated``).
+
+    With ``resume`` (the default), an unfinished validation of the same file, mapping and options is
+    continued from its checkpoint instead of starting over.
+    """
+    path = Path(path)
+    read_options = read_options or ReadOptions()
+    options = options or ValidationOptions()
+    if not path.exists():
+        raise UnusableFileError("file_not_found", path=str(path))
+    scan = scan_file(path, progress, is_cancelled)
+    reader = open_for_import(path, read_options, scan)
+    try:
+        if mapping is None:
+            mapping = resolve_mapping(reader, mapping_json, mapping_path)
+        elif not mapping.has_contact():
+            raise UnusableFileError(
+                "no_contact_column", path=str(path), headers=", ".join(h for h in mapping.headers[:12] if h) or "—"
+            )
+        info = reader.info
+        options_json = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
+        job = store.find_unfinished_validation(scan.sha256, mapping.fields, options_json) if resume else None
+        if job is None:
+            job = store.create_job(
+                file_path=path,
+                status=VALIDATING,
+                phase="validating",
+                file_size=scan.size,
+                file_mtime=scan.mtime,
+                file_hash=scan.sha256,
+                kind=info.kind,
+                encoding=info.encoding,
+                delimiter=info.delimiter,
+                sheet=info.sheet,
+                headers=info.headers,
+                header_row=info.header_row,
+                mapping=mapping.fields,
+                options=options_json,
+                started_at=now_iso(),
+                **(extra_job_values or {}),
+            )
+        run_validation(store, job, reader, mapping, options, progress, is_cancelled)
+        return store.get_job(job.id)
+    finally:
+        reader.close()
+
+
+def _read_json(read_options: ReadOptions, sheet: str | None) -> dict[str, Any]:
+    return {"encoding": read_options.encoding, "delimiter": read_options.delimiter, "sheet": sheet}
+
+
+def run_validation(
+    store: JobStore,
+    job: Job,
+    reader: TableReader,
+    mapping: ColumnMapping,
+    options: ValidationOptions,
+    progress: ProgressFn = _noop_progress,
+    is_cancelled: CancelFn = _never,
+) -> None:
+    started = time.monotonic()
+    key_filter = KeyFilter(options.dedupe_keys)
+    key_columns = [ROW_COL, VALID_COL, *(kcol(k) for k in options.dedupe_keys)]
+    rows_done = job.total_rows
+    # Resuming: the filter is rebuilt from what is already staged (it is never persisted).
+    for frame in store.iter_batches(job.id, key_columns):
+        key_filter.add(frame)
+    batch_no = job.staged_batches
+    try:
+        for raw in reader.batches(after_row=job.validated_through):
+            if is_cancelled():
+                raise CancelledError()
+            checked = validate_batch(raw, mapping, options)
+            frame = checked.frame.drop(EXTRA_COL, strict=False)
+            key_filter.add(frame)
+            last_row = int(raw[ROW_COL][-1])
+            store.stage_batch(job.id, batch_no, frame, checked.errors, last_row=last_row, valid_count=checked.valid_count)
+            batch_no += 1
+            rows_done += raw.height
+            progress(Progress("validating", rows_done, reader.progress()))
+        if is_cancelled():
+            raise CancelledError()
+        if rows_done == 0:
+            store.delete_job(job.id)
+            raise UnusableFileError("no_data_rows", path=str(reader.path))
+        progress(Progress("deduplicating", rows_done, 0.0, rows_done))
+        dups = find_duplicates(key_filter, store.iter_batches(job.id, key_columns))
+        store.record_duplicates(job.id, dups)
+        progress(Progress("deduplicating", rows_done, 1.0, rows_done))
+    except UnusableFileError:
+        raise
+    finally:
+        elapsed = time.monotonic() - started
+        try:
+            current = store.get_job(job.id)
+            store.update_job(job.id, elapsed_seconds=current.elapsed_seconds + elapsed)
+        except Exception:  # noqa: BLE001 - the job may be gone (no data rows) or the store unwritable
+            pass
+    store.update_job(job.id, status=VALIDATED, phase="validated", finished_at=now_iso())

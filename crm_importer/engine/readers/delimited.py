@@ -1,0 +1,414 @@
+"""CSV / TSV / TXT reader: encoding and delimiter detection, streaming in bounded memory.
+
+Two parsers share one record stream:
+
+* the fast path hands chunks of complete records (cut at a newline with an even number of quotes
+  before it) to polars' native CSV parser, about 30x faster than building frames from ``csv.reader``
+  rows in Python;
+* the slow path (``csv.reader``) takes over, for the rest of the file, as soon as a chunk has something
+  the fast path cannot prove it reads exactly like Excel would: a lone ``\\r`` line ending, a NUL byte,
+  or a quote polars rejects (``5" screen``).
+
+Both number rows the same way — the ordinal of the record as Excel shows it, blank records included —
+and produce the batch contract of :mod:`crm_importer.engine.readers.base`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+from crm_importer.engine.errors import UnusableFileError
+from crm_importer.engine.readers.base import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    ROW_COL,
+    ReadOptions,
+    TableInfo,
+    cell_col,
+    empty_batch,
+    finish_batch,
+)
+
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_BYTES = 1 << 20
+CHUNK_BYTES = 4 << 20
+#: Extra cells past the header that the fast path keeps to detect ``extra_cells``.
+EXTRA_SLOTS = 16
+
+csv.field_size_limit(1 << 30)
+
+
+def _cp1252_or_latin1(err: UnicodeError) -> tuple[str, int]:
+    """Bytes cp1252 leaves undefined (0x81, 0x8D, …) read as Latin-1, so a Windows file never fails."""
+    assert isinstance(err, UnicodeDecodeError)
+    return err.object[err.start : err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("crm_cp1252_latin1", _cp1252_or_latin1)
+
+
+def _errors_for(encoding: str) -> str:
+    return "crm_cp1252_latin1" if encoding == "cp1252" else "strict"
+
+
+def _looks_utf16(sample: bytes) -> str | None:
+    """UTF-16 without a BOM: ASCII text has a NUL in every other byte."""
+    if len(sample) < 4:
+        return None
+    even = sample[0::2][:4096]
+    odd = sample[1::2][:4096]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(sample: bytes, *, at_eof: bool) -> str:
+    """Encoding of a text file from its first bytes (the pipeline confirms UTF-8 on the whole file)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    utf16 = _looks_utf16(sample)
+    if utf16:
+        return utf16
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _sep_line(text: str) -> tuple[str | None, int]:
+    """Excel's ``sep=;`` first line: the delimiter it names and the length of that line."""
+    first, nl, _ = text.partition("\n")
+    line = first.rstrip("\r").strip().strip('"')
+    if line.lower().startswith("sep=") and len(line) == 5:
+        return line[4], len(first) + len(nl)
+    return None, 0
+
+
+def detect_delimiter(text: str) -> str:
+    """The candidate giving the most consistent field count (>1) over the first records."""
+    best, best_score = ",", (-1.0, 0)
+    lines = list(itertools.islice(io.StringIO(text, newline=""), 200))
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may end in the middle of a record
+    for delim in DELIMITERS:
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), mode)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _is_htmlish(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml", "<table", "<head", "<body"))
+
+
+def _is_binary(text: str) -> bool:
+    sample = text[:8192]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\x0c")
+    return controls > 0.05 * len(sample) or "\ufffd" in sample[:2048]
+
+
+class DelimitedReader:
+    """A CSV-family file as batches of text cells (see the module docstring)."""
+
+    def __init__(self, path: Path, options: ReadOptions) -> None:
+        self.path = Path(path)
+        self.options = options
+        self._size = self.path.stat().st_size
+        self._consumed = 0
+        with self.path.open("rb") as f:
+            sample = f.read(SAMPLE_BYTES)
+        if not sample.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+            raise UnusableFileError("empty_file", path=str(self.path))
+        at_eof = len(sample) < SAMPLE_BYTES
+        encoding = options.encoding or detect_encoding(sample, at_eof=at_eof)
+        self.encoding = encoding
+        try:
+            text = codecs.getincrementaldecoder(encoding)(_errors_for(encoding)).decode(sample, final=at_eof)
+        except (UnicodeDecodeError, LookupError) as exc:
+            offset = getattr(exc, "start", 0)
+            raise UnusableFileError(
+                "bad_encoding", path=str(self.path), encoding=encoding, offset=offset
+            ) from None
+        if _is_htmlish(text):
+            raise UnusableFileError("html_file", path=str(self.path))
+        if _is_binary(text):
+            raise UnusableFileError("not_a_table", path=str(self.path))
+        sep, self._skip_chars = _sep_line(text)
+        self.delimiter = options.delimiter or sep or detect_delimiter(text[self._skip_chars :])
+        self.headers, self.header_row = self._read_header()
+        if len(self.headers) > MAX_COLUMNS:
+            raise UnusableFileError(
+                "too_many_columns", path=str(self.path), count=len(self.headers), limit=MAX_COLUMNS
+            )
+        self.info = TableInfo(
+            kind="csv",
+            headers=self.headers,
+            header_row=self.header_row,
+            encoding=encoding,
+            delimiter=self.delimiter,
+        )
+
+    # --- decoded text -------------------------------------------------------------------------------
+    def _text_pieces(self, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+        """Decoded text of the file after any ``sep=`` line, in pieces; tracks bytes consumed."""
+        decoder = codecs.getincrementaldecoder(self.encoding)(_errors_for(self.encoding))
+        skip = self._skip_chars
+        offset = 0
+        with self.path.open("rb") as f:
+            while True:
+                raw = f.read(chunk_bytes)
+                final = not raw
+                try:
+                    piece = decoder.decode(raw, final=final)
+                except UnicodeDecodeError as exc:
+                    raise UnusableFileError(
+                        "bad_encoding", path=str(self.path), encoding=self.encoding, offset=offset + exc.start
+                    ) from None
+                offset += len(raw)
+                self._consumed = offset
+                if skip:
+                    cut = min(skip, len(piece))
+                    piece, skip = piece[cut:], skip - cut
+                if piece:
+                    yield piece
+                if final:
+                    return
+
+    def _record_chunks(self, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+        """Text pieces cut after a newline that lies outside quotes: each holds whole records."""
+        carry = ""
+        for piece in self._text_pieces(chunk_bytes):
+            buf = carry + piece if carry else piece
+            cut = _last_record_end(buf)
+            if cut == 0:
+                carry = buf
+                continue
+            carry = buf[cut:]
+            yield buf[:cut]
+        if carry:
+            yield carry
+
+    def _read_header(self) -> tuple[list[str], int]:
+        ordinal = 0
+        for record in csv.reader(_lines(self._text_pieces(256 << 10)), delimiter=self.delimiter):
+            ordinal += 1
+            if any(cell.strip() for cell in record):
+                headers = list(record)
+                if headers:
+                    headers[0] = headers[0].lstrip("\ufeff")
+                while headers and not headers[-1].strip():
+                    headers.pop()  # trailing empty header cells are Excel's padding, not columns
+                return headers, ordinal
+            if ordinal > 10_000:
+                break
+        raise UnusableFileError("empty_file", path=str(self.path))
+
+    # --- batches ------------------------------------------------------------------------------------
+    def progress(self) -> float:
+        return min(1.0, self._consumed / self._size) if self._size else 1.0
+
+    def preview(self, n: int = 100) -> pl.DataFrame:
+        out: list[pl.DataFrame] = []
+        got = 0
+        for batch in self._batches(0, chunk_bytes=256 << 10, batch_rows=max(n, 1)):
+            out.append(batch)
+            got += batch.height
+            if got >= n:
+                break
+        if not out:
+            return empty_batch(len(self.headers))
+        return pl.concat(out).head(n)
+
+    def batches(self, after_row: int = 0) -> Iterator[pl.DataFrame]:
+        return self._batches(after_row, CHUNK_BYTES, self.options.batch_rows)
+
+    def close(self) -> None:
+        pass
+
+    def _batches(self, after_row: int, chunk_bytes: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        ncols = len(self.headers)
+        stray_quote = _stray_quote_pattern(self.delimiter)
+        next_row = 1  # ordinal of the next record, Excel-style
+        header_seen = False
+        chunks = self._record_chunks(chunk_bytes)
+        for chunk in chunks:
+            frame = None
+            if _fast_path_ok(chunk, stray_quote):
+                frame = self._parse_fast(chunk, ncols)
+            if frame is None:
+                # From here on, the exact (slow) parser reads everything that is left.
+                rest = itertools.chain([chunk], chunks)
+                yield from self._slow_batches(rest, next_row, header_seen, after_row, batch_rows)
+                return
+            if not header_seen:
+                skip = self.header_row - next_row + 1
+                if skip > frame.height:
+                    next_row += frame.height
+                    continue
+                frame = frame.slice(skip)
+                next_row = self.header_row + 1
+                header_seen = True
+            height = frame.height
+            if height == 0:
+                continue
+            frame = frame.with_columns(pl.int_range(next_row, next_row + height, dtype=pl.UInt32).alias(ROW_COL))
+            next_row += height
+            if next_row - 1 <= after_row:
+                continue
+            if after_row >= next_row - height:
+                frame = frame.filter(pl.col(ROW_COL) > after_row)
+            batch = finish_batch(frame, ncols)
+            _check_cells(batch, ncols, self.path)
+            for start in range(0, batch.height, batch_rows):
+                yield batch.slice(start, batch_rows)
+
+    def _parse_fast(self, chunk: str, ncols: int) -> pl.DataFrame | None:
+        width = ncols + EXTRA_SLOTS
+        schema = {cell_col(i): pl.String for i in range(width)}
+        try:
+            frame = pl.read_csv(
+                chunk.encode("utf-8"),
+                has_header=False,
+                schema=schema,
+                separator=self.delimiter,
+                quote_char='"',
+                truncate_ragged_lines=True,
+                missing_columns="insert",
+            )
+        except Exception:  # noqa: BLE001 - any polars complaint means "let csv.reader decide"
+            return None
+        if '"' not in chunk:
+            expected = chunk.count("\n") + (0 if chunk.endswith("\n") else 1)
+            if frame.height != expected:
+                return None
+        return frame
+
+    def _slow_batches(
+        self, pieces: Iterator[str], next_row: int, header_seen: bool, after_row: int, batch_rows: int
+    ) -> Iterator[pl.DataFrame]:
+        ncols = len(self.headers)
+        width = ncols + EXTRA_SLOTS
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        reader = csv.reader(_lines(pieces), delimiter=self.delimiter)
+        for record in reader:
+            row_no = next_row
+            next_row += 1
+            if not header_seen:
+                if row_no == self.header_row:
+                    header_seen = True
+                continue
+            if row_no <= after_row:
+                continue
+            if len(record) != ncols:
+                record = (record + [""] * ncols)[:width] if len(record) < ncols else record[:width]
+            rows.append(record)
+            numbers.append(row_no)
+            if len(rows) >= batch_rows:
+                yield self._frame_from_rows(rows, numbers, ncols)
+                rows, numbers = [], []
+        if rows:
+            yield self._frame_from_rows(rows, numbers, ncols)
+
+    def _frame_from_rows(self, rows: list[list[str]], numbers: list[int], ncols: int) -> pl.DataFrame:
+        width = max(len(r) for r in rows)
+        if width > ncols:
+            rows = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows]
+        columns = list(zip(*rows))
+        data: dict[str, object] = {ROW_COL: pl.Series(numbers, dtype=pl.UInt32)}
+        for i, col in enumerate(columns):
+            data[cell_col(i)] = pl.Series(col, dtype=pl.String)
+        batch = finish_batch(pl.DataFrame(data), ncols)
+        _check_cells(batch, ncols, self.path)
+        return batch
+
+
+def _stray_quote_pattern(delimiter: str) -> re.Pattern[str]:
+    """A quote that neither opens, closes nor doubles a quoted field: malformed CSV."""
+    d = re.escape(delimiter)
+    return re.compile(rf'(?<![{d}\n"])"(?![{d}\r\n"])')
+
+
+def _fast_path_ok(chunk: str, stray_quote: re.Pattern[str]) -> bool:
+    """Whether polars reads this chunk exactly as ``csv.reader`` (and Excel) would."""
+    if "\x00" in chunk or chunk.count("\r") != chunk.count("\r\n"):
+        return False
+    return '"' not in chunk or stray_quote.search(chunk) is None
+
+
+def _last_record_end(buf: str) -> int:
+    """Index just past the last newline with an even number of quotes before it (0 if none)."""
+    pos = buf.rfind("\n")
+    if pos < 0:
+        return 0
+    quotes = buf.count('"', 0, pos)
+    while pos >= 0:
+        if quotes % 2 == 0:
+            return pos + 1
+        prev = buf.rfind("\n", 0, pos)
+        if prev < 0:
+            return 0
+        quotes -= buf.count('"', prev, pos)
+        pos = prev
+    return 0
+
+
+def _lines(pieces: Iterator[str]) -> Iterator[str]:
+    """Lines (ends kept, split on \\n, \\r\\n or \\r) across piece boundaries, for ``csv.reader``."""
+    carry = ""
+    for piece in pieces:
+        buf = carry + piece
+        lines = io.StringIO(buf, newline="").readlines()
+        if not lines:
+            carry = ""
+            continue
+        last = lines[-1]
+        # A last line without its end — or ending in \r that may be half of \r\n — waits for more text.
+        if last.endswith("\n"):
+            carry = ""
+        else:
+            carry = lines.pop()
+        yield from lines
+    if carry:
+        yield carry
+
+
+def _check_cells(batch: pl.DataFrame, ncols: int, path: Path) -> None:
+    """A cell past Excel's own limit is a broken or hostile file: say so instead of staging it."""
+    if batch.height == 0 or ncols == 0:
+        return
+    lengths = batch.select(
+        pl.max_horizontal([pl.col(cell_col(i)).str.len_chars() for i in range(ncols)]).alias("n"), ROW_COL
+    )
+    worst = lengths.filter(pl.col("n") > MAX_CELL_CHARS)
+    if worst.height:
+        row = worst[ROW_COL][0]
+        size = int(worst["n"][0])
+        raise UnusableFileError(
+            "cell_too_large", path=str(path), row=row, size_kb=size // 1024, limit_kb=MAX_CELL_CHARS // 1024
+        )

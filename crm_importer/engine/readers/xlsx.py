@@ -1,0 +1,336 @@
+"""XLSX reader: every cell as text, Excel row numbers kept, hostile workbooks refused before parsing.
+
+fastexcel (calamine) parses a whole sheet on every ``load_sheet`` call, so the chosen sheet is loaded
+once into a polars frame and batches are zero-copy slices of it; cells are turned into their final text
+one batch at a time.
+
+What fastexcel 0.21 gives with ``header_row=None, dtypes="string"`` (measured; check again when it moves):
+
+* text cells exactly as stored (``"01000"``, ``"EXT-9"``, ``"  padded  "``), whatever the rest of the
+  column holds: ``dtypes="string"`` turns type inference off;
+* numbers as digits without ``.0`` and never in scientific notation (``612345678``,
+  ``12345678901234``, ``1e20`` → ``100000000000000000000``); fractions rounded to 9 decimals with the
+  trailing zeros dropped (``12.5``, ``1/3`` → ``0.333333333``);
+* date-formatted cells as ``YYYY-MM-DD HH:MM:SS`` (``.fff`` when there are milliseconds), a time-only
+  cell on the 1899-12-31 epoch; :func:`_as_text` rewrites these as ISO text;
+* booleans as ``true`` / ``false``; error cells (``#DIV/0!``) as null; formulas as their cached value;
+* with ``skip_rows=None`` the leading empty rows are dropped, with ``skip_rows=0`` the frame starts at
+  Excel row 1 — that is what keeps row numbers honest. Leading empty *columns* are always dropped,
+  which only shifts positions, never names.
+
+A text cell typed as ``2024-03-05 00:00:00`` cannot be told apart from a date cell and comes out as
+``2024-03-05`` too; the same instant either way.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from crm_importer.engine.errors import UnusableFileError
+from crm_importer.engine.fields import CONTACT_FIELDS
+from crm_importer.engine.readers.base import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    ROW_COL,
+    ReadOptions,
+    TableInfo,
+    cell_col,
+    empty_batch,
+    finish_batch,
+)
+
+OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+#: An encrypted OOXML workbook is an OLE2 compound file holding this stream (MS-OFFCRYPTO).
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+#: Zip-bomb limits, checked on the zip directory before anything is decompressed.
+MAX_UNCOMPRESSED_BYTES = 2 << 30
+BOMB_RATIO = 200
+BOMB_ENTRY_BYTES = 100 << 20
+_MB = 1 << 20
+
+#: Parts that say a zip is a workbook (xlsx/xlsm, xlsb, ods); any other zip is not a table at all.
+_WORKBOOK_PARTS = ("workbook.xml", "workbook.bin", "content.xml")
+
+_CLOCK = r"\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+_TIME_ONLY = rf"^1899-12-31 ({_CLOCK})$"
+_DATE_ONLY = r"^(\d{4}-\d{2}-\d{2}) 00:00:00(?:\.0+)?$"
+_DATE_TIME = rf"^(\d{{4}}-\d{{2}}-\d{{2}}) ({_CLOCK})$"
+
+
+def _as_text(col: str) -> pl.Expr:
+    """A cell column as the text the user expects: ISO dates instead of fastexcel's datetime text.
+
+    Serial 0 (Excel's 1900-01-00) is where time-only cells sit, so ``1899-12-31 hh:mm:ss`` is a time.
+    """
+    c = pl.col(col).cast(pl.String)
+    return (
+        c.str.replace(_TIME_ONLY, "$1")
+        .str.replace(_DATE_ONLY, "$1")
+        .str.replace(_DATE_TIME, "${1}T$2")
+        .alias(col)
+    )
+
+
+# --- the file as a container ---------------------------------------------------------------------
+
+
+def _contains(path: Path, needle: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether ``needle`` occurs in the file, read in chunks (an encrypted workbook can be large)."""
+    tail = b""
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            if needle in tail + block:
+                return True
+            tail = block[-(len(needle) - 1) :]
+    return False
+
+
+def check_container(path: Path) -> None:
+    """Refuse, with the right sentence, what fastexcel should never be handed.
+
+    Old ``.xls`` and password-protected workbooks are OLE2 files, not zips; a zip bomb is caught from
+    the zip directory alone, before a single byte is inflated.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(len(OLE2_SIGNATURE))
+    except FileNotFoundError:
+        raise UnusableFileError("file_not_found", path=str(path)) from None
+    except OSError as exc:
+        raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+    if size == 0:
+        raise UnusableFileError("empty_file", path=str(path))
+    if head == OLE2_SIGNATURE:
+        if _contains(path, ENCRYPTED_PACKAGE):
+            raise UnusableFileError("encrypted_workbook", path=str(path))
+        raise UnusableFileError("unsupported_format", path=str(path), kind="XLS 97-2003")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except MemoryError:
+        raise
+    except Exception as exc:  # BadZipFile, EOFError, OSError… all mean a broken file
+        raise UnusableFileError("corrupt_workbook", path=str(path)) from exc
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise UnusableFileError(
+            "workbook_too_large", path=str(path), size_mb=total // _MB, limit_mb=MAX_UNCOMPRESSED_BYTES // _MB
+        )
+    for info in infos:
+        if info.file_size > BOMB_ENTRY_BYTES and info.file_size > BOMB_RATIO * max(info.compress_size, 1):
+            raise UnusableFileError(
+                "workbook_too_large",
+                path=str(path),
+                size_mb=info.file_size // _MB,
+                limit_mb=BOMB_ENTRY_BYTES // _MB,
+            )
+    if not any(i.filename.lower().endswith(_WORKBOOK_PARTS) for i in infos):
+        raise UnusableFileError("not_a_table", path=str(path))
+
+
+@contextmanager
+def _workbook_errors(path: Path) -> Iterator[None]:
+    """Whatever calamine says about a workbook it cannot read becomes ``corrupt_workbook``.
+
+    A Rust panic reaches Python as ``pyo3_runtime.PanicException``, a ``BaseException``: caught by name
+    so that KeyboardInterrupt and SystemExit still go through.
+    """
+    try:
+        yield
+    except (UnusableFileError, MemoryError):
+        raise
+    except Exception as exc:  # fastexcel raises many kinds; all mean "cannot read"
+        raise UnusableFileError("corrupt_workbook", path=str(path)) from exc
+    except BaseException as exc:
+        if type(exc).__name__ == "PanicException":
+            raise UnusableFileError("corrupt_workbook", path=str(path)) from exc
+        raise
+
+
+def _open(path: Path) -> fastexcel.ExcelReader:
+    check_container(path)
+    with _workbook_errors(path):
+        return fastexcel.read_excel(path)
+
+
+def list_sheets(path: Path) -> list[str]:
+    """The workbook's sheet names, in workbook order (hidden sheets included)."""
+    path = Path(path)
+    reader = _open(path)
+    with _workbook_errors(path):
+        return list(reader.sheet_names)
+
+
+# --- one sheet -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sheet:
+    """A loaded sheet: frame row ``i`` is Excel row ``i + 1``; columns ``c0 … c{w-1}`` as fastexcel gave them."""
+
+    name: str
+    frame: pl.DataFrame
+    header_index: int
+    headers: list[str]
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, name: str, path: Path) -> _Sheet | None:
+    """Parse a whole sheet (fastexcel cannot do less); ``None`` when it has no non-blank cell."""
+    with _workbook_errors(path):
+        # skip_rows=0: with None, fastexcel drops the leading empty rows and the row numbers would shift.
+        frame = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0).to_polars()
+    if frame.width == 0 or frame.height == 0:
+        return None
+    frame = frame.rename({old: cell_col(i) for i, old in enumerate(frame.columns)})
+    nonblank = frame.select(
+        pl.any_horizontal(
+            [pl.col(c).cast(pl.String).str.strip_chars().fill_null("") != "" for c in frame.columns]
+        )
+    ).to_series()
+    found = nonblank.arg_true()
+    if found.len() == 0:
+        return None
+    header_index = int(found[0])
+    raw = frame.slice(header_index, 1).select(_as_text(c) for c in frame.columns).row(0)
+    headers = ["" if v is None else v for v in raw]
+    while headers and not headers[-1].strip():
+        headers.pop()  # trailing empty header cells are the sheet's width, not columns
+    return _Sheet(name, frame, header_index, headers)
+
+
+def _check_limits(sheet: _Sheet, path: Path) -> None:
+    """Refuse a sheet wider or with longer cells than Excel itself allows: broken or hostile."""
+    frame = sheet.frame
+    if frame.width > MAX_COLUMNS:
+        raise UnusableFileError("too_many_columns", path=str(path), count=frame.width, limit=MAX_COLUMNS)
+    lengths = [pl.col(c).cast(pl.String).str.len_chars() for c in frame.columns]
+    longest = frame.select(pl.max_horizontal(lengths).max()).item()
+    if longest is None or longest <= MAX_CELL_CHARS:
+        return
+    per_row = frame.select(pl.max_horizontal(lengths).alias("n"))["n"]
+    index = int(per_row.fill_null(0).arg_max() or 0)
+    raise UnusableFileError(
+        "cell_too_large",
+        path=str(path),
+        row=index + 1,
+        size_kb=int(longest) // 1024,
+        limit_kb=MAX_CELL_CHARS // 1024,
+    )
+
+
+def _has_contact_column(headers: list[str]) -> bool:
+    # Imported here: mapping sits above the readers and is not needed to read a file.
+    from crm_importer.engine.mapping import auto_map
+
+    return any(field in CONTACT_FIELDS for field in auto_map(headers))
+
+
+class XlsxReader:
+    """An .xlsx sheet as batches of text cells (see the module docstring)."""
+
+    def __init__(self, path: Path, options: ReadOptions) -> None:
+        self.path = Path(path)
+        self.options = options
+        reader = _open(self.path)
+        with _workbook_errors(self.path):
+            sheets = list(reader.sheet_names)
+        sheet = self._choose_sheet(reader, sheets)
+        _check_limits(sheet, self.path)
+        self._frame: pl.DataFrame | None = sheet.frame
+        self._ncols = len(sheet.headers)
+        self._data_start = sheet.header_index + 1
+        self._height = sheet.frame.height
+        self._pos = 0
+        self.info = TableInfo(
+            kind="xlsx",
+            headers=sheet.headers,
+            header_row=sheet.header_index + 1,
+            sheet=sheet.name,
+            sheets=sheets,
+        )
+
+    def _choose_sheet(self, reader: fastexcel.ExcelReader, sheets: list[str]) -> _Sheet:
+        """The sheet the user named, else the first with an email or phone column, else the first non-empty.
+
+        Sheets are parsed one at a time and dropped when they do not qualify, so at most one sheet
+        is in memory; the non-empty fallback is parsed again rather than kept, since it only serves
+        to tell the user that no column maps to a contact.
+        """
+        wanted = self.options.sheet
+        if wanted is not None:
+            if wanted not in sheets:
+                raise UnusableFileError("sheet_not_found", sheet=wanted, sheets=", ".join(sheets))
+            chosen = _load_sheet(reader, wanted, self.path)
+            if chosen is None:
+                raise UnusableFileError("empty_file", path=str(self.path))
+            return chosen
+        first_nonempty: str | None = None
+        for name in sheets:
+            candidate = _load_sheet(reader, name, self.path)
+            if candidate is None:
+                continue
+            # A sheet too wide to import is not worth mapping (auto_map on 16k headers takes seconds).
+            if candidate.frame.width <= MAX_COLUMNS and _has_contact_column(candidate.headers):
+                return candidate
+            if first_nonempty is None:
+                first_nonempty = name
+        if first_nonempty is None:
+            raise UnusableFileError("empty_file", path=str(self.path))
+        fallback = _load_sheet(reader, first_nonempty, self.path)
+        assert fallback is not None
+        return fallback
+
+    # --- batches ------------------------------------------------------------------------------------
+    def _loaded(self) -> pl.DataFrame:
+        if self._frame is None:
+            raise ValueError(f"reader for {self.path} is closed")
+        return self._frame
+
+    def _batch(self, raw: pl.DataFrame, start: int) -> pl.DataFrame:
+        """Frame rows ``start …`` turned into the batch contract (text fixed, blank rows dropped)."""
+        numbers = pl.int_range(start + 1, start + 1 + raw.height, dtype=pl.UInt32).alias(ROW_COL)
+        return finish_batch(raw.select(numbers, *(_as_text(c) for c in raw.columns)), self._ncols)
+
+    def _slices(self, start: int, step: int) -> Iterator[tuple[int, pl.DataFrame]]:
+        frame = self._loaded()
+        for lo in range(start, frame.height, step):
+            raw = frame.slice(lo, step)
+            yield lo + raw.height, self._batch(raw, lo)
+
+    def batches(self, after_row: int = 0) -> Iterator[pl.DataFrame]:
+        # Frame row i is Excel row i + 1, so "rows above after_row" start at index after_row.
+        start = max(self._data_start, after_row)
+        self._pos = start
+        for end, batch in self._slices(start, max(1, self.options.batch_rows)):
+            self._pos = end
+            if batch.height:
+                yield batch
+        self._pos = self._height
+
+    def preview(self, n: int = 100) -> pl.DataFrame:
+        out: list[pl.DataFrame] = []
+        got = 0
+        for _, batch in self._slices(self._data_start, max(n, 1_000)):
+            out.append(batch)
+            got += batch.height
+            if got >= n:
+                break
+        if not out:
+            return empty_batch(self._ncols)
+        return pl.concat(out).head(n)
+
+    def progress(self) -> float:
+        """Fraction of the sheet's rows already turned into batches (the parse itself is all upfront)."""
+        return min(1.0, self._pos / self._height) if self._height else 1.0
+
+    def close(self) -> None:
+        self._frame = None
