@@ -1,0 +1,351 @@
+"""The project's benchmark: SPEC 12 targets, measured as ratios in one run on this machine.
+
+    python -m crm_importer.bench [--quick] [--out DIR] [--dsn DSN] [--skip-db] [--skip-xlsx] [--skip-big]
+
+It generates its own realistic files (French and English headers, mixed phone formats, ~2 % invalid rows,
+~3 % duplicates), then prints:
+
+* validation phase (read, map, validate, in-file dedupe, stage) rows/s and peak RSS for 200k and 2M rows —
+  each run in a fresh process so its peak RSS is its own — and the 2M/200k peak ratio;
+* the preview time of the first 100 rows of a 1 GB CSV;
+* a 200k-row XLSX validated (time, peak RSS);
+* against a CRM holding 1M leads (an embedded PostgreSQL unless ``--dsn``): a raw ``COPY`` of the same
+  200k rows into the same indexed table (rolled back), the commit phase alone, and the import end to end
+  (validate + stage + commit with dedupe, history and round-robin), as ratios to the raw COPY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+HEADERS_FR = ["Prénom", "Nom", "E-mail", "Téléphone", "Société", "Fonction", "Ville", "Code postal", "Pays",
+              "Source", "ID externe", "Commentaire"]
+HEADERS_EN = ["First Name", "Last Name", "Email Address", "Mobile Phone", "Company Name", "Job Title", "City",
+              "Zip", "Country", "Lead Source", "External ID", "Notes"]
+FIRST = ["Jean", "Marie", "Élodie", "François", "Chloé", "Hélène", "Loïc", "Zoë", "Noël", "Anaïs", "Paul", "Inès",
+         "John", "Emma", "Olivia", "Liam", "Sophie", "Thomas", "Léa", "Hugo"]
+LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+        "Lefèvre", "Müller", "Smith", "García", "Rossi", "O'Brien", "Faure", "Rousseau", "Blanc", "Guérin"]
+COMPANIES = ["ACME SA", "Dupont & Fils", "Société Générale de Conseil", "Boulangerie Lefèvre", "Globex Corp",
+             "Initech", "Les Jardins d'Élise", "Café « Le Zinc »", "Tech; Solutions", "Umbrella, Inc."]
+TITLES = ["Directeur commercial", "Responsable achats", "CEO", "Head of Sales", "Chargée de clientèle",
+          "Gérant", "CTO", "Office manager"]
+CITIES = ["Paris", "Lyon", "Marseille", "Lille", "Nantes", "Bordeaux", "Toulouse", "Strasbourg", "Nice", "Rennes"]
+SOURCES = ["Salon VivaTech", "Site web", "LinkedIn", "Achat de fichier", "Partenaire", "Webinar"]
+DOMAINS = ["exemple.fr", "example.com", "societe.fr", "mail.fr", "entreprise.com", "orange.fr", "gmail.com"]
+
+
+def generate_frame(n: int, seed: int, *, english: bool = False, invalid: float = 0.02, dups: float = 0.03,
+                   id_offset: int = 0) -> pl.DataFrame:
+    """``n`` realistic lead rows as text, with some invalid rows and some duplicates of earlier rows."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(id_offset, id_offset + n)
+    first = np.array(FIRST)[rng.integers(0, len(FIRST), n)]
+    last = np.array(LAST)[rng.integers(0, len(LAST), n)]
+    domain = np.array(DOMAINS)[rng.integers(0, len(DOMAINS), n)]
+    digits = rng.integers(0, 10**8, n)
+    fmt = rng.integers(0, 5, n)
+    df = pl.DataFrame({"i": ids, "first": first, "last": last, "domain": domain, "d": digits, "fmt": fmt})
+    national = pl.format("6{}", pl.col("d").cast(pl.String).str.zfill(8))
+    phone = (
+        pl.when(pl.col("fmt") == 0).then(pl.format("0{}", national))
+        .when(pl.col("fmt") == 1).then(pl.format("+33 {}", national))
+        .when(pl.col("fmt") == 2).then(pl.format("0{}", national).str.replace_all(r"(\d\d)", "$1 ").str.strip_chars())
+        .when(pl.col("fmt") == 3).then(pl.format("+33{}", national))
+        .otherwise(pl.format("0{}", national).str.replace_all(r"(\d\d)", "$1.").str.strip_chars_end(".")))
+    email = pl.format("{}.{}{}@{}", pl.col("first").str.to_lowercase(), pl.col("last").str.to_lowercase(),
+                      pl.col("i"), pl.col("domain")).str.replace_all(r"[^a-z0-9.@'-]", "x")
+    out = df.select(
+        pl.col("first").alias("first_name"), pl.col("last").alias("last_name"), email.alias("email"),
+        phone.alias("phone"),
+        pl.lit(np.array(COMPANIES)[rng.integers(0, len(COMPANIES), n)]).alias("company"),
+        pl.lit(np.array(TITLES)[rng.integers(0, len(TITLES), n)]).alias("job_title"),
+        pl.lit(np.array(CITIES)[rng.integers(0, len(CITIES), n)]).alias("city"),
+        pl.lit(rng.integers(1000, 96000, n)).cast(pl.String).str.zfill(5).alias("postal_code"),
+        pl.lit("France").alias("country"),
+        pl.lit(np.array(SOURCES)[rng.integers(0, len(SOURCES), n)]).alias("source"),
+        pl.format("EXT-{}", pl.col("i")).alias("external_id"),
+        pl.when(pl.col("i") % 7 == 0).then(pl.lit("Rappeler après le 15 ; très intéressé")).otherwise(pl.lit(""))
+        .alias("notes"),
+    )
+    # some invalid rows: bad email, bad phone, or no contact at all
+    bad = rng.random(n) < invalid
+    kind = rng.integers(0, 3, n)
+    out = out.with_columns(
+        pl.when(pl.lit(bad) & (pl.lit(kind) == 0)).then(pl.lit("pas-un-email")).otherwise(pl.col("email")).alias("email"),
+        pl.when(pl.lit(bad) & (pl.lit(kind) == 1)).then(pl.lit("12")).otherwise(pl.col("phone")).alias("phone"),
+    ).with_columns(
+        pl.when(pl.lit(bad) & (pl.lit(kind) == 2)).then(pl.lit("")).otherwise(pl.col("email")).alias("email"),
+        pl.when(pl.lit(bad) & (pl.lit(kind) == 2)).then(pl.lit("")).otherwise(pl.col("phone")).alias("phone"),
+    )
+    # duplicates: the email of an earlier row, upper-cased
+    dup = rng.random(n) < dups
+    src = (np.arange(n) * rng.random(n)).astype(np.int64)
+    emails = out["email"].to_numpy().astype(object)
+    emails[dup] = np.char.upper(emails[src[dup]].astype(str))
+    out = out.with_columns(pl.Series("email", emails, dtype=pl.String))
+    out.columns = HEADERS_EN if english else HEADERS_FR
+    return out
+
+
+def write_csv(path: Path, n: int, seed: int = 1, *, english: bool = False, chunk: int = 500_000) -> Path:
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        for start in range(0, n, chunk):
+            frame = generate_frame(min(chunk, n - start), seed + start, english=english, id_offset=start)
+            buf = io.BytesIO()
+            frame.write_csv(buf, separator=";" if not english else ",", include_header=start == 0)
+            f.write(buf.getvalue())
+    tmp.replace(path)
+    return path
+
+
+def write_csv_bytes(path: Path, size: int) -> Path:
+    """A CSV of about ``size`` bytes (for the preview target)."""
+    if path.exists() and path.stat().st_size >= size:
+        return path
+    block = io.BytesIO()
+    generate_frame(200_000, 7).write_csv(block, separator=";")
+    body = block.getvalue().split(b"\n", 1)[1]
+    head = block.getvalue().split(b"\n", 1)[0] + b"\n"
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("wb") as f:
+        f.write(head)
+        written = len(head)
+        while written < size:
+            f.write(body)
+            written += len(body)
+    tmp.replace(path)
+    return path
+
+
+def write_xlsx(path: Path, n: int) -> Path:
+    if path.exists():
+        return path
+    import xlsxwriter
+
+    frame = generate_frame(n, 11)
+    tmp = path.with_suffix(".tmp.xlsx")
+    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    sheet = book.add_worksheet("Leads")
+    sheet.write_row(0, 0, frame.columns)
+    phone_col = frame.columns.index("Téléphone")
+    for r, row in enumerate(frame.iter_rows(), start=1):
+        for c, value in enumerate(row):
+            if c == phone_col and r % 4 == 0 and value and value.replace(" ", "").isdigit():
+                sheet.write_number(r, c, int(value.replace(" ", "")))  # phones stored as numbers, as Excel does
+            else:
+                sheet.write_string(r, c, value or "")
+    book.close()
+    tmp.replace(path)
+    return path
+
+
+# --- child processes (each measures its own peak RSS) ----------------------------------------------
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_validate(path: str) -> dict[str, Any]:
+    from crm_importer.engine.jobstore import JobStore
+    from crm_importer.engine.pipeline import validate_file
+
+    start = time.perf_counter()
+    with JobStore() as store:
+        job = validate_file(path, store, resume=False)
+    seconds = time.perf_counter() - start
+    return {"rows": job.total_rows, "seconds": seconds, "rows_per_s": job.total_rows / seconds,
+            "valid": job.valid_rows, "invalid": job.invalid_rows, "duplicates": job.duplicate_rows,
+            "peak_rss_mb": _peak_mb()}
+
+
+def child_preview(path: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    from crm_importer.engine.readers import open_table
+
+    reader = open_table(path)
+    rows = reader.preview(100).height
+    return {"rows": rows, "seconds": time.perf_counter() - start}
+
+
+def run_child(kind: str, path: Path, home: Path) -> dict[str, Any]:
+    env = {**os.environ, "CRM_IMPORTER_HOME": str(home)}
+    out = subprocess.run([sys.executable, "-m", "crm_importer.bench", f"_{kind}", str(path)], env=env,
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- database part ----------------------------------------------------------------------------------
+def seed_leads(conn: Any, n: int) -> None:
+    """``n`` existing leads typed by people: emails in any case, phones in any format."""
+    with conn.cursor() as cur:
+        existing = cur.execute("SELECT count(*) FROM public.leads").fetchone()[0]
+        if existing >= n:
+            return
+        for start in range(existing, n, 250_000):
+            part = generate_frame(min(250_000, n - start), 1000 + start, invalid=0, dups=0, id_offset=10_000_000 + start)
+            part.columns = ["first_name", "last_name", "email", "phone", "company", "job_title", "city",
+                            "postal_code", "country", "source", "external_id", "notes"]
+            part = part.with_columns(pl.col("email").str.to_uppercase().alias("email"))
+            buf = io.BytesIO()
+            part.write_csv(buf, include_header=False)
+            with cur.copy("COPY public.leads (first_name, last_name, email, phone, company, job_title, city,"
+                          " postal_code, country, source, external_id, notes) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buf.getvalue())
+            conn.commit()
+        cur.execute("ANALYZE public.leads")
+    conn.commit()
+
+
+def raw_copy_seconds(conn: Any, frame: pl.DataFrame) -> float:
+    """Time of a plain COPY of the same rows into the same indexed leads table (rolled back)."""
+    buf = io.BytesIO()
+    frame.write_csv(buf, include_header=False)
+    data = buf.getvalue()
+    cols = ", ".join(frame.columns)
+    start = time.perf_counter()
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY public.leads ({cols}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(data)
+    seconds = time.perf_counter() - start
+    conn.rollback()
+    return seconds
+
+
+def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_existing: int) -> dict[str, Any]:
+    from crm_importer.crm.commit import ImportRequest, run_import
+    from crm_importer.crm.connection import connect
+    from crm_importer.crm.schema import migrate
+
+    server = None
+    if dsn is None:
+        from crm_importer.crm.demo import seed_demo_profiles
+        from crm_importer.crm.demo import start_demo as _start
+
+        server = _start(out_dir / "bench-pg")
+        dsn = server.dsn
+    else:
+        from crm_importer.crm.demo import seed_demo_profiles
+    try:
+        with connect(dsn) as conn:
+            migrate(conn)
+            seed_demo_profiles(conn)
+            conn.commit()
+            seed_leads(conn, n_existing)
+            emails = [r[0] for r in conn.execute(
+                "SELECT email FROM public.profiles WHERE role = 'sales' ORDER BY email").fetchall()]
+            admin = conn.execute("SELECT email FROM public.profiles WHERE role = 'admin' LIMIT 1").fetchone()[0]
+            conn.commit()
+            # the same rows, normalised, for the raw COPY baseline
+            from crm_importer.engine.mapping import ColumnMapping
+            from crm_importer.engine.readers import open_table
+            from crm_importer.engine.validate import ValidationOptions, fcol, validate_batch
+
+            reader = open_table(csv_path)
+            mapping = ColumnMapping.auto(reader.info.headers)
+            parts = []
+            for batch in reader.batches():
+                checked = validate_batch(batch, mapping, ValidationOptions())
+                parts.append(checked.frame.select([pl.col(fcol(f)).alias(f) for f in mapping.field_columns()]))
+            rows = pl.concat(parts)
+            copy_s = raw_copy_seconds(conn, rows)
+        home = Path(tempfile.mkdtemp(prefix="bench-home-", dir=out_dir))
+        os.environ["CRM_IMPORTER_HOME"] = str(home)
+        timings: dict[str, float] = {}
+
+        def progress(p: Any) -> None:
+            now = time.perf_counter()
+            timings.setdefault(f"{p.phase}_start", now)
+            timings[f"{p.phase}_end"] = now
+
+        start = time.perf_counter()
+        job = run_import(ImportRequest(file=csv_path, dsn=dsn, actor_email=admin,
+                                       assign="round-robin:" + ",".join(emails), confirm_reimport=True),
+                         progress=progress)
+        total_s = time.perf_counter() - start
+        commit_s = timings.get("committing_end", 0) - timings.get("validating_end", timings.get("committing_start", 0))
+        raw_rate = n_rows / copy_s
+        with connect(dsn) as conn:  # leave the CRM as it was for the next run
+            conn.execute("DELETE FROM public.lead_history WHERE import_job_id = %s", (job.id,))
+            conn.execute("DELETE FROM public.leads WHERE import_job_id = %s", (job.id,))
+            conn.commit()
+        return {
+            "existing_leads": n_existing, "rows": n_rows, "raw_copy_s": copy_s, "raw_copy_rows_per_s": raw_rate,
+            "end_to_end_s": total_s, "end_to_end_rows_per_s": n_rows / total_s,
+            "end_to_end_ratio": (n_rows / total_s) / raw_rate,
+            "commit_s": commit_s, "commit_rows_per_s": job.valid_rows / commit_s if commit_s else 0,
+            "commit_ratio": (n_rows / commit_s) / raw_rate if commit_s else 0,
+            "imported": job.imported_rows, "skipped": job.skipped_rows, "invalid": job.invalid_rows,
+            "duplicates_in_file": job.duplicate_rows,
+        }
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("_validate", "_preview"):
+        result = child_validate(argv[1]) if argv[0] == "_validate" else child_preview(argv[1])
+        print(json.dumps(result))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m crm_importer.bench")
+    parser.add_argument("--out", default="bench-out", help="where generated files are kept (reused)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (20k / 200k rows, 100 MB, 100k leads)")
+    parser.add_argument("--dsn", help="CRM database to use instead of an embedded PostgreSQL")
+    parser.add_argument("--skip-db", action="store_true")
+    parser.add_argument("--skip-xlsx", action="store_true")
+    parser.add_argument("--skip-big", action="store_true", help="skip the 2M-row and 1 GB files")
+    args = parser.parse_args(argv)
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    small, big, gb, existing = (20_000, 200_000, 100 << 20, 100_000) if args.quick else (200_000, 2_000_000, 1 << 30, 1_000_000)
+    home = Path(tempfile.mkdtemp(prefix="bench-home-", dir=out))
+    report: dict[str, Any] = {}
+
+    def show(name: str, value: dict[str, Any]) -> None:
+        report[name] = value
+        print(f"{name}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in value.items()),
+              flush=True)
+
+    small_csv = write_csv(out / f"leads-{small}.csv", small)
+    show(f"validate_csv_{small}", run_child("validate", small_csv, home))
+    if not args.skip_big:
+        big_csv = write_csv(out / f"leads-{big}.csv", big, english=True)
+        show(f"validate_csv_{big}", run_child("validate", big_csv, home))
+        a, b = report[f"validate_csv_{small}"], report[f"validate_csv_{big}"]
+        show("memory_flatness", {"peak_ratio_big_over_small": b["peak_rss_mb"] / a["peak_rss_mb"],
+                                 "target_ratio": 1.2, "big_peak_mb": b["peak_rss_mb"], "target_mb": 300.0})
+        gb_csv = write_csv_bytes(out / f"leads-{gb >> 20}MB.csv", gb)
+        show("preview_100_rows", {**run_child("preview", gb_csv, home), "file_mb": gb_csv.stat().st_size / 2**20,
+                                  "target_s": 1.0})
+    if not args.skip_xlsx:
+        xlsx = write_xlsx(out / f"leads-{small}.xlsx", small)
+        show(f"validate_xlsx_{small}", run_child("validate", xlsx, home))
+    if not args.skip_db:
+        show("crm", bench_db(small_csv, small, args.dsn, out, existing))
+    (out / "bench-result.json").write_text(json.dumps(report, indent=2))
+    print(f"Targets: validation >= 100000 rows/s; memory ratio <= 1.2 and < 300 MB; preview < 1 s; "
+          f"end to end >= 0.333 of raw COPY; commit >= 0.5 of raw COPY. Results: {out / 'bench-result.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
