@@ -1,0 +1,40 @@
+"""The CRM side: connecting to its PostgreSQL, its schema contract, and the built-in demo CRM.
+
+Nothing here imports Qt; the CLI, the GUI worker and the tests all use these functions directly.
+"""
+
+from crm_importer.crm.connection import (
+    CRM_MESSAGES,
+    CrmError,
+    Identity,
+    connect,
+    connect_with_prompt,
+    get_password,
+    redact_dsn,
+    require_admin,
+    resolve_password,
+    set_actor,
+    sign_in,
+    store_password,
+)
+from crm_importer.crm.schema import SCHEMA_VERSION, crm_settings, migrate, require_schema, schema_version
+
+__all__ = [
+    "CRM_MESSAGES",
+    "SCHEMA_VERSION",
+    "CrmError",
+    "Identity",
+    "connect",
+    "connect_with_prompt",
+    "crm_settings",
+    "get_password",
+    "migrate",
+    "redact_dsn",
+    "require_admin",
+    "require_schema",
+    "resolve_password",
+    "schema_version",
+    "set_actor",
+    "sign_in",
+    "store_password",
+]

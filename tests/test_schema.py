@@ -1,0 +1,1021 @@
+"""The CRM schema contract, access control and connection handling, on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
+import psycopg
+import pytest
+from pgfixture import PasswordLogin, dsn_for, make_supabase_shape
+from psycopg.conninfo import conninfo_to_dict
+
+from crm_importer.crm import connection as connection_mod
+from crm_importer.crm.connection import (
+    CrmError,
+    Identity,
+    build_conninfo,
+    connect,
+    get_password,
+    redact_dsn,
+    require_admin,
+    resolve_password,
+    set_actor,
+    sign_in,
+    store_password,
+)
+from crm_importer.crm.demo import DEMO_ADMIN_EMAIL, DEMO_PROFILES, seed_demo_profiles
+from crm_importer.crm.schema import (
+    SCHEMA_VERSION,
+    crm_settings,
+    migrate,
+    require_schema,
+    schema_version,
+)
+from crm_importer.engine.fields import FIELD_BY_NAME, LEAD_COLUMNS
+
+ADMIN = next(p for p in DEMO_PROFILES if p.role == "admin")
+SALES = next(p for p in DEMO_PROFILES if p.role == "sales")
+
+CONTRACT_COLUMNS: dict[str, set[str]] = {
+    "profiles": {"id", "email", "full_name", "role", "active", "created_at"},
+    "import_jobs": {
+        "id",
+        "file_name",
+        "file_hash",
+        "status",
+        "total_rows",
+        "valid_rows",
+        "invalid_rows",
+        "imported_rows",
+        "updated_rows",
+        "duplicate_rows",
+        "skipped_rows",
+        "rejected_rows",
+        "processed_rows",
+        "last_checkpoint",
+        "error_report_path",
+        "assignment_config",
+        "duplicate_config",
+        "column_mapping",
+        "worker_id",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "started_at",
+        "completed_at",
+        "error_message",
+    },
+    "leads": {
+        "id",
+        *LEAD_COLUMNS,
+        "status",
+        "assigned_to",
+        "created_by",
+        "import_job_id",
+        "import_row",
+        "created_at",
+        "updated_at",
+    },
+    "lead_history": {"id", "lead_id", "event", "actor_id", "import_job_id", "changes", "created_at"},
+    "import_batches": {
+        "job_id",
+        "batch_no",
+        "row_count",
+        "inserted",
+        "updated",
+        "skipped",
+        "rr_next",
+        "details",
+        "committed_at",
+    },
+    "crm_importer_settings": {"key", "value"},
+    "crm_importer_migrations": {"version", "applied_at"},
+}
+
+CONTRACT_INDEXES = {
+    "import_jobs_file_hash_idx",
+    "leads_import_job_row_key",
+    "leads_email_lower_idx",
+    "leads_phone_idx",
+    "leads_external_id_idx",
+    "leads_email_key_idx",
+    "leads_phone_key_idx",
+    "leads_external_id_key_idx",
+    "lead_history_lead_id_idx",
+    "lead_history_import_job_id_idx",
+    "profiles_email_lower_key",
+}
+
+
+def _columns(conn: psycopg.Connection, table: str) -> dict[str, tuple[str, int | None]]:
+    rows = conn.execute(
+        "select column_name, data_type, character_maximum_length from information_schema.columns"
+        " where table_schema = 'public' and table_name = %s",
+        (table,),
+    ).fetchall()
+    return {name: (dtype, length) for name, dtype, length in rows}
+
+
+def _indexes(conn: psycopg.Connection) -> dict[str, str]:
+    rows = conn.execute("select indexname, indexdef from pg_indexes where schemaname = 'public'").fetchall()
+    return dict(rows)
+
+
+def _rls(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute("select relrowsecurity from pg_class where oid = %s::regclass", (table,)).fetchone()[
+        0
+    ]
+
+
+def _catalog_snapshot(conn: psycopg.Connection) -> tuple:
+    """Everything a migration could touch, to prove a second run changes nothing."""
+    return (
+        conn.execute(
+            "select table_name, column_name, data_type, column_default, is_nullable"
+            " from information_schema.columns where table_schema = 'public' order by 1, 2"
+        ).fetchall(),
+        conn.execute(
+            "select indexname, indexdef from pg_indexes where schemaname = 'public' order by 1"
+        ).fetchall(),
+        conn.execute(
+            "select tablename, policyname, cmd, roles::text, qual, with_check from pg_policies order by 1, 2"
+        ).fetchall(),
+        conn.execute(
+            "select p.oid, p.proname, md5(p.prosrc) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+            " where n.nspname = 'public' order by 2"
+        ).fetchall(),
+        conn.execute("select tgname, oid from pg_trigger where not tgisinternal order by 1").fetchall(),
+    )
+
+
+# --- migrate ----------------------------------------------------------------------------------------------
+
+
+def test_migrate_on_empty_database_creates_the_contract(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        assert schema_version(conn) is None
+        assert migrate(conn, "FR") == [SCHEMA_VERSION]
+        assert schema_version(conn) == SCHEMA_VERSION
+        assert require_schema(conn) == SCHEMA_VERSION
+
+        for table, expected in CONTRACT_COLUMNS.items():
+            assert set(_columns(conn, table)) == expected, table
+        leads = _columns(conn, "leads")
+        for name in LEAD_COLUMNS:
+            assert leads[name] == ("character varying", FIELD_BY_NAME[name].max_length), name
+        assert CONTRACT_INDEXES <= set(_indexes(conn))
+        assert "'33'" in _indexes(conn)["leads_phone_key_idx"]
+        assert crm_settings(conn) == {"phone_region": "FR", "phone_country_code": "33"}
+
+        for table in (
+            "import_jobs",
+            "import_batches",
+            "profiles",
+            "lead_history",
+            "crm_importer_settings",
+            "crm_importer_migrations",
+        ):
+            assert _rls(conn, table), table
+        assert not _rls(conn, "leads")
+        policies = conn.execute(
+            "select tablename, policyname, roles::text from pg_policies where tablename = 'import_jobs'"
+        ).fetchall()
+        assert {p[1] for p in policies} == {
+            "admin_read_import_jobs",
+            "admin_insert_import_jobs",
+            "admin_update_import_jobs",
+            "admin_delete_import_jobs",
+        }
+        assert all(p[2] == "{public}" for p in policies)
+        secdef, config = conn.execute(
+            "select prosecdef, proconfig from pg_proc where oid = 'public.get_user_role()'::regprocedure"
+        ).fetchone()
+        assert secdef and "search_path=public, pg_temp" in config
+        assert conn.execute(
+            "select count(*) from pg_trigger where tgname = 'crm_importer_leads_updated_at'"
+        ).fetchone() == (1,)
+
+
+def test_migrate_twice_is_a_no_op(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty, autocommit=True) as conn:
+        assert migrate(conn) == [1]
+        before = _catalog_snapshot(conn)
+        assert migrate(conn) == []
+        # Even when the quick version check is bypassed, the locked re-check finds nothing to do.
+        conn.execute("select 1")
+        assert _catalog_snapshot(conn) == before
+        assert conn.execute("select count(*) from crm_importer_migrations").fetchone() == (1,)
+
+
+def test_migrate_inside_a_callers_transaction(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        conn.execute("create table unrelated (id int)")
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        assert migrate(conn) == [1]
+        conn.rollback()
+        assert schema_version(conn) is None  # the caller's rollback undid everything
+        assert migrate(conn) == [1]
+        assert schema_version(conn) == SCHEMA_VERSION
+
+
+def test_template_database_is_migrated_and_seeded(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn) as conn:
+        assert require_schema(conn) == SCHEMA_VERSION
+        emails = {r[0] for r in conn.execute("select email from profiles")}
+        assert emails == {p.email for p in DEMO_PROFILES}
+        assert seed_demo_profiles(conn) == 0  # idempotent
+
+
+def test_require_schema_refuses_missing_or_older(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        with pytest.raises(CrmError) as missing:
+            require_schema(conn)
+        assert missing.value.code == "schema_missing"
+        assert missing.value.exit_code == 4
+        assert "crm-importer db migrate" in missing.value.text("fr")
+        migrate(conn)
+        conn.execute("update crm_importer_migrations set version = 0")
+        conn.commit()
+        with pytest.raises(CrmError) as older:
+            require_schema(conn)
+        assert older.value.params["found"] == "0"
+
+
+def test_migrate_rejects_unknown_region(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        with pytest.raises(CrmError) as exc:
+            migrate(conn, "ZZ")
+        assert exc.value.code == "bad_region" and exc.value.exit_code == 2
+        assert schema_version(conn) is None
+
+
+def test_migrate_region_sets_the_index_calling_code(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        migrate(conn, "be")
+        assert crm_settings(conn) == {"phone_region": "BE", "phone_country_code": "32"}
+        assert "'32'" in _indexes(conn)["leads_phone_key_idx"]
+
+
+EXISTING_CRM = """
+create table profiles (
+    id uuid primary key default gen_random_uuid(),
+    email text not null unique,
+    full_name text,
+    role text not null
+);
+create table leads (
+    id uuid primary key default gen_random_uuid(),
+    email text,
+    phone text,
+    first_name text
+);
+create index leads_email_lower_idx on leads (lower(email));
+create table import_jobs (
+    id uuid primary key default gen_random_uuid(),
+    file_name text,
+    status text,
+    total_rows integer,
+    created_by uuid references profiles (id),
+    created_at timestamptz default now()
+);
+alter table import_jobs enable row level security;
+-- the seed plan's bug: a policy querying profiles directly
+create policy admin_read_import_jobs on import_jobs for select
+    using (exists (select 1 from profiles p where p.role = 'admin'));
+insert into profiles (id, email, full_name, role) values
+    ('11111111-1111-1111-1111-111111111111', 'Boss@Example.com', 'The Boss', 'admin'),
+    ('22222222-2222-2222-2222-222222222222', 'rep@example.com', 'A Rep', 'sales');
+insert into leads (email, phone, first_name) values
+    ('Jean.Dupont@Example.FR ', '06.12.34.56.78', 'Jean'),
+    ('marie@example.fr', '+33 7 11 22 33 44', 'Marie'),
+    (null, '0033 1 23 45 67 89', 'Paul');
+insert into import_jobs (file_name, status, total_rows) values ('old.csv', 'completed', 3);
+"""
+
+
+def test_migrate_on_existing_crm_adds_only_what_is_missing(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        conn.execute(EXISTING_CRM)
+        conn.commit()
+        old_index = _indexes(conn)["leads_email_lower_idx"]
+        constraints = "select conname from pg_constraint where conrelid = 'profiles'::regclass and contype <> 'n' order by 1"
+        old_constraints = conn.execute(constraints).fetchall()
+
+        assert migrate(conn) == [1]
+        # No constraint is added to existing columns (the CRM's role values may differ from ours).
+        assert conn.execute(constraints).fetchall() == old_constraints
+
+        assert set(_columns(conn, "leads")) == CONTRACT_COLUMNS["leads"]
+        assert set(_columns(conn, "profiles")) == CONTRACT_COLUMNS["profiles"]
+        assert set(_columns(conn, "import_jobs")) == CONTRACT_COLUMNS["import_jobs"]
+        # Existing columns keep their types; the CRM's own index is left as it was.
+        assert _columns(conn, "leads")["email"] == ("text", None)
+        assert _indexes(conn)["leads_email_lower_idx"] == old_index
+        assert CONTRACT_INDEXES <= set(_indexes(conn))
+        # Data kept; new columns take their defaults on existing rows.
+        rows = conn.execute(
+            "select first_name, status, created_at is not null from leads order by 1"
+        ).fetchall()
+        assert rows == [("Jean", "new", True), ("Marie", "new", True), ("Paul", "new", True)]
+        assert conn.execute("select email, role, active from profiles order by email").fetchall() == [
+            ("Boss@Example.com", "admin", True),
+            ("rep@example.com", "sales", True),
+        ]
+        assert conn.execute("select file_name, imported_rows from import_jobs").fetchall() == [("old.csv", 0)]
+        # RLS on an existing profiles table is the CRM's business; import_jobs' seed policy is replaced.
+        assert not _rls(conn, "profiles")
+        qual = conn.execute(
+            "select qual from pg_policies where policyname = 'admin_read_import_jobs'"
+        ).fetchone()[0]
+        assert "get_user_role()" in qual and "profiles" not in qual
+
+        # The typed phones and emails of the existing leads are found through the match indexes.
+        conn.execute("set enable_seqscan = off")
+        found = conn.execute(
+            "select first_name from leads where public.crm_phone_e164(phone, '33') = any(%s) order by 1",
+            (["+33612345678", "+33711223344", "+33123456789"],),
+        ).fetchall()
+        assert found == [("Jean",), ("Marie",), ("Paul",)]
+        assert conn.execute(
+            "select first_name from leads where lower(btrim(email)) = 'jean.dupont@example.fr'"
+        ).fetchall() == [("Jean",)]
+
+
+def test_existing_security_definer_get_user_role_is_kept(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        conn.execute(
+            """
+            create table profiles (id uuid primary key, email text not null, role text not null);
+            create function get_user_role() returns text language sql stable security definer
+                set search_path = public as $$ select 'crm-own'::text $$;
+            """
+        )
+        conn.commit()
+        migrate(conn)
+        assert conn.execute("select public.get_user_role()").fetchone() == ("crm-own",)
+
+
+def test_existing_invoker_get_user_role_is_replaced(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        conn.execute(
+            """
+            create table profiles (id uuid primary key, email text not null, role text not null);
+            create function get_user_role() returns text language sql stable
+                as $$ select role from profiles limit 1 $$;
+            """
+        )
+        conn.commit()
+        migrate(conn)
+        assert conn.execute(
+            "select prosecdef from pg_proc where oid = 'public.get_user_role()'::regprocedure"
+        ).fetchone() == (True,)
+
+
+def test_existing_case_duplicate_profile_emails_do_not_block_migration(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty) as conn:
+        conn.execute(
+            "create table profiles (id uuid primary key default gen_random_uuid(), email text, role text);"
+            "insert into profiles (email, role) values ('a@x.fr', 'admin'), ('A@X.FR', 'sales');"
+        )
+        conn.commit()
+        assert migrate(conn) == [1]
+        indexes = _indexes(conn)
+        assert "profiles_email_lower_key" not in indexes and "profiles_email_lower_idx" in indexes
+        with pytest.raises(CrmError) as exc:
+            sign_in(conn, "a@x.fr")
+        assert exc.value.code == "profile_ambiguous"
+
+
+def test_concurrent_migrations_are_safe(pg_dsn_empty: str) -> None:
+    barrier = threading.Barrier(3)
+    results: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with psycopg.connect(pg_dsn_empty) as conn:
+                barrier.wait(timeout=10)
+                results.append(migrate(conn))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(results) == [[], [], [1]]
+    with psycopg.connect(pg_dsn_empty) as conn:
+        assert conn.execute("select count(*) from crm_importer_migrations").fetchone() == (1,)
+
+
+# --- phone matching ------------------------------------------------------------------------------------------
+
+
+PHONE_CASES: list[tuple[str | None, str, str | None]] = [
+    ("06.12.34.56.78", "33", "+33612345678"),
+    ("06 12 34 56 78", "33", "+33612345678"),
+    ("+33 6 12 34 56 78", "33", "+33612345678"),
+    ("+33 (0)6 12 34 56 78", "33", "+33612345678"),
+    ("0033612345678", "33", "+33612345678"),
+    ("00 33 6 12 34 56 78", "33", "+33612345678"),
+    ("612345678", "33", "+33612345678"),
+    (" +33612345678 ", "33", "+33612345678"),
+    ("tél : +33 6-12-34-56-78", "33", "+33612345678"),
+    ("+1 (415) 555-0100", "33", "+14155550100"),
+    ("0470 12 34 56", "32", "+32470123456"),
+    ("", "33", None),
+    ("n/a", "33", None),
+    (None, "33", None),
+]
+
+
+def test_crm_phone_e164_matches_typed_formats(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn) as conn:
+        got = [
+            (typed, cc, conn.execute("select public.crm_phone_e164(%s, %s)", (typed, cc)).fetchone()[0])
+            for typed, cc, _ in PHONE_CASES
+        ]
+    assert got == PHONE_CASES
+
+
+def test_match_indexes_are_used(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            "insert into leads (email, phone, external_id, first_name)"
+            " select 'Lead' || g || '@Example.fr ', '06 ' || lpad(g::text, 8, '0'), ' EXT-' || g, 'n' || g"
+            " from generate_series(1, 3000) g"
+        )
+        conn.execute("insert into leads (email, phone, external_id) values (null, '06.12.34.56.78', null)")
+        conn.execute("analyze leads")
+        conn.execute("set enable_seqscan = off")
+        cases = {
+            "leads_phone_key_idx": "public.crm_phone_e164(phone, '33') = '+33612345678'",
+            "leads_email_key_idx": "lower(btrim(email)) = 'lead42@example.fr'",
+            "leads_external_id_key_idx": "lower(btrim(external_id)) = 'ext-42'",
+        }
+        for index, where in cases.items():
+            plan = "\n".join(r[0] for r in conn.execute(f"explain select id from leads where {where}"))
+            assert index in plan, plan
+            assert len(conn.execute(f"select id from leads where {where}").fetchall()) == 1, where
+        # The set-based form the importer uses (a batch of keys) uses the index too.
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "explain select l.id from leads l join (values ('+33612345678'), ('+33600000042')) k(p)"
+                " on public.crm_phone_e164(l.phone, '33') = k.p"
+            )
+        )
+        assert "leads_phone_key_idx" in plan, plan
+
+
+# --- other contract details ----------------------------------------------------------------------------------
+
+
+def test_updated_at_trigger_and_ledger_cascades(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        job = conn.execute(
+            "insert into import_jobs (file_name, created_by) values ('a.csv', %s) returning id", (ADMIN.id,)
+        ).fetchone()[0]
+        lead = conn.execute(
+            "insert into leads (email, import_job_id, import_row, updated_at)"
+            " values ('x@y.fr', %s, 2, now() - interval '1 day') returning id",
+            (job,),
+        ).fetchone()[0]
+        conn.execute(
+            "insert into import_batches (job_id, batch_no, row_count, inserted, updated, skipped)"
+            " values (%s, 0, 1, 1, 0, 0)",
+            (job,),
+        )
+        conn.execute(
+            "insert into lead_history (lead_id, event, import_job_id) values (%s, 'created', %s)", (lead, job)
+        )
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(
+                "insert into leads (email, import_job_id, import_row) values ('z@y.fr', %s, 2)", (job,)
+            )
+        conn.execute("update leads set first_name = 'X' where id = %s", (lead,))
+        assert conn.execute(
+            "select updated_at > now() - interval '1 minute' from leads where id = %s", (lead,)
+        ).fetchone() == (True,)
+        conn.execute("delete from import_jobs where id = %s", (job,))
+        assert conn.execute("select import_job_id from leads where id = %s", (lead,)).fetchone() == (None,)
+        assert conn.execute("select count(*) from import_batches").fetchone() == (0,)
+        conn.execute("delete from leads where id = %s", (lead,))
+        assert conn.execute("select count(*) from lead_history where lead_id = %s", (lead,)).fetchone() == (
+            1,
+        )
+
+
+# --- row-level security --------------------------------------------------------------------------------------
+
+APP_ROLE = "crm_app"
+APP_PASSWORD = "crm-app-pw"
+
+
+def _ensure_app_role(conn: psycopg.Connection) -> None:
+    if not conn.execute("select 1 from pg_roles where rolname = %s", (APP_ROLE,)).fetchone():
+        try:
+            with conn.transaction():
+                conn.execute(f"create role {APP_ROLE} login password '{APP_PASSWORD}'")
+        except psycopg.errors.DuplicateObject:
+            pass
+    conn.execute(
+        f"grant usage on schema public to {APP_ROLE};"
+        f" grant select, insert, update, delete on profiles, import_jobs, import_batches, leads, lead_history"
+        f" to {APP_ROLE};"
+        f" grant usage on all sequences in schema public to {APP_ROLE};"
+    )
+
+
+def _insert_job_as_owner(conn: psycopg.Connection) -> None:
+    conn.execute("insert into import_jobs (file_name, created_by) values ('owner.csv', %s)", (ADMIN.id,))
+
+
+def test_rls_import_tables_admin_only_for_a_non_owner_role(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as owner:
+        _ensure_app_role(owner)
+        _insert_job_as_owner(owner)
+
+    app_dsn = dsn_for(pg_dsn, conninfo_to_dict(pg_dsn)["dbname"], user=APP_ROLE, password=APP_PASSWORD)
+    with connect(app_dsn, autocommit=True) as app:
+        assert app.execute("select current_user").fetchone() == (APP_ROLE,)
+        # No profile set: nothing visible.
+        assert app.execute("select count(*) from import_jobs").fetchone() == (0,)
+
+        sales = sign_in(app, SALES.email)  # profiles are readable by everyone: no recursion
+        set_actor(app, sales)
+        assert app.execute("select public.get_user_role()").fetchone() == ("sales",)
+        assert app.execute("select count(*) from import_jobs").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            app.execute(
+                "insert into import_jobs (file_name, created_by) values ('x.csv', %s)", (sales.profile_id,)
+            )
+        assert app.execute("update profiles set full_name = 'hacked' where true").rowcount == 0
+
+        admin = sign_in(app, ADMIN.email)
+        set_actor(app, admin)
+        assert app.execute("select count(*) from import_jobs").fetchone() == (1,)
+        job = app.execute(
+            "insert into import_jobs (file_name, created_by) values ('x.csv', %s) returning id",
+            (admin.profile_id,),
+        ).fetchone()[0]
+        app.execute(
+            "insert into import_batches (job_id, batch_no, row_count, inserted, updated, skipped)"
+            " values (%s, 0, 1, 1, 0, 0)",
+            (job,),
+        )
+        assert app.execute("select count(*) from import_batches").fetchone() == (1,)
+        assert app.execute("select count(*) from import_jobs").fetchone() == (2,)
+
+        set_actor(app, sales)
+        assert app.execute("select count(*) from import_batches").fetchone() == (0,)
+        assert app.execute("delete from import_jobs").rowcount == 0
+
+
+def test_rls_profiles_policy_calling_get_user_role_does_not_recurse(pg_dsn: str) -> None:
+    """The seed's bug: a profiles policy that asks for the role through profiles recursed forever."""
+    with psycopg.connect(pg_dsn, autocommit=True) as owner:
+        _ensure_app_role(owner)
+        # A CRM-style restrictive policy: admins see every profile, others only their own.
+        owner.execute(
+            "create policy crm_profiles_visibility on profiles as restrictive for select to public"
+            " using (public.get_user_role() = 'admin' or id = public.crm_current_profile_id())"
+        )
+        owner.execute(f"set role {APP_ROLE}")
+        owner.execute("select set_config('crm.profile_id', %s, false)", (str(SALES.id),))
+        assert owner.execute("select email from profiles").fetchall() == [(SALES.email,)]
+        owner.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
+        assert owner.execute("select count(*) from profiles").fetchone() == (len(DEMO_PROFILES),)
+
+
+def test_rls_inactive_admin_has_no_role(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        _ensure_app_role(conn)
+        _insert_job_as_owner(conn)
+        conn.execute("update profiles set active = false where id = %s", (ADMIN.id,))
+        conn.execute(f"set role {APP_ROLE}")
+        conn.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
+        assert conn.execute("select public.get_user_role()").fetchone() == (None,)
+        assert conn.execute("select count(*) from import_jobs").fetchone() == (0,)
+
+
+def test_rls_on_a_supabase_shaped_database(pg_dsn_empty: str) -> None:
+    with psycopg.connect(pg_dsn_empty, autocommit=True) as conn:
+        make_supabase_shape(conn)
+        assert migrate(conn) == [1]
+        seed_demo_profiles(conn)
+        _insert_job_as_owner(conn)
+        # Supabase grants table privileges to its API roles by default; RLS is what keeps rows apart.
+        conn.execute(
+            "grant select, insert, update, delete on profiles, import_jobs, import_batches,"
+            " crm_importer_migrations, crm_importer_settings to anon, authenticated"
+        )
+        roles = {
+            r[0] for r in conn.execute("select roles::text from pg_policies where tablename = 'import_jobs'")
+        }
+        assert roles == {"{authenticated}"}
+        src = conn.execute(
+            "select prosrc from pg_proc where oid = 'public.crm_current_profile_id()'::regprocedure"
+        ).fetchone()[0]
+        assert "auth.uid()" in src
+
+        conn.execute("set role authenticated")
+        conn.execute("select set_config('request.jwt.claim.sub', %s, false)", (str(SALES.id),))
+        # The JWT wins over the importer's setting: a signed-in sales rep cannot claim to be the admin.
+        conn.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
+        assert conn.execute("select public.get_user_role()").fetchone() == ("sales",)
+        assert conn.execute("select count(*) from import_jobs").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("insert into import_jobs (file_name) values ('x.csv')")
+        assert conn.execute("select count(*) from profiles").fetchone() == (len(DEMO_PROFILES),)
+
+        conn.execute("select set_config('request.jwt.claim.sub', %s, false)", (str(ADMIN.id),))
+        assert conn.execute("select count(*) from import_jobs").fetchone() == (1,)
+        conn.execute("insert into import_jobs (file_name) values ('x.csv')")
+
+        # Without a JWT (a direct connection), the importer's setting is used.
+        conn.execute("select set_config('request.jwt.claim.sub', '', false)")
+        assert conn.execute("select public.get_user_role()").fetchone() == ("admin",)
+
+        conn.execute("reset role")
+        conn.execute("set role anon")
+        assert conn.execute("select count(*) from import_jobs").fetchone() == (0,)
+        # The importer's own tables are readable through the API but cannot be tampered with.
+        assert conn.execute("select max(version) from crm_importer_migrations").fetchone() == (
+            SCHEMA_VERSION,
+        )
+        assert conn.execute(
+            "select value from crm_importer_settings where key = 'phone_country_code'"
+        ).fetchone() == ("33",)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("insert into crm_importer_migrations (version) values (99)")
+        assert conn.execute("delete from crm_importer_settings").rowcount == 0
+
+
+# --- connection ----------------------------------------------------------------------------------------------
+
+SECRET = "S3cr3t-Pässwörd"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _assert_no_secret(exc: CrmError, secret: str = SECRET) -> None:
+    for text in (str(exc), exc.text("fr"), exc.text("en"), repr(exc.params), repr(exc.args)):
+        assert secret not in text
+
+
+def test_connect_bad_port_is_unreachable_quickly() -> None:
+    port = _free_port()
+    started = time.monotonic()
+    with pytest.raises(CrmError) as exc:
+        connect(f"postgresql://someone:{SECRET}@127.0.0.1:{port}/crm")
+    assert time.monotonic() - started < 5
+    assert exc.value.code == "db_unreachable"
+    assert exc.value.exit_code == 3
+    assert exc.value.params["port"] == str(port)
+    assert f"127.0.0.1:{port}" in exc.value.text("fr")
+    _assert_no_secret(exc.value)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts and never answers: the connect timeout must fire."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    conns: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conns.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    for c in conns:
+        c.close()
+    listener.close()
+
+
+def test_connect_timeout_from_the_dsn_is_kept(silent_server: int) -> None:
+    dsn = f"host=127.0.0.1 port={silent_server} user=u password={SECRET} dbname=d connect_timeout=2"
+    assert "connect_timeout=2" in build_conninfo(dsn)
+    started = time.monotonic()
+    with pytest.raises(CrmError) as exc:
+        connect(dsn)
+    assert 1.5 < time.monotonic() - started < 8
+    assert exc.value.code == "db_unreachable"
+    _assert_no_secret(exc.value)
+
+
+@pytest.fixture
+def no_tls_server() -> Iterator[int]:
+    """Answers PostgreSQL's SSLRequest with 'N' (no TLS here), like a server without ssl=on."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(5)
+            try:
+                conn.recv(8)
+                conn.sendall(b"N")
+                conn.recv(1024)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(timeout=5)
+
+
+def test_connect_tls_required_but_unavailable(no_tls_server: int) -> None:
+    with pytest.raises(CrmError) as exc:
+        connect(f"postgresql://u:{SECRET}@127.0.0.1:{no_tls_server}/d?sslmode=require")
+    assert exc.value.code == "db_tls"
+    assert "SSL" in exc.value.params["reason"]
+    _assert_no_secret(exc.value)
+
+
+def test_connect_wrong_password_is_auth_failed(pg_password_login: PasswordLogin) -> None:
+    login = pg_password_login
+    with pytest.raises(CrmError) as wrong:
+        connect(login.dsn, password=SECRET)
+    assert wrong.value.code == "db_auth_failed" and wrong.value.exit_code == 2
+    assert wrong.value.params["user"] == login.user
+    _assert_no_secret(wrong.value)
+
+    uri_params = conninfo_to_dict(login.dsn)
+    uri = f"postgresql://{login.user}:{SECRET}@/postgres?host={uri_params['host']}"
+    with pytest.raises(CrmError) as in_dsn:
+        connect(uri)
+    assert in_dsn.value.code == "db_auth_failed"
+    _assert_no_secret(in_dsn.value)
+
+    with pytest.raises(CrmError) as missing:
+        connect(login.dsn)
+    assert missing.value.code == "db_password_missing"
+
+    with connect(login.dsn, password=login.password) as conn:
+        assert conn.execute("select current_user").fetchone() == (login.user,)
+
+
+def test_connect_with_prompt_uses_the_keyring_and_never_prompts_off_a_terminal(
+    pg_password_login: PasswordLogin, memory_keyring: MemoryKeyring, no_libpq_password: None
+) -> None:
+    login = pg_password_login
+    with pytest.raises(CrmError) as missing:
+        connection_mod.connect_with_prompt(login.dsn, interactive=False)
+    assert missing.value.code == "db_password_missing"
+    host, port, user, _ = connection_mod.dsn_endpoint(login.dsn)
+    assert store_password(host, port, user, login.password)
+    assert resolve_password(login.dsn, interactive=False) == login.password
+    with connection_mod.connect_with_prompt(login.dsn, interactive=True) as conn:
+        assert conn.execute("select current_user").fetchone() == (login.user,)
+
+
+def test_connect_unknown_database_and_role(pg_server: str) -> None:
+    with pytest.raises(CrmError) as db:
+        connect(dsn_for(pg_server, "no_such_db_here"))
+    assert db.value.code == "db_not_found" and db.value.params["dbname"] == "no_such_db_here"
+    assert "no_such_db_here" in db.value.text("fr")
+    with pytest.raises(CrmError) as role:
+        connect(dsn_for(pg_server, "postgres", user="no_such_role_here"))
+    assert role.value.code == "db_auth_failed"
+
+
+def test_connect_malformed_dsn_does_not_echo_it() -> None:
+    with pytest.raises(CrmError) as exc:
+        connect(f"host=db.example.com password={SECRET} oops")
+    assert exc.value.code == "db_bad_dsn" and exc.value.exit_code == 2
+    _assert_no_secret(exc.value)
+    assert "oops" not in str(exc.value)
+
+
+def test_connect_sets_the_session_defaults(pg_server: str) -> None:
+    with connect(pg_server, application_name="crm-importer-test") as conn:
+        assert conn.prepare_threshold is None
+        assert conn.execute("show application_name").fetchone() == ("crm-importer-test",)
+        assert conn.autocommit is False
+    with connect(pg_server, autocommit=True) as conn:
+        assert conn.autocommit is True
+        assert conn.execute("show application_name").fetchone() == ("crm-importer",)
+
+
+def test_build_conninfo_network_defaults() -> None:
+    tcp = conninfo_to_dict(build_conninfo("postgresql://u@db.example.com:6543/postgres?sslmode=require"))
+    assert tcp["sslmode"] == "require"
+    assert tcp["connect_timeout"] == "10"
+    assert (
+        tcp["keepalives"],
+        tcp["keepalives_idle"],
+        tcp["keepalives_interval"],
+        tcp["keepalives_count"],
+    ) == (
+        "1",
+        "30",
+        "10",
+        "3",
+    )
+    assert tcp["tcp_user_timeout"] == "60000"
+    assert tcp["application_name"] == "crm-importer"
+
+    own = conninfo_to_dict(
+        build_conninfo("host=db port=5432 keepalives=0 connect_timeout=3 application_name=x")
+    )
+    assert (own["keepalives"], own["connect_timeout"], own["application_name"]) == ("0", "3", "x")
+    assert own["keepalives_idle"] == "30"
+
+    local = conninfo_to_dict(build_conninfo("postgresql://postgres@/crm?host=/tmp/sock%20dir"))
+    assert "keepalives" not in local and "tcp_user_timeout" not in local
+    assert local["connect_timeout"] == "10"
+
+    with_pw = conninfo_to_dict(build_conninfo("host=db user=u", password="p w'd"))
+    assert with_pw["password"] == "p w'd"
+
+
+@pytest.mark.parametrize(
+    ("dsn", "expected"),
+    [
+        (
+            "postgresql://u:secret@db:5432/crm?sslmode=require",
+            "postgresql://u:***@db:5432/crm?sslmode=require",
+        ),
+        ("postgres://u:p%40ss@db/crm", "postgres://u:***@db/crm"),
+        (
+            "postgresql://u@db/crm?password=secret&sslmode=require",
+            "postgresql://u@db/crm?password=***&sslmode=require",
+        ),
+        ("postgresql://u@db/crm", "postgresql://u@db/crm"),
+        ("postgresql://postgres:@/crm_demo?host=/tmp/x", "postgresql://postgres:@/crm_demo?host=/tmp/x"),
+    ],
+)
+def test_redact_dsn_uri(dsn: str, expected: str) -> None:
+    assert redact_dsn(dsn) == expected
+
+
+def test_redact_dsn_key_value() -> None:
+    redacted = redact_dsn(r"host=db user=u password='it\'s secret' dbname=crm")
+    assert "secret" not in redacted and "***" in redacted
+    assert conninfo_to_dict(redacted)["host"] == "db"
+    assert redact_dsn("host=db user=u") == "host=db user=u"
+    broken = redact_dsn("host=db password=sec ret oops user=u")
+    assert "sec" not in broken and "ret" not in broken and "host=db" in broken and "user=u" in broken
+
+
+# --- keyring ---------------------------------------------------------------------------------------------------
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in a dict: the real keyring API without an OS secret store."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def fail_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_libpq_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+
+
+def test_keyring_store_and_resolve(memory_keyring: MemoryKeyring, no_libpq_password: None) -> None:
+    assert get_password("db.example.com", 5432, "alice") is None
+    assert store_password("db.example.com", 5432, "alice", SECRET) is True
+    assert memory_keyring.items == {("crm-importer", "alice@db.example.com:5432"): SECRET}
+    assert get_password("db.example.com", "5432", "alice") == SECRET
+    assert resolve_password("postgresql://alice@db.example.com/crm", interactive=False) == SECRET
+    assert resolve_password("host=db.example.com port=5432 user=alice dbname=crm", interactive=True) == SECRET
+    # The DSN's own password wins: nothing to add.
+    assert resolve_password("postgresql://alice:other@db.example.com/crm", interactive=True) is None
+    # Another port or user is another secret.
+    assert resolve_password("postgresql://alice@db.example.com:6543/crm", interactive=False) is None
+    assert connection_mod.delete_password("db.example.com", 5432, "alice") is True
+    assert connection_mod.delete_password("db.example.com", 5432, "alice") is False
+
+
+def test_resolve_password_leaves_libpq_sources_alone(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    store_password("db", 5432, "bob", "from-keyring")
+    monkeypatch.setenv("PGPASSWORD", "from-env")
+    assert resolve_password("host=db user=bob", interactive=False) is None
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text("db:5432:*:bob:from-pgpass\n")
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert resolve_password("host=db user=bob dbname=crm", interactive=False) is None
+    assert resolve_password("host=db user=carol dbname=crm", interactive=False) is None  # carol: no entry
+
+
+def test_keyring_without_backend_fails_softly(fail_keyring: None, no_libpq_password: None) -> None:
+    with pytest.raises(keyring.errors.NoKeyringError):
+        keyring.set_password("x", "y", "z")  # the backend really is the failing one
+    assert store_password("db", 5432, "alice", SECRET) is False
+    assert get_password("db", 5432, "alice") is None
+    assert resolve_password("postgresql://alice@db/crm", interactive=False) is None
+
+
+# --- identity ----------------------------------------------------------------------------------------------------
+
+
+def test_sign_in_and_require_admin(pg_dsn: str) -> None:
+    with connect(pg_dsn) as conn:
+        admin = sign_in(conn, f"  {DEMO_ADMIN_EMAIL.upper()} ")
+        assert admin == Identity(ADMIN.id, ADMIN.email, "Alice Admin", "admin")
+        require_admin(admin)
+        set_actor(conn, admin)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("select public.get_user_role(), public.crm_current_profile_id()").fetchone() == (
+            "admin",
+            ADMIN.id,
+        )
+        conn.rollback()
+        # The setting survives a rollback of later work: set_actor committed it.
+        assert conn.execute("select public.crm_current_profile_id()").fetchone() == (ADMIN.id,)
+        conn.rollback()
+
+        sales = sign_in(conn, SALES.email)
+        with pytest.raises(CrmError) as refused:
+            require_admin(sales)
+        assert refused.value.code == "not_admin" and refused.value.exit_code == 4
+        assert SALES.email in refused.value.text("fr") and "sales" in refused.value.text("en")
+
+        with pytest.raises(CrmError) as unknown:
+            sign_in(conn, "nobody@example.com")
+        assert unknown.value.code == "profile_not_found" and unknown.value.exit_code == 4
+
+        conn.execute("update profiles set active = false where id = %s", (SALES.id,))
+        conn.commit()
+        with pytest.raises(CrmError) as inactive:
+            sign_in(conn, SALES.email)
+        assert inactive.value.code == "profile_not_found"
+
+
+def test_crm_error_messages_exist_in_both_languages() -> None:
+    for code, texts in connection_mod.CRM_MESSAGES.items():
+        assert set(texts) == {"en", "fr"}, code
+    err = CrmError("db_unreachable", host="h", port="1")
+    assert str(err) == err.text("en") and "h:1" in err.text("fr")
