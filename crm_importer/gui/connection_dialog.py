@@ -1,0 +1,235 @@
+"""The connection dialog: where the CRM is, how to reach it securely, and which CRM profile signs in.
+
+Settings are remembered (never the password). The password goes to the OS keyring only when the user
+ticks "Remember"; without a keyring backend (a bare Linux session) the user is told plainly and the
+password is kept in memory for this session only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from psycopg.conninfo import conninfo_to_dict
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_importer.crm.connection import get_password, store_password
+from crm_importer.gui import tasks
+from crm_importer.gui.context import AppContext
+from crm_importer.gui.settings import ConnectionSettings
+from crm_importer.gui.widgets import Banner, heading, hint
+from crm_importer.gui.worker import Task
+
+SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _connect_and_remember(session: tasks.CrmSession, endpoint: tuple[str, int, str], remember: bool,
+                          progress: object = None, is_cancelled: object = None) -> tuple[tasks.CrmSession, bool | None]:
+    """Worker side of "Connect": keyring look-up, check, then keyring save. Returns (session, saved)."""
+    host, port, user = endpoint
+    if session.password is None:
+        session = replace(session, password=get_password(host, port, user))
+    checked = tasks.check_connection(session)
+    saved = store_password(host, port, user, session.password) if remember and session.password else None
+    return checked, saved
+
+
+class ConnectionDialog(QDialog):
+    connected = Signal(object)
+    tested = Signal(str)
+    demo_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task: Task | None = None
+        self.setObjectName("ConnectionDialog")
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        layout.setSpacing(12)
+        self.title = heading(parent=self)
+        self.subtitle = hint(parent=self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.host = QLineEdit(self)
+        self.port = QSpinBox(self)
+        self.port.setRange(1, 65535)
+        self.port.setValue(5432)
+        self.dbname = QLineEdit(self)
+        self.user = QLineEdit(self)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember = QCheckBox(self)
+        self.sslmode = QComboBox(self)
+        for mode in SSL_MODES:
+            self.sslmode.addItem(mode, mode)
+        self.email = QLineEdit(self)
+        self.labels: dict[str, QLabel] = {}
+        for key, widget in (("host", self.host), ("port", self.port), ("dbname", self.dbname), ("user", self.user),
+                            ("password", self.password), ("remember", self.remember), ("sslmode", self.sslmode),
+                            ("email", self.email)):
+            label = QLabel(self)
+            self.labels[key] = label
+            form.addRow(label, widget)
+        layout.addLayout(form)
+        self.banner = Banner("info", self)
+        layout.addWidget(self.banner)
+        buttons = QHBoxLayout()
+        self.demo_button = QPushButton(self)
+        self.demo_button.clicked.connect(self._use_demo)
+        self.test_button = QPushButton(self)
+        self.test_button.clicked.connect(self.test_connection)
+        self.cancel_button = QPushButton(self)
+        self.cancel_button.clicked.connect(self.reject)
+        self.connect_button = QPushButton(self)
+        self.connect_button.setObjectName("Primary")
+        self.connect_button.setDefault(True)
+        self.connect_button.clicked.connect(self.connect_clicked)
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.test_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.connect_button)
+        layout.addLayout(buttons)
+        self._load(ctx.settings.connection())
+        self.retranslate()
+        ctx.translations.language_changed.connect(lambda _l: self.retranslate())
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Connection to the CRM"))
+        self.title.setText(self.tr("Connect to the CRM database"))
+        self.subtitle.setText(self.tr(
+            "The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM "
+            "profile below, which must be an admin."))
+        for key, text in (("host", self.tr("Host:")), ("port", self.tr("Port:")), ("dbname", self.tr("Database:")),
+                          ("user", self.tr("User:")), ("password", self.tr("Password:")), ("remember", ""),
+                          ("sslmode", self.tr("TLS:")), ("email", self.tr("Sign in as (CRM email):"))):
+            self.labels[key].setText(text)
+        self.remember.setText(self.tr("Remember the password in the system keyring"))
+        self.password.setPlaceholderText(self.tr("Leave empty to use the saved password"))
+        descriptions = {
+            "disable": self.tr("Off (local networks only)"),
+            "prefer": self.tr("When the server offers it"),
+            "require": self.tr("Required"),
+            "verify-ca": self.tr("Required, with a trusted certificate"),
+            "verify-full": self.tr("Required, certificate and host name checked"),
+        }
+        for i in range(self.sslmode.count()):
+            mode = self.sslmode.itemData(i)
+            self.sslmode.setItemText(i, self.tr("{mode} — {description}").format(mode=mode,
+                                                                                 description=descriptions[mode]))
+        self.demo_button.setText(self.tr("Use the demo database"))
+        self.test_button.setText(self.tr("Test connection"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.connect_button.setText(self.tr("Connect"))
+
+    # --- fields ---------------------------------------------------------------------------------------------
+    def _load(self, conn: ConnectionSettings) -> None:
+        self.host.setText(conn.host)
+        self.port.setValue(conn.port)
+        self.dbname.setText(conn.dbname)
+        self.user.setText(conn.user)
+        self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(conn.sslmode)))
+        self.email.setText(conn.email)
+        self.remember.setChecked(conn.remember)
+
+    def set_from_dsn(self, dsn: str, email: str = "") -> None:
+        """Fill the fields from a libpq DSN (a URI or key=value), e.g. ``CRM_IMPORTER_DSN``."""
+        params = conninfo_to_dict(dsn)
+        self.host.setText(params.get("host", "localhost"))
+        self.port.setValue(int(params.get("port") or 5432))
+        self.dbname.setText(params.get("dbname", ""))
+        self.user.setText(params.get("user", ""))
+        self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(params.get("sslmode", "prefer"))))
+        if params.get("password"):
+            self.password.setText(params["password"])
+        if email:
+            self.email.setText(email)
+
+    def settings(self) -> ConnectionSettings:
+        return ConnectionSettings(mode="server", host=self.host.text().strip(), port=self.port.value(),
+                                  dbname=self.dbname.text().strip(), user=self.user.text().strip(),
+                                  sslmode=self.sslmode.currentData(), email=self.email.text().strip(),
+                                  remember=self.remember.isChecked())
+
+    def session(self) -> tasks.CrmSession:
+        s = self.settings()
+        dsn = tasks.build_dsn(s.host, s.port, s.dbname, s.user, s.sslmode)
+        return tasks.CrmSession(dsn, s.email, password=self.password.text() or None)
+
+    # --- actions ---------------------------------------------------------------------------------------------
+    def test_connection(self) -> None:
+        if self.task is not None:
+            return
+        session = self.session()
+        s = self.settings()
+        endpoint = (s.host, s.port, s.user)
+        self.banner.show_message(self.tr("Connecting…"), "info")
+        self.task = self.ctx.pool.start(
+            lambda p, c: _connect_and_remember(session, endpoint, False, p, c), name="connect",
+            on_finished=self._tested, on_failed=self._failed)
+        self._busy(True)
+
+    def _tested(self, result: tuple[tasks.CrmSession, bool | None]) -> None:
+        self.task = None
+        self._busy(False)
+        session = result[0]
+        text = self.tr("The connection works: PostgreSQL {version}, signed in as {who} ({role}).").format(
+            version=session.server_version, who=session.who, role=session.identity.role if session.identity else "?")
+        self.banner.show_message(text, "success")
+        self.tested.emit(text)
+
+    def connect_clicked(self) -> None:
+        """Check the connection in a worker; on success remember the settings and close (``connected``)."""
+        if self.task is not None:
+            return
+        session, s = self.session(), self.settings()
+        endpoint = (s.host, s.port, s.user)
+        self.banner.show_message(self.tr("Connecting…"), "info")
+        self.task = self.ctx.pool.start(
+            lambda p, c: _connect_and_remember(session, endpoint, s.remember, p, c), name="connect",
+            on_finished=self._connected, on_failed=self._failed)
+        self._busy(True)
+
+    def _connected(self, result: tuple[tasks.CrmSession, bool | None]) -> None:
+        self.task = None
+        self._busy(False)
+        session, saved = result
+        self.ctx.settings.set_connection(self.settings())
+        self.ctx.set_session(session)
+        if saved is False:
+            self.ctx.tell(self, self.tr("Password not saved"), self.tr(
+                "No system keyring is available on this computer, so the password could not be saved. It is kept "
+                "for this session only: you will be asked for it again next time."))
+        self.connected.emit(session)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.task = None
+        self._busy(False)
+        text = self.ctx.error_text(exc)
+        self.banner.show_message(text, "error")
+        self.tested.emit(text)
+
+    def _use_demo(self) -> None:
+        self.demo_requested.emit()
+        self.accept()
+
+    def _busy(self, busy: bool) -> None:
+        for button in (self.test_button, self.connect_button, self.demo_button):
+            button.setEnabled(not busy)

@@ -1,0 +1,115 @@
+"""What every view shares: settings, translations, the task pool, the CRM session, the GUI-thread job store.
+
+User prompts (confirm, inform, choose a file, open a file) go through this object so that tests can
+answer them without a modal dialog blocking the event loop.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from crm_importer import paths
+from crm_importer.engine.jobstore import JobStore
+from crm_importer.gui import texts
+from crm_importer.gui.i18n import Translations
+from crm_importer.gui.settings import Settings
+from crm_importer.gui.tasks import CrmSession
+from crm_importer.gui.worker import TaskPool
+
+log = logging.getLogger(__name__)
+
+#: CPython hands the GIL to a waiting thread only after this long (default 5 ms), and a worker that keeps
+#: releasing and re-taking it (SQLite, file reads, polars calls) can starve the GUI thread for hundreds of
+#: milliseconds ("convoy effect"). A shorter interval keeps the event loop's stalls under 100 ms while
+#: the worker validates or imports, for a few percent of the worker's throughput.
+GIL_SWITCH_INTERVAL = 0.0005
+
+
+class AppContext(QObject):
+    session_changed = Signal(object)
+    #: A job was created, changed status or was undone: History refreshes.
+    jobs_changed = Signal()
+
+    def __init__(self, settings: Settings, translations: Translations, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+        self.settings = settings
+        self.translations = translations
+        self.pool = TaskPool(self)
+        self.store_path: Path = paths.job_store_path()
+        #: Reads only (history, error table); writes happen in workers, each with its own store.
+        self.store = JobStore(self.store_path)
+        self.session: CrmSession | None = None
+        self.demo: Any = None  # crm_importer.crm.demo.DemoServer while the demo CRM runs
+        self._closed = False
+
+    @property
+    def lang(self) -> str:
+        return self.translations.lang
+
+    def error_text(self, exc: BaseException) -> str:
+        return texts.error_text(exc, self.lang)
+
+    def set_session(self, session: CrmSession | None, demo: Any = None) -> None:
+        if demo is not None and demo is not self.demo:
+            self.stop_demo()
+            self.demo = demo
+        elif session is None or not session.demo:
+            self.stop_demo()
+        self.session = session
+        self.session_changed.emit(session)
+
+    def stop_demo(self) -> None:
+        if self.demo is not None:
+            try:
+                self.demo.stop()
+            except Exception:  # noqa: BLE001 - quitting must not fail on the demo server
+                log.warning("the demo server did not stop cleanly", exc_info=True)
+            self.demo = None
+
+    def close(self) -> None:
+        """Idempotent: wait for the workers (never kill one mid-batch), stop the demo, release the store."""
+        if self._closed:
+            return
+        self._closed = True
+        self.pool.shutdown()
+        self.stop_demo()
+        self.store.close()
+        self.translations.uninstall()
+        gc.unfreeze()  # undo create_main_window's gc.freeze(): what the window held may now be collected
+
+    # --- prompts (replaced by tests) ----------------------------------------------------------------
+    def ask(self, parent: QWidget | None, title: str, text: str) -> bool:
+        answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def tell(self, parent: QWidget | None, title: str, text: str, *, error: bool = False) -> None:
+        if error:
+            QMessageBox.warning(parent, title, text)
+        else:
+            QMessageBox.information(parent, title, text)
+
+    def choose_open_file(self, parent: QWidget | None, title: str, filters: str) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(parent, title, self.settings.last_dir, filters)
+        return Path(name) if name else None
+
+    def choose_save_file(self, parent: QWidget | None, title: str, suggested: Path, filters: str) -> Path | None:
+        name, selected = QFileDialog.getSaveFileName(parent, title, str(suggested), filters)
+        if not name:
+            return None
+        path = Path(name)
+        if path.suffix.lower() not in (".csv", ".xlsx"):
+            path = path.with_suffix(".xlsx" if "xlsx" in selected else ".csv")
+        return path
+
+    def open_path(self, path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -1,0 +1,238 @@
+"""The History view: every job of this computer, with Resume, Retry, Report and Undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crm_importer.engine.errors import CancelledError
+from crm_importer.engine.jobstore import Job
+from crm_importer.gui import tasks, texts
+from crm_importer.gui.context import AppContext
+from crm_importer.gui.i18n import fmt_int
+from crm_importer.gui.models import HistoryModel
+from crm_importer.gui.resources import icon
+from crm_importer.gui.widgets import Banner, heading, hint
+from crm_importer.gui.worker import Task
+
+RESUMABLE = ("cancelled", "interrupted", "importing")
+UNDOABLE = ("completed", "failed", "cancelled", "interrupted", "importing")
+
+
+class HistoryView(QWidget):
+    #: (action, result) once a Resume/Retry/Undo/Report finished; result is an exception when it failed.
+    action_finished = Signal(str, object)
+    connect_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.task: Task | None = None
+        self._action = ""
+        self._message: tuple[str, str] | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 18)
+        layout.setSpacing(12)
+        self.title = heading(parent=self)
+        self.subtitle = hint(parent=self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        bar = QHBoxLayout()
+        self.resume_button = QPushButton(self)
+        self.resume_button.setObjectName("Primary")
+        self.resume_button.setIcon(icon("play"))
+        self.retry_button = QPushButton(self)
+        self.retry_button.setIcon(icon("refresh"))
+        self.report_button = QPushButton(self)
+        self.report_button.setIcon(icon("file"))
+        self.undo_button = QPushButton(self)
+        self.undo_button.setIcon(icon("undo"))
+        self.refresh_button = QPushButton(self)
+        self.cancel_button = QPushButton(self)
+        self.cancel_button.setObjectName("Danger")
+        self.resume_button.clicked.connect(lambda: self.resume_selected("resume"))
+        self.retry_button.clicked.connect(lambda: self.resume_selected("retry"))
+        self.report_button.clicked.connect(self.report_selected)
+        self.undo_button.clicked.connect(self.undo_selected)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.cancel_button.clicked.connect(lambda: self.task.cancel() if self.task else None)
+        for button in (self.resume_button, self.retry_button, self.report_button, self.undo_button):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        bar.addWidget(self.refresh_button)
+        layout.addLayout(bar)
+        progress = QHBoxLayout()
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        progress.addWidget(self.progress, 1)
+        progress.addWidget(self.cancel_button)
+        layout.addLayout(progress)
+        self.banner = Banner("info", self)
+        layout.addWidget(self.banner)
+        self.table = QTableView(self)
+        self.model = HistoryModel(ctx.store, self.table)
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._refresh())
+        self.table.doubleClicked.connect(lambda _i: self.report_selected())
+        layout.addWidget(self.table, 1)
+        ctx.jobs_changed.connect(self.refresh)
+        ctx.translations.language_changed.connect(lambda _l: self.retranslate())
+        self.retranslate()
+        self.refresh()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Import history"))
+        self.subtitle.setText(self.tr(
+            "Every validation and import made on this computer. An interrupted import can be resumed where it "
+            "stopped; an import can be undone."))
+        self.resume_button.setText(self.tr("Resume"))
+        self.retry_button.setText(self.tr("Retry"))
+        self.report_button.setText(self.tr("Report"))
+        self.undo_button.setText(self.tr("Undo"))
+        self.refresh_button.setText(self.tr("Refresh"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        self.model.retranslate()
+        self._refresh()
+
+    def refresh(self) -> None:
+        selected = self.selected_job()
+        self.model.refresh()
+        if selected is not None:
+            self.select_job(selected.id)
+        self._refresh()
+
+    def select_job(self, job_id: str) -> bool:
+        for row, job in enumerate(self.model.jobs):
+            if job.id == job_id or job.id.startswith(job_id):
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def selected_job(self) -> Job | None:
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model is not None else []
+        return self.model.job(rows[0].row()) if rows else None
+
+    # --- actions -----------------------------------------------------------------------------------------
+    def _need_session(self) -> tasks.CrmSession | None:
+        if self.ctx.session is None:
+            self._message = (self.tr("Connect to the CRM of this import first."), "warning")
+            self._refresh()
+            self.connect_requested.emit()
+            return None
+        return self.ctx.session
+
+    def resume_selected(self, action: str = "resume") -> None:
+        job = self.selected_job()
+        if job is None or self.task is not None:
+            return
+        session = self._need_session()
+        if session is None:
+            return
+        store_path, lang = self.ctx.store_path, self.ctx.lang
+        self._start(action, lambda p, c: tasks.resume(store_path, job.id, session, lang, p, c), progress=True)
+
+    def report_selected(self) -> None:
+        job = self.selected_job()
+        if job is None or self.task is not None:
+            return
+        store_path, lang = self.ctx.store_path, self.ctx.lang
+        self._start("report", lambda p, c: tasks.job_report(store_path, job.id, lang, p, c))
+
+    def undo_selected(self) -> None:
+        job = self.selected_job()
+        if job is None or self.task is not None:
+            return
+        if not self.ctx.ask(self, self.tr("Undo this import?"), self.tr(
+                "Undo the import of {file} from {date}? The leads it created are removed (those edited since are "
+                "kept) and the leads it updated get their previous values back.").format(
+                file=job.file_name, date=job.created_at[:16].replace("T", " "))):
+            return
+        session = self._need_session()
+        if session is None:
+            return
+        store_path = self.ctx.store_path
+        self._start("undo", lambda p, c: tasks.undo(store_path, job.id, session, p, c))
+
+    def _start(self, action: str, fn: object, progress: bool = False) -> None:
+        self._action = action
+        self._message = None
+        self.progress.setRange(0, 1000 if progress else 0)
+        self.progress.setValue(0)
+        self.task = self.ctx.pool.start(fn, name="job" if action != "report" else "report",  # type: ignore[arg-type]
+                                        on_progress=self._progressed, on_finished=self._done, on_failed=self._failed)
+        self._refresh()
+
+    def _progressed(self, progress: object) -> None:
+        self.progress.setValue(int(float(getattr(progress, "fraction", 0.0)) * 1000))
+        self.banner.show_message(self.tr("{phase} {rows} rows").format(
+            phase=texts.phase_label(getattr(progress, "phase", "")), rows=fmt_int(getattr(progress, "rows", 0))),
+            "info")
+
+    def _done(self, result: object) -> None:
+        self.task = None
+        action = self._action
+        if action == "report":
+            self.ctx.open_path(Path(str(result)))
+            self._message = (self.tr("Report: {path}").format(path=result), "info")
+        elif action == "undo" and isinstance(result, dict):
+            self._message = (self.tr(
+                "Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited "
+                "since.").format(deleted=fmt_int(result.get("deleted", 0)), restored=fmt_int(result.get("restored", 0)),
+                                 kept=fmt_int(len(result.get("kept", [])))), "success")
+        elif isinstance(result, Job):
+            self._message = (self.tr("Import completed: {imported} leads created and {updated} updated.").format(
+                imported=fmt_int(result.imported_rows), updated=fmt_int(result.updated_rows)), "success")
+        self.ctx.jobs_changed.emit()
+        self._refresh()
+        self.action_finished.emit(action, result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.task = None
+        if isinstance(exc, CancelledError):
+            self._message = (self.tr("Stopped; the import can be resumed."), "warning")
+        else:
+            self._message = (self.ctx.error_text(exc), "error")
+        self.ctx.jobs_changed.emit()
+        self._refresh()
+        self.action_finished.emit(self._action, exc)
+
+    def _refresh(self) -> None:
+        job = self.selected_job()
+        running = self.task is not None
+        imported = job is not None and bool(job.crm_target)
+        self.resume_button.setEnabled(not running and imported and job is not None and job.status in RESUMABLE)
+        self.retry_button.setEnabled(not running and imported and job is not None and job.status == "failed")
+        self.undo_button.setEnabled(not running and imported and job is not None and job.status in UNDOABLE)
+        self.report_button.setEnabled(not running and job is not None and job.total_rows > 0)
+        self.progress.setVisible(running)
+        self.cancel_button.setVisible(running and self._action in ("resume", "retry"))
+        if self._message is not None:
+            self.banner.show_message(*self._message)
+        elif not running:
+            if not self.model.jobs:
+                self.banner.show_message(self.tr("No import yet: they will be listed here."), "info")
+            elif job is not None and job.error_message and job.status == "failed":
+                self.banner.show_message(job.error_message, "error")
+            else:
+                self.banner.hide()

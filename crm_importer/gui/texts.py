@@ -1,0 +1,132 @@
+"""Words for the engine's codes (fields, phases, statuses, reasons), translated at the edge.
+
+The engine stores codes (``first_name``, ``committing``, ``invalid_email``); what the user reads is
+chosen here, in the current language, through Qt's catalogue. Whole sentences with named placeholders
+come from the engine itself (``ImporterError.text(lang)``, ``RowError.text(lang)``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from crm_importer.engine.errors import ImporterError
+
+#: lupdate finds ``translate("Context", "text")`` calls; a wrapper function would hide them from it.
+translate = QCoreApplication.translate
+
+
+def field_label(name: str | None) -> str:
+    labels = {
+        None: translate("Fields", "— Not imported —"),
+        "first_name": translate("Fields", "First name"),
+        "last_name": translate("Fields", "Last name"),
+        "email": translate("Fields", "Email"),
+        "phone": translate("Fields", "Phone"),
+        "company": translate("Fields", "Company"),
+        "job_title": translate("Fields", "Job title"),
+        "city": translate("Fields", "City"),
+        "postal_code": translate("Fields", "Postal code"),
+        "country": translate("Fields", "Country"),
+        "source": translate("Fields", "Source"),
+        "external_id": translate("Fields", "External ID"),
+        "notes": translate("Fields", "Notes"),
+        "owner": translate("Fields", "Owner (for assignment)"),
+    }
+    return labels.get(name, name or "")
+
+
+def phase_label(phase: str) -> str:
+    labels = {
+        "hashing": translate("Phases", "Computing the file fingerprint…"),
+        "validating": translate("Phases", "Reading and validating rows…"),
+        "deduplicating": translate("Phases", "Looking for duplicates in the file…"),
+        "committing": translate("Phases", "Importing into the CRM…"),
+        "reporting": translate("Phases", "Writing the report…"),
+        "undoing": translate("Phases", "Undoing the import…"),
+    }
+    return labels.get(phase, phase)
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "validating": translate("Statuses", "Validation interrupted"),
+        "validated": translate("Statuses", "Validated"),
+        "importing": translate("Statuses", "Interrupted"),
+        "completed": translate("Statuses", "Completed"),
+        "failed": translate("Statuses", "Failed"),
+        "cancelled": translate("Statuses", "Cancelled"),
+        "interrupted": translate("Statuses", "Interrupted"),
+        "undone": translate("Statuses", "Undone"),
+    }
+    return labels.get(status, status)
+
+
+def reason_label(code: str) -> str:
+    """A short name for an error code, for the filter list (the full sentence is in the table)."""
+    labels = {
+        "missing_contact": translate("Reasons", "No email or phone"),
+        "invalid_email": translate("Reasons", "Invalid email address"),
+        "invalid_phone": translate("Reasons", "Invalid phone number"),
+        "too_long": translate("Reasons", "Value too long"),
+        "nul_byte": translate("Reasons", "Forbidden character"),
+        "extra_cells": translate("Reasons", "More cells than columns"),
+        "duplicate_in_file": translate("Reasons", "Duplicate in the file"),
+        "duplicate_in_crm": translate("Reasons", "Already in the CRM"),
+        "rejected_by_crm": translate("Reasons", "Rejected by the CRM"),
+    }
+    return labels.get(code, code)
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """One sentence for any failure: the engine's own words, else a generic sentence (never a traceback)."""
+    if isinstance(exc, ImporterError):
+        return exc.text(lang)
+    return translate("Errors", "Unexpected error: {error}").format(error=f"{type(exc).__name__}: {exc}")
+
+
+def delimiter_label(value: str | None) -> str:
+    labels = {
+        ",": translate("Delimiters", "Comma ( , )"),
+        ";": translate("Delimiters", "Semicolon ( ; )"),
+        "\t": translate("Delimiters", "Tab"),
+        "|": translate("Delimiters", "Vertical bar ( | )"),
+    }
+    return labels.get(value or "", value or "")
+
+
+def encoding_label(value: str | None) -> str:
+    labels = {
+        "utf-8": translate("Encodings", "UTF-8"),
+        "utf-8-sig": translate("Encodings", "UTF-8 with BOM"),
+        "utf-16": translate("Encodings", "UTF-16"),
+        "cp1252": translate("Encodings", "Windows-1252 (Western Europe)"),
+        "latin-1": translate("Encodings", "Latin-1 (ISO-8859-1)"),
+    }
+    return labels.get(value or "", value or "")
+
+
+#: Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).
+REGIONS = ("FR", "BE", "CH", "LU", "MC", "CA", "GB", "IE", "DE", "ES", "IT", "PT", "NL", "US", "MA", "TN", "SN")
+
+
+def region_label(code: str) -> str:
+    labels = {
+        "FR": translate("Regions", "France"),
+        "BE": translate("Regions", "Belgium"),
+        "CH": translate("Regions", "Switzerland"),
+        "LU": translate("Regions", "Luxembourg"),
+        "MC": translate("Regions", "Monaco"),
+        "CA": translate("Regions", "Canada"),
+        "GB": translate("Regions", "United Kingdom"),
+        "IE": translate("Regions", "Ireland"),
+        "DE": translate("Regions", "Germany"),
+        "ES": translate("Regions", "Spain"),
+        "IT": translate("Regions", "Italy"),
+        "PT": translate("Regions", "Portugal"),
+        "NL": translate("Regions", "Netherlands"),
+        "US": translate("Regions", "United States"),
+        "MA": translate("Regions", "Morocco"),
+        "TN": translate("Regions", "Tunisia"),
+        "SN": translate("Regions", "Senegal"),
+    }
+    return translate("Regions", "{country} ({code})").format(country=labels.get(code, code), code=code)

@@ -1,0 +1,110 @@
+"""Screenshots of every wizard page for the README, taken offscreen on the sample file.
+
+    python packaging/screenshots.py [--lang en|fr] [--out resources/screenshots]
+
+The import runs against the built-in demo CRM, or against ``CRM_IMPORTER_DSN`` signed in as
+``CRM_IMPORTER_EMAIL`` when both are set. Everything else (job store, settings, demo data) lives in a
+temporary ``CRM_IMPORTER_HOME`` unless one is set, so the user's own history is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", choices=("en", "fr"), default="en")
+    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
+    parser.add_argument("--file", type=Path, default=ROOT / "resources" / "samples" / "leads-sample.csv")
+    args = parser.parse_args()
+    home = os.environ.get("CRM_IMPORTER_HOME") or tempfile.mkdtemp(prefix="crm-importer-shots-")
+    os.environ["CRM_IMPORTER_HOME"] = home
+    os.environ["CRM_IMPORTER_LANG"] = args.lang
+
+    from PySide6.QtCore import QCoreApplication
+
+    from crm_importer.gui.app import create_app, create_main_window
+    from crm_importer.gui.tasks import CrmSession, check_connection
+
+    app = create_app([])
+    window = create_main_window(auto_connect=False)
+    ctx, wizard = window.ctx, window.wizard
+    window.set_language(args.lang)
+    ctx.ask = lambda *a, **k: True  # type: ignore[method-assign]
+    ctx.open_path = lambda path: None  # type: ignore[method-assign]
+    window.resize(1280, 800)
+    window.show()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def wait(predicate: Callable[[], bool], timeout: float = 120.0) -> None:
+        end = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > end:
+                raise TimeoutError("the GUI did not get there in time")
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+
+    def shot(name: str) -> None:
+        for _ in range(20):
+            QCoreApplication.processEvents()
+        path = args.out / f"{name}.png"
+        window.grab().save(str(path))
+        print(path)
+
+    shot("00-welcome")
+    dsn, email = os.environ.get("CRM_IMPORTER_DSN"), os.environ.get("CRM_IMPORTER_EMAIL")
+    if dsn and email:
+        ctx.set_session(check_connection(CrmSession(dsn, email)))
+    else:
+        window.start_demo()
+    wait(lambda: ctx.session is not None)
+    wizard.file_page.open_path(args.file)
+    wait(lambda: wizard.state.inspection is not None and wizard.state.file_hash is not None)
+    shot("01-file")
+    wizard.go_next()
+    shot("02-mapping")
+    wizard.go_next()
+    wait(lambda: bool(wizard.options_page.profiles))
+    wizard.options_page.set_assignment("round_robin", tuple(p.email for p in wizard.options_page.profiles
+                                                            if p.role == "sales"))
+    shot("03-options")
+    wizard.go_next()
+    wizard.validation_page.start()
+    wait(lambda: wizard.state.job is not None)
+    wizard.validation_page.table.selectRow(0)
+    shot("04-validation")
+    wizard.go_next()
+    shot("05-import-ready")
+    wizard.import_page.start()
+    wait(lambda: wizard.import_page.task is None and wizard.state.imported is not None)
+    shot("06-import-done")
+    window.show_view(1)
+    window.history.table.selectRow(0)
+    shot("07-history")
+    window.open_connection_dialog()
+    dialog = window.connection_dialog
+    assert dialog is not None
+    for _ in range(20):
+        QCoreApplication.processEvents()
+    dialog.grab().save(str(args.out / "08-connection.png"))
+    print(args.out / "08-connection.png")
+    dialog.reject()
+    window.close()
+    ctx.close()
+    app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1433 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr_FR">
+<context>
+    <name>ConnectionDialog</name>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="114"/>
+        <source>Connection to the CRM</source>
+        <translation>Connexion au CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="115"/>
+        <source>Connect to the CRM database</source>
+        <translation>Se connecter à la base du CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="117"/>
+        <source>The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM profile below, which must be an admin.</source>
+        <translation>La base PostgreSQL de votre CRM (Supabase ou votre propre serveur). L’importeur agit au nom du profil CRM indiqué ci-dessous, qui doit être administrateur.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <source>Host:</source>
+        <translation>Hôte :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <source>Port:</source>
+        <translation>Port :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <source>Database:</source>
+        <translation>Base de données :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="120"/>
+        <source>User:</source>
+        <translation>Utilisateur :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="120"/>
+        <source>Password:</source>
+        <translation>Mot de passe :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="121"/>
+        <source>TLS:</source>
+        <translation>TLS :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="121"/>
+        <source>Sign in as (CRM email):</source>
+        <translation>Se connecter en tant que (e-mail CRM) :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="123"/>
+        <source>Remember the password in the system keyring</source>
+        <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="124"/>
+        <source>Leave empty to use the saved password</source>
+        <translation>Laisser vide pour utiliser le mot de passe enregistré</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="126"/>
+        <source>Off (local networks only)</source>
+        <translation>Désactivé (réseaux locaux uniquement)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="127"/>
+        <source>When the server offers it</source>
+        <translation>Si le serveur le propose</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="128"/>
+        <source>Required</source>
+        <translation>Obligatoire</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="129"/>
+        <source>Required, with a trusted certificate</source>
+        <translation>Obligatoire, avec un certificat de confiance</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="130"/>
+        <source>Required, certificate and host name checked</source>
+        <translation>Obligatoire, certificat et nom d’hôte vérifiés</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="134"/>
+        <source>{mode} — {description}</source>
+        <translation>{mode} — {description}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="136"/>
+        <source>Use the demo database</source>
+        <translation>Utiliser la base de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="137"/>
+        <source>Test connection</source>
+        <translation>Tester la connexion</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="138"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="139"/>
+        <source>Connect</source>
+        <translation>Se connecter</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="182"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="203"/>
+        <source>Connecting…</source>
+        <translation>Connexion en cours…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="192"/>
+        <source>The connection works: PostgreSQL {version}, signed in as {who} ({role}).</source>
+        <translation>La connexion fonctionne : PostgreSQL {version}, connecté en tant que {who} ({role}).</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="216"/>
+        <source>Password not saved</source>
+        <translation>Mot de passe non enregistré</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="217"/>
+        <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
+        <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
+    </message>
+</context>
+<context>
+    <name>Delimiters</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="89"/>
+        <source>Comma ( , )</source>
+        <translation>Virgule ( , )</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="90"/>
+        <source>Semicolon ( ; )</source>
+        <translation>Point-virgule ( ; )</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="91"/>
+        <source>Tab</source>
+        <translation>Tabulation</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="92"/>
+        <source>Vertical bar ( | )</source>
+        <translation>Barre verticale ( | )</translation>
+    </message>
+</context>
+<context>
+    <name>Encodings</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="99"/>
+        <source>UTF-8</source>
+        <translation>UTF-8</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="100"/>
+        <source>UTF-8 with BOM</source>
+        <translation>UTF-8 avec BOM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="101"/>
+        <source>UTF-16</source>
+        <translation>UTF-16</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="102"/>
+        <source>Windows-1252 (Western Europe)</source>
+        <translation>Windows-1252 (Europe de l’Ouest)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="103"/>
+        <source>Latin-1 (ISO-8859-1)</source>
+        <translation>Latin-1 (ISO-8859-1)</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="84"/>
+        <source>Unexpected error: {error}</source>
+        <translation>Erreur inattendue : {error}</translation>
+    </message>
+</context>
+<context>
+    <name>Fields</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="20"/>
+        <source>— Not imported —</source>
+        <extracomment>lupdate finds ``translate(&quot;Context&quot;, &quot;text&quot;)`` calls; a wrapper function would hide them from it.</extracomment>
+        <translation>— Non importée —</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="21"/>
+        <source>First name</source>
+        <translation>Prénom</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="22"/>
+        <source>Last name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="23"/>
+        <source>Email</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="24"/>
+        <source>Phone</source>
+        <translation>Téléphone</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="25"/>
+        <source>Company</source>
+        <translation>Société</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="26"/>
+        <source>Job title</source>
+        <translation>Fonction</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="27"/>
+        <source>City</source>
+        <translation>Ville</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="28"/>
+        <source>Postal code</source>
+        <translation>Code postal</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="29"/>
+        <source>Country</source>
+        <translation>Pays</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="30"/>
+        <source>Source</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="31"/>
+        <source>External ID</source>
+        <translation>Identifiant externe</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="32"/>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="33"/>
+        <source>Owner (for assignment)</source>
+        <translation>Propriétaire (pour l’attribution)</translation>
+    </message>
+</context>
+<context>
+    <name>FilePage</name>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="167"/>
+        <source>Choose the file to import</source>
+        <translation>Choisissez le fichier à importer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="169"/>
+        <source>A CSV, TSV or TXT file, or an Excel workbook (XLSX). Nothing is sent to the CRM before the last step.</source>
+        <translation>Un fichier CSV, TSV ou TXT, ou un classeur Excel (XLSX). Rien n’est envoyé au CRM avant la dernière étape.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="171"/>
+        <source>No CRM is connected yet. You can try everything on the built-in demo database, or connect to your CRM.</source>
+        <translation>Aucun CRM n’est encore connecté. Vous pouvez tout essayer sur la base de démonstration intégrée, ou vous connecter à votre CRM.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="172"/>
+        <source>Use the demo database</source>
+        <translation>Utiliser la base de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="173"/>
+        <source>Connect to my CRM…</source>
+        <translation>Me connecter à mon CRM…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="174"/>
+        <source>Drop a spreadsheet here</source>
+        <translation>Déposez un tableur ici</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="175"/>
+        <source>Choose a file…</source>
+        <translation>Choisir un fichier…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="176"/>
+        <source>or try the sample file</source>
+        <translation>ou essayez le fichier d’exemple</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="177"/>
+        <source>Sheet:</source>
+        <translation>Feuille :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="178"/>
+        <source>Encoding:</source>
+        <translation>Encodage :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="179"/>
+        <source>Delimiter:</source>
+        <translation>Séparateur :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="180"/>
+        <source>Show that import</source>
+        <translation>Voir cet import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="186"/>
+        <source>Open a spreadsheet</source>
+        <translation>Ouvrir un tableur</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="187"/>
+        <source>Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)</source>
+        <translation>Tableurs (*.csv *.tsv *.txt *.xlsx *.xlsm);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="306"/>
+        <source>Detected: {encoding}</source>
+        <translation>Détecté : {encoding}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="312"/>
+        <source>Detected: {delimiter}</source>
+        <translation>Détecté : {delimiter}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="335"/>
+        <source>Opening…</source>
+        <translation>Ouverture…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="340"/>
+        <source>Excel workbook</source>
+        <translation>Classeur Excel</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="340"/>
+        <source>Text file (CSV)</source>
+        <translation>Fichier texte (CSV)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="341"/>
+        <source>{kind} · {size} · {columns} columns · header on row {row}</source>
+        <translation>{kind} · {size} · {columns} colonnes · en-tête en ligne {row}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="348"/>
+        <source>SHA-256: computing…</source>
+        <translation>SHA-256 : calcul en cours…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="350"/>
+        <source>SHA-256: {hash}</source>
+        <translation>SHA-256 : {hash}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="355"/>
+        <source>This file was already imported into this CRM on {date} by {who} (import {job}). Importing it again will ask for confirmation.</source>
+        <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job}). L’importer à nouveau demandera une confirmation.</translation>
+    </message>
+</context>
+<context>
+    <name>FixRowDialog</name>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="44"/>
+        <source>Fix row {row}</source>
+        <translation>Corriger la ligne {row}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="48"/>
+        <source>Correct the cells, then re-validate the row. The file itself is not changed; the import and the report use the corrected values.</source>
+        <translation>Corrigez les cellules, puis revalidez la ligne. Le fichier lui-même n’est pas modifié ; l’import et le rapport utilisent les valeurs corrigées.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="62"/>
+        <source>Re-validate the row</source>
+        <translation>Revalider la ligne</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="104"/>
+        <source>Import history</source>
+        <extracomment>(action, result) once a Resume/Retry/Undo/Report finished; result is an exception when it failed.</extracomment>
+        <translation>Historique des imports</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="106"/>
+        <source>Every validation and import made on this computer. An interrupted import can be resumed where it stopped; an import can be undone.</source>
+        <translation>Toutes les validations et tous les imports faits sur cet ordinateur. Un import interrompu peut reprendre là où il s’est arrêté ; un import peut être annulé.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="108"/>
+        <source>Resume</source>
+        <translation>Reprendre</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="109"/>
+        <source>Retry</source>
+        <translation>Réessayer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="110"/>
+        <source>Report</source>
+        <translation>Rapport</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="111"/>
+        <source>Undo</source>
+        <translation>Annuler l’import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="112"/>
+        <source>Refresh</source>
+        <translation>Actualiser</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="113"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="139"/>
+        <source>Connect to the CRM of this import first.</source>
+        <translation>Connectez-vous d’abord au CRM de cet import.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="166"/>
+        <source>Undo this import?</source>
+        <translation>Annuler cet import ?</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="167"/>
+        <source>Undo the import of {file} from {date}? The leads it created are removed (those edited since are kept) and the leads it updated get their previous values back.</source>
+        <translation>Annuler l’import de {file} du {date} ? Les leads qu’il a créés sont supprimés (ceux modifiés depuis sont conservés) et les leads qu’il a mis à jour retrouvent leurs valeurs précédentes.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="188"/>
+        <source>{phase} {rows} rows</source>
+        <translation>{phase} {rows} lignes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="197"/>
+        <source>Report: {path}</source>
+        <translation>Rapport : {path}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="200"/>
+        <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
+        <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="204"/>
+        <source>Import completed: {imported} leads created and {updated} updated.</source>
+        <translation>Import terminé : {imported} leads créés et {updated} mis à jour.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="213"/>
+        <source>Stopped; the import can be resumed.</source>
+        <translation>Arrêté ; l’import peut être repris.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="234"/>
+        <source>No import yet: they will be listed here.</source>
+        <translation>Aucun import pour l’instant : ils apparaîtront ici.</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPage</name>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="182"/>
+        <source>Import into the CRM</source>
+        <translation>Importer dans le CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="184"/>
+        <source>Rows go in by batches; each batch is committed exactly once, so a cancelled or interrupted import can be resumed later without duplicates.</source>
+        <translation>Les lignes sont envoyées par lots ; chaque lot est enregistré une seule fois, si bien qu’un import annulé ou interrompu peut reprendre plus tard sans doublons.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="186"/>
+        <source>No CRM is connected: connect to one (or use the demo database) to import.</source>
+        <translation>Aucun CRM n’est connecté : connectez-vous à un CRM (ou utilisez la base de démonstration) pour importer.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="187"/>
+        <source>Connect…</source>
+        <translation>Se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="188"/>
+        <source>Use the demo database</source>
+        <translation>Utiliser la base de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="189"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="190"/>
+        <source>leads created</source>
+        <translation>leads créés</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="191"/>
+        <source>leads updated</source>
+        <translation>leads mis à jour</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="192"/>
+        <source>skipped: already in the CRM</source>
+        <translation>ignorées : déjà dans le CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="193"/>
+        <source>rows not imported (invalid, duplicates, rejected)</source>
+        <translation>lignes non importées (invalides, doublons, refusées)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="194"/>
+        <source>time taken</source>
+        <translation>durée</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="195"/>
+        <source>Open the report</source>
+        <translation>Ouvrir le rapport</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="196"/>
+        <source>Resume the import</source>
+        <translation>Reprendre l’import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="197"/>
+        <source>Undo this import</source>
+        <translation>Annuler cet import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="198"/>
+        <source>New import</source>
+        <translation>Nouvel import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="233"/>
+        <source>Leave them unassigned</source>
+        <translation>Ne pas les attribuer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="235"/>
+        <source>Assign them to {user}</source>
+        <translation>Les attribuer à {user}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="255"/>
+        <source>Import this file again?</source>
+        <translation>Importer ce fichier à nouveau ?</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="256"/>
+        <source>This file was already imported into this CRM on {date} by {who}. Import it again anyway?</source>
+        <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who}. L’importer à nouveau quand même ?</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="291"/>
+        <source>Stopping after the current batch…</source>
+        <translation>Arrêt à la fin du lot en cours…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="311"/>
+        <source>{done} of {total} rows</source>
+        <translation>{done} lignes sur {total}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="314"/>
+        <source>{rate} rows/s</source>
+        <translation>{rate} lignes/s</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="316"/>
+        <source>about {time} left</source>
+        <translation>encore {time} environ</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="340"/>
+        <source>Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or from History, or undo it.</source>
+        <translation>Import annulé après {rows} leads ; ce qui a été enregistré reste dans le CRM. Reprenez-le ici ou depuis l’historique, ou annulez-le.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="364"/>
+        <source>Undo this import?</source>
+        <translation>Annuler cet import ?</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="365"/>
+        <source>The leads this import created will be removed (those edited since are kept) and the leads it updated get their previous values back. Continue?</source>
+        <translation>Les leads créés par cet import seront supprimés (ceux modifiés depuis sont conservés) et les leads mis à jour retrouveront leurs valeurs précédentes. Continuer ?</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="388"/>
+        <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
+        <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="411"/>
+        <source>Demo database</source>
+        <translation>Base de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="412"/>
+        <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
+        <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../crm_importer/gui/page_import.py" line="415"/>
+        <source>Import %Ln rows</source>
+        <translation>
+            <numerusform>Importer %Ln ligne</numerusform>
+            <numerusform>Importer %Ln lignes</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="426"/>
+        <source>{count} owners in the file match no active CRM user: {owners}. Their leads:</source>
+        <translation>{count} propriétaires du fichier ne correspondent à aucun utilisateur actif du CRM : {owners}. Leurs leads :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="452"/>
+        <source>Import completed: {imported} leads created and {updated} updated in {time}.</source>
+        <translation>Import terminé : {imported} leads créés et {updated} mis à jour en {time}.</translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="66"/>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="66"/>
+        <source>Preview &amp; mapping</source>
+        <translation>Aperçu &amp; correspondance</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="66"/>
+        <source>Options</source>
+        <translation>Options</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="67"/>
+        <source>Validation</source>
+        <translation>Validation</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="67"/>
+        <source>Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="68"/>
+        <source>Back</source>
+        <translation>Retour</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="118"/>
+        <source>Continue to the import</source>
+        <translation>Passer à l’import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="118"/>
+        <source>Continue to validation</source>
+        <translation>Passer à la validation</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/wizard.py" line="119"/>
+        <source>Next</source>
+        <translation>Suivant</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="162"/>
+        <source>CRM Importer {version}</source>
+        <translation>CRM Importer {version}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="163"/>
+        <source>New import</source>
+        <translation>Nouvel import</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="164"/>
+        <source>Import history</source>
+        <translation>Historique des imports</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="165"/>
+        <source>CRM</source>
+        <translation>CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="166"/>
+        <source>&amp;File</source>
+        <translation>&amp;Fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="167"/>
+        <source>&amp;Connection…</source>
+        <translation>&amp;Connexion…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="168"/>
+        <source>Use the &amp;demo database</source>
+        <translation>Utiliser la base de &amp;démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="169"/>
+        <source>Import &amp;history</source>
+        <translation>&amp;Historique des imports</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="170"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quitter</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="171"/>
+        <source>&amp;Language</source>
+        <translation>&amp;Langue</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="172"/>
+        <source>System language</source>
+        <translation>Langue du système</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="179"/>
+        <source>Not connected. Files can still be validated offline.</source>
+        <translation>Non connecté. Les fichiers peuvent quand même être validés hors ligne.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="180"/>
+        <source>Connect…</source>
+        <translation>Se connecter…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="182"/>
+        <source>Demo database</source>
+        <translation>Base de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="183"/>
+        <source>{target}
+Signed in as {who}</source>
+        <translation>{target}
+Connecté en tant que {who}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="184"/>
+        <source>Change connection…</source>
+        <translation>Changer de connexion…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="219"/>
+        <source>Starting the demo database…</source>
+        <translation>Démarrage de la base de démonstration…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="232"/>
+        <source>Connection</source>
+        <translation>Connexion</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="245"/>
+        <source>Connecting…</source>
+        <translation>Connexion en cours…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="258"/>
+        <source>Stop the import?</source>
+        <translation>Arrêter l’import ?</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="259"/>
+        <source>An import is running. Stop it after the current batch and quit? It can be resumed later from History.</source>
+        <translation>Un import est en cours. L’arrêter à la fin du lot en cours et quitter ? Il pourra être repris plus tard depuis l’historique.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="266"/>
+        <source>Stopping after the current batch…</source>
+        <translation>Arrêt à la fin du lot en cours…</translation>
+    </message>
+</context>
+<context>
+    <name>MappingPage</name>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="125"/>
+        <source>Check the columns</source>
+        <translation>Vérifiez les colonnes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="127"/>
+        <source>Each column of the file feeds one CRM field, guessed from its header. Columns left “Not imported” stay in the error report. Below, the first 100 rows as read from the file.</source>
+        <translation>Chaque colonne du fichier alimente un champ du CRM, deviné d’après son en-tête. Les colonnes laissées « Non importée » restent dans le rapport d’erreurs. En dessous, les 100 premières lignes telles que lues dans le fichier.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="129"/>
+        <source>Mapping profile:</source>
+        <translation>Profil de correspondance :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="130"/>
+        <source>Apply</source>
+        <translation>Appliquer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="131"/>
+        <source>Save as profile…</source>
+        <translation>Enregistrer comme profil…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="132"/>
+        <source>Guess again from headers</source>
+        <translation>Redeviner d’après les en-têtes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="133"/>
+        <source>Column in the file</source>
+        <translation>Colonne du fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="134"/>
+        <source>Example</source>
+        <translation>Exemple</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="135"/>
+        <source>CRM field</source>
+        <translation>Champ du CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="165"/>
+        <source>(column {number}, no header)</source>
+        <translation>(colonne {number}, sans en-tête)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="223"/>
+        <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
+        <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="237"/>
+        <source>No saved profile</source>
+        <translation>Aucun profil enregistré</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="246"/>
+        <source>Save the mapping</source>
+        <translation>Enregistrer la correspondance</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="246"/>
+        <source>Profile name:</source>
+        <translation>Nom du profil :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="267"/>
+        <source>Mapping profile</source>
+        <translation>Profil de correspondance</translation>
+    </message>
+</context>
+<context>
+    <name>Models</name>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="102"/>
+        <source>(no header)</source>
+        <translation>(sans en-tête)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <source>Row</source>
+        <extracomment>(row number, {column index: new value}) — the view re-validates that row in a worker.</extracomment>
+        <translation>Ligne</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <source>Problem</source>
+        <translation>Problème</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <source>Column</source>
+        <translation>Colonne</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <source>Value (double-click to fix)</source>
+        <translation>Valeur (double-clic pour corriger)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="259"/>
+        <source>(validation only)</source>
+        <translation>(validation seule)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="262"/>
+        <source>Validated (not imported)</source>
+        <translation>Validé (non importé)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>File</source>
+        <translation>Fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>By</source>
+        <translation>Par</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>Status</source>
+        <translation>Statut</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>Rows</source>
+        <translation>Lignes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>To import</source>
+        <translation>À importer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <source>Imported</source>
+        <translation>Importées</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="282"/>
+        <source>Updated</source>
+        <translation>Mises à jour</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/models.py" line="282"/>
+        <source>Not imported</source>
+        <translation>Non importées</translation>
+    </message>
+</context>
+<context>
+    <name>OptionsPage</name>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="142"/>
+        <source>Choose how to import</source>
+        <translation>Choisissez comment importer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="143"/>
+        <source>These choices apply to this import only; the defaults suit most files.</source>
+        <translation>Ces choix ne valent que pour cet import ; les valeurs par défaut conviennent à la plupart des fichiers.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="144"/>
+        <source>Duplicates</source>
+        <translation>Doublons</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="146"/>
+        <source>Two rows are the same lead when they share one of these. Rows repeating an earlier row of the file are set aside; rows matching a lead already in the CRM follow the choice on the right.</source>
+        <translation>Deux lignes sont le même lead quand elles partagent l’un de ces critères. Les lignes qui répètent une ligne précédente du fichier sont écartées ; celles qui correspondent à un lead déjà dans le CRM suivent le choix de droite.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="148"/>
+        <source>Same email address</source>
+        <translation>Même adresse e-mail</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="149"/>
+        <source>Same phone number</source>
+        <translation>Même numéro de téléphone</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="150"/>
+        <source>Same external ID</source>
+        <translation>Même identifiant externe</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="151"/>
+        <source>When the lead already exists in the CRM</source>
+        <translation>Quand le lead existe déjà dans le CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="152"/>
+        <source>Skip it (recommended)</source>
+        <translation>L’ignorer (recommandé)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="153"/>
+        <source>The existing lead is left untouched; the row goes to the report.</source>
+        <translation>Le lead existant reste intact ; la ligne figure dans le rapport.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="154"/>
+        <source>Update the existing lead</source>
+        <translation>Mettre à jour le lead existant</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="156"/>
+        <source>Filled cells of the file replace the lead&apos;s values; undoing the import restores them.</source>
+        <translation>Les cellules remplies du fichier remplacent les valeurs du lead ; annuler l’import les rétablit.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="157"/>
+        <source>Create a new lead anyway</source>
+        <translation>Créer quand même un nouveau lead</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="158"/>
+        <source>The CRM will then hold both leads.</source>
+        <translation>Le CRM contiendra alors les deux leads.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="159"/>
+        <source>Assign the new leads</source>
+        <translation>Attribuer les nouveaux leads</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="160"/>
+        <source>Leave them unassigned</source>
+        <translation>Ne pas les attribuer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="161"/>
+        <source>All to one user:</source>
+        <translation>Tous à un utilisateur :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="162"/>
+        <source>In turn to the users ticked below (round-robin)</source>
+        <translation>À tour de rôle aux utilisateurs cochés ci-dessous (round-robin)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="163"/>
+        <source>From a column holding the owner&apos;s email or name:</source>
+        <translation>D’après une colonne contenant l’e-mail ou le nom du propriétaire :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="164"/>
+        <source>Connect to a CRM to list its users.</source>
+        <translation>Connectez-vous à un CRM pour afficher ses utilisateurs.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="165"/>
+        <source>Phone numbers</source>
+        <translation>Numéros de téléphone</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_options.py" line="167"/>
+        <source>Country of the numbers written without an international prefix (like 06 12 34 56 78):</source>
+        <translation>Pays des numéros écrits sans indicatif international (comme 06 12 34 56 78) :</translation>
+    </message>
+</context>
+<context>
+    <name>Phases</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="40"/>
+        <source>Computing the file fingerprint…</source>
+        <translation>Calcul de l’empreinte du fichier…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="41"/>
+        <source>Reading and validating rows…</source>
+        <translation>Lecture et validation des lignes…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="42"/>
+        <source>Looking for duplicates in the file…</source>
+        <translation>Recherche des doublons dans le fichier…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="43"/>
+        <source>Importing into the CRM…</source>
+        <translation>Import dans le CRM…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="44"/>
+        <source>Writing the report…</source>
+        <translation>Écriture du rapport…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="45"/>
+        <source>Undoing the import…</source>
+        <translation>Annulation de l’import…</translation>
+    </message>
+</context>
+<context>
+    <name>Reasons</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="67"/>
+        <source>No email or phone</source>
+        <translation>Ni e-mail ni téléphone</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="68"/>
+        <source>Invalid email address</source>
+        <translation>Adresse e-mail invalide</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="69"/>
+        <source>Invalid phone number</source>
+        <translation>Numéro de téléphone invalide</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="70"/>
+        <source>Value too long</source>
+        <translation>Valeur trop longue</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="71"/>
+        <source>Forbidden character</source>
+        <translation>Caractère interdit</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="72"/>
+        <source>More cells than columns</source>
+        <translation>Plus de cellules que de colonnes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="73"/>
+        <source>Duplicate in the file</source>
+        <translation>Doublon dans le fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="74"/>
+        <source>Already in the CRM</source>
+        <translation>Déjà dans le CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="75"/>
+        <source>Rejected by the CRM</source>
+        <translation>Refusée par le CRM</translation>
+    </message>
+</context>
+<context>
+    <name>Regions</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="114"/>
+        <source>France</source>
+        <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
+        <translation>France</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="115"/>
+        <source>Belgium</source>
+        <translation>Belgique</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="116"/>
+        <source>Switzerland</source>
+        <translation>Suisse</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="117"/>
+        <source>Luxembourg</source>
+        <translation>Luxembourg</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="118"/>
+        <source>Monaco</source>
+        <translation>Monaco</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="119"/>
+        <source>Canada</source>
+        <translation>Canada</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="120"/>
+        <source>United Kingdom</source>
+        <translation>Royaume-Uni</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="121"/>
+        <source>Ireland</source>
+        <translation>Irlande</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="122"/>
+        <source>Germany</source>
+        <translation>Allemagne</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="123"/>
+        <source>Spain</source>
+        <translation>Espagne</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="124"/>
+        <source>Italy</source>
+        <translation>Italie</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="125"/>
+        <source>Portugal</source>
+        <translation>Portugal</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="126"/>
+        <source>Netherlands</source>
+        <translation>Pays-Bas</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="127"/>
+        <source>United States</source>
+        <translation>États-Unis</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="128"/>
+        <source>Morocco</source>
+        <translation>Maroc</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="129"/>
+        <source>Tunisia</source>
+        <translation>Tunisie</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="130"/>
+        <source>Senegal</source>
+        <translation>Sénégal</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="132"/>
+        <source>{country} ({code})</source>
+        <translation>{country} ({code})</translation>
+    </message>
+</context>
+<context>
+    <name>Statuses</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="52"/>
+        <source>Validation interrupted</source>
+        <translation>Validation interrompue</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="53"/>
+        <source>Validated</source>
+        <translation>Validé</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="54"/>
+        <location filename="../crm_importer/gui/texts.py" line="58"/>
+        <source>Interrupted</source>
+        <translation>Interrompu</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="55"/>
+        <source>Completed</source>
+        <translation>Terminé</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="56"/>
+        <source>Failed</source>
+        <translation>Échec</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="57"/>
+        <source>Cancelled</source>
+        <translation>Annulé</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="59"/>
+        <source>Undone</source>
+        <translation>Défait</translation>
+    </message>
+</context>
+<context>
+    <name>ValidationPage</name>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="170"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="174"/>
+        <source>Validate &amp; analyse</source>
+        <translation>Valider &amp; analyser</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="172"/>
+        <source>The whole file is read and checked against the CRM&apos;s rules, and duplicates inside the file are found. Nothing is sent to the CRM yet.</source>
+        <translation>Tout le fichier est lu et vérifié selon les règles du CRM, et les doublons internes au fichier sont repérés. Rien n’est encore envoyé au CRM.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="175"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="176"/>
+        <source>rows in the file</source>
+        <translation>lignes dans le fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="177"/>
+        <source>valid rows to import</source>
+        <translation>lignes valides à importer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="178"/>
+        <source>invalid rows</source>
+        <translation>lignes invalides</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="179"/>
+        <source>duplicates in the file</source>
+        <translation>doublons dans le fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="180"/>
+        <source>Show:</source>
+        <translation>Afficher :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="181"/>
+        <source>Fix this row…</source>
+        <translation>Corriger cette ligne…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="182"/>
+        <source>Export the report…</source>
+        <translation>Exporter le rapport…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="229"/>
+        <source>{phase} {rows} rows</source>
+        <translation>{phase} {rows} lignes</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="247"/>
+        <source>Validation cancelled. Run it again to continue where it stopped.</source>
+        <translation>Validation annulée. Relancez-la pour reprendre là où elle s’est arrêtée.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="264"/>
+        <source>Every problem ({count})</source>
+        <translation>Tous les problèmes ({count})</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="266"/>
+        <source>{reason} ({count})</source>
+        <translation>{reason} ({count})</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="318"/>
+        <source>Row {row} is valid now.</source>
+        <translation>La ligne {row} est maintenant valide.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="320"/>
+        <source>Row {row} still has a problem: see the table.</source>
+        <translation>La ligne {row} a encore un problème : voir le tableau.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="337"/>
+        <source>{file}-errors.xlsx</source>
+        <translation>{file}-erreurs.xlsx</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="339"/>
+        <source>Export the report</source>
+        <translation>Exporter le rapport</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="340"/>
+        <source>Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)</source>
+        <translation>Classeur Excel (*.xlsx);;CSV, UTF-8 (*.csv)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="353"/>
+        <source>Report saved: {path}</source>
+        <translation>Rapport enregistré : {path}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="389"/>
+        <source>{ready} rows are ready to import. The rows below will not be imported: fix them here (double-click a value) or export the report to send back.</source>
+        <translation>{ready} lignes sont prêtes à être importées. Les lignes ci-dessous ne seront pas importées : corrigez-les ici (double-clic sur une valeur) ou exportez le rapport pour le renvoyer.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="393"/>
+        <source>Every row is valid: {ready} rows are ready to import.</source>
+        <translation>Toutes les lignes sont valides : {ready} lignes sont prêtes à être importées.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="397"/>
+        <source>Nothing has been validated yet with these settings: click “Validate &amp; analyse”.</source>
+        <translation>Rien n’a encore été validé avec ces réglages : cliquez sur « Valider &amp; analyser ».</translation>
+    </message>
+</context>
+</TS>
