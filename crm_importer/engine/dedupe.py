@@ -39,6 +39,16 @@ class KeyFilter:
         h2 = (hashes >> np.uint64(32)) | np.uint64(1)
         return [(h1 + np.uint64(i) * h2) & self._mask for i in range(_HASHES)]
 
+    def _set(self, positions: np.ndarray) -> None:
+        """Set these bits. A fancy-indexed ``|=`` keeps only one write per byte, so bits that lost a
+        write to a neighbour in the same byte are set again until none is missing (a few, rarely)."""
+        byte = (positions >> np.uint64(3)).astype(np.int64)
+        bit = (np.uint8(1) << (positions & np.uint64(7)).astype(np.uint8)).astype(np.uint8)
+        while byte.size:
+            self._bits[byte] |= bit
+            missing = (self._bits[byte] & bit) == 0
+            byte, bit = byte[missing], bit[missing]
+
     def add(self, frame: pl.DataFrame) -> None:
         """Feed the valid rows of one staged batch, in file order."""
         valid = frame.filter(pl.col(VALID_COL)) if VALID_COL in frame.columns else frame
@@ -59,10 +69,7 @@ class KeyFilter:
             flagged = seen | repeated
             if flagged.any():
                 self.candidates[key].update(values.filter(pl.Series(flagged)).to_list())
-            for p in pos:
-                np.bitwise_or.at(
-                    self._bits, (p >> np.uint64(3)).astype(np.int64), (np.uint8(1) << (p & np.uint64(7)).astype(np.uint8))
-                )
+            self._set(np.concatenate(pos))
 
 
 def find_duplicates(filter_: KeyFilter, batches: Iterable[pl.DataFrame]) -> pl.DataFrame:
@@ -77,11 +84,16 @@ def find_duplicates(filter_: KeyFilter, batches: Iterable[pl.DataFrame]) -> pl.D
             col = kcol(key)
             if col not in valid.columns:
                 continue
-            found = valid.filter(pl.col(col).is_in(values)).select(
-                pl.col(ROW_COL), pl.lit(key).alias("key"), pl.col(col).alias("value")
-            )
+            found = valid.filter(pl.col(col).is_in(values.implode()))
             if found.height:
-                hits.append(found)
+                # Copied out: a filtered string column still points into its whole batch's buffers,
+                # and keeping one such view per batch would make memory grow with the file.
+                hits.append(
+                    pl.DataFrame(
+                        {ROW_COL: found[ROW_COL].to_list(), "key": key, "value": found[col].to_list()},
+                        schema={ROW_COL: pl.UInt32, "key": pl.String, "value": pl.String},
+                    )
+                )
     if not hits:
         return pl.DataFrame(schema={ROW_COL: pl.UInt32, "dup_of": pl.UInt32, "key": pl.String})
     occ = pl.concat(hits)

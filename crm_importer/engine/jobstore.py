@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ RESUMABLE = (VALIDATING, IMPORTING, FAILED, CANCELLED, INTERRUPTED)
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -206,7 +206,7 @@ def frame_to_blob(frame: pl.DataFrame) -> bytes:
 
 
 def blob_to_frame(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    frame = pl.read_ipc(io.BytesIO(blob), memory_map=False)
+    frame = pl.read_ipc(io.BytesIO(blob))
     if columns is not None:
         frame = frame.select([c for c in columns if c in frame.columns])
     return frame
@@ -325,9 +325,13 @@ class JobStore:
         return [Job.from_row(r) for r in self._db.execute(sql)]
 
     def find_unfinished_validation(self, file_hash: str, mapping: list[str | None], options: dict[str, Any]) -> Job | None:
-        """A validation of the same file with the same mapping and options that a crash cut short."""
+        """A validation of the same file with the same mapping and options that a crash cut short.
+
+        ``validation_done`` is not required to be 0: a kill between the duplicates and the final status
+        leaves it set, and finishing that job beats starting a second one.
+        """
         rows = self._db.execute(
-            "SELECT * FROM jobs WHERE file_hash = ? AND status = ? AND validation_done = 0 ORDER BY created_at DESC",
+            "SELECT * FROM jobs WHERE file_hash = ? AND status = ? ORDER BY created_at DESC",
             (file_hash, VALIDATING),
         ).fetchall()
         for row in rows:
@@ -468,9 +472,14 @@ class JobStore:
         code: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        rows: tuple[int, int] | None = None,
     ) -> list[Issue]:
+        """Issues in row order; ``rows=(first, last)`` keeps those rows only (one staged batch's worth)."""
         sql = "SELECT row_no, status, errors, dup_of FROM issues WHERE job_id = ?"
         args: list[Any] = [job_id]
+        if rows is not None:
+            sql += " AND row_no BETWEEN ? AND ?"
+            args.extend(rows)
         if statuses:
             sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
             args.extend(statuses)

@@ -144,7 +144,12 @@ def validate_file(
     options = options or ValidationOptions()
     if not path.exists():
         raise UnusableFileError("file_not_found", path=str(path))
-    scan = scan_file(path, progress, is_cancelled)
+    if path.is_dir():
+        raise UnusableFileError("not_a_table", path=str(path))
+    try:
+        scan = scan_file(path, progress, is_cancelled)
+    except OSError as exc:
+        raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
     reader = open_for_import(path, read_options, scan)
     try:
         if mapping is None:

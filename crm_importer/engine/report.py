@@ -2,7 +2,8 @@
 
 Columns: the spreadsheet row, the reasons (in the chosen language), then every original column in its
 original order with its original value. CSV is UTF-8 with a BOM (Excel then shows accents) and uses
-the source file's delimiter (what the sender's Excel produced), else ``;`` in French and ``,`` in English;
+the source file's delimiter when it is one Excel writes in a ``.csv`` (``,`` or ``;``: what the sender's
+Excel produced), else ``;`` in French and ``,`` in English — Excel does not split a ``.csv`` on tabs or ``|``;
 XLSX is written in constant memory. Cells that a spreadsheet would run as a formula are neutralised
 with a leading ``'``. The file is written next to its destination and renamed into place.
 """
@@ -40,17 +41,23 @@ def reasons_text(errors: list[RowError], lang: str) -> str:
 
 
 def report_lines(store: JobStore, job: Job, lang: str = "en") -> Iterator[list[str]]:
-    """Heading, then one list of cells per reported row, in row order, one staged batch at a time."""
+    """Heading, then one list of cells per reported row, in row order, one staged batch at a time.
+
+    Issues are fetched batch by batch too: a file where every row is rejected must not put millions
+    of them in memory at once.
+    """
     row_h, reasons_h = HEADINGS.get(lang, HEADINGS["en"])
     yield [row_h, reasons_h, *[h for h in job.headers]]
-    issues = store.issues(job.id, statuses=REPORTED)
-    if not issues:
-        return
-    by_row: dict[int, Issue] = {i.row_no: i for i in issues}
     cols = [cell_col(i) for i in range(len(job.headers))]
-    wanted = pl.Series(sorted(by_row), dtype=pl.UInt32)
     for frame in store.iter_batches(job.id, [ROW_COL, *cols]):
-        hits = frame.filter(pl.col(ROW_COL).is_in(wanted))
+        if frame.height == 0:
+            continue
+        rows = (int(frame[ROW_COL].min()), int(frame[ROW_COL].max()))  # type: ignore[arg-type]
+        by_row: dict[int, Issue] = {i.row_no: i for i in store.issues(job.id, statuses=REPORTED, rows=rows)}
+        if not by_row:
+            continue
+        wanted = pl.Series(sorted(by_row), dtype=pl.UInt32)
+        hits = frame.filter(pl.col(ROW_COL).is_in(wanted.implode()))
         for rec in hits.iter_rows():
             issue = by_row[rec[0]]
             yield [str(rec[0]), reasons_text(issue.errors, lang), *[c or "" for c in rec[1:]]]
@@ -80,7 +87,7 @@ def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -
 
 
 def _report_delimiter(job: Job, lang: str) -> str:
-    if job.kind == "csv" and job.delimiter in (",", ";", "\t", "|"):
+    if job.kind == "csv" and job.delimiter in (",", ";"):
         return job.delimiter
     return ";" if lang == "fr" else ","
 
@@ -105,7 +112,7 @@ def _write_xlsx(path: Path, lines: Iterator[list[str]], lang: str) -> None:
         for r, line in enumerate(lines):
             for c, value in enumerate(line):
                 if r == 0:
-                    sheet.write_string(r, c, value, bold)
+                    sheet.write_string(r, c, neutralise(value), bold)
                 elif c == 0:
                     sheet.write_number(r, c, int(value))
                 else:

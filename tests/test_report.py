@@ -1,0 +1,213 @@
+"""The error report (SPEC 9) written from a real validated job: CSV with BOM, XLSX, atomic, neutralised."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from helpers import write_csv
+from openpyxl.utils.escape import unescape
+
+from crm_importer.engine.errors import UnusableFileError
+from crm_importer.engine.jobstore import Job, JobStore
+from crm_importer.engine.pipeline import validate_file
+from crm_importer.engine.readers import ReadOptions
+from crm_importer.engine.report import neutralise, report_lines, write_report
+
+HEADER = ["Prénom", "Nom", "E-mail", "Téléphone", "Commentaire", "Colonne libre"]
+ROWS = [
+    ["Zoé", "Lefèvre", "zoe@exemple.fr", "06 12 34 56 78", "ok", ""],  # 2 valid
+    ["Hélène", "Œuvre", "pas-un-email", "", "=SUM(A1:A9)", "€ 5"],  # 3 invalid email
+    ["", "", "", "", "", ""],  # 4 blank
+    ["Noël", "Ärger", "", "", "+33 6 00", "-5"],  # 5 missing contact
+    ["François", "Dup", "ZOE@exemple.fr", "", "@cmd", "\tTab"],  # 6 duplicate of 2
+    ["Ana", "Multi", "ana@exemple.fr", "abc", "two\nlines", "\rCR"],  # 7 invalid phone
+    ["Bob", "Fine", "bob@exemple.fr", "", "", ""],  # 8 valid
+]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> JobStore:
+    with JobStore(tmp_path / "jobs.sqlite3") as s:
+        yield s
+
+
+@pytest.fixture
+def job(tmp_path: Path, store: JobStore) -> Job:
+    path = write_csv(tmp_path / "salon.csv", [HEADER, *ROWS], delimiter=";")
+    return validate_file(path, store, read_options=ReadOptions(batch_rows=2))
+
+
+def read_csv_report(path: Path, delimiter: str) -> list[list[str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+
+
+def expected_lines(reasons: dict[int, str]) -> list[list[str]]:
+    return [[str(r), reasons[r], *[neutralise(c) for c in ROWS[r - 2]]] for r in sorted(reasons)]
+
+
+EN = {
+    3: "Invalid email address in column “E-mail”: pas-un-email",
+    5: "No email or phone number",
+    6: "Duplicate of row 2",
+    7: "Invalid phone number in column “Téléphone”: abc",
+}
+FR = {
+    3: "Adresse e-mail invalide dans la colonne « E-mail » : pas-un-email",
+    5: "Ni e-mail ni téléphone",
+    6: "Doublon de la ligne 2",
+    7: "Numéro de téléphone invalide dans la colonne « Téléphone » : abc",
+}
+
+
+def test_csv_report_english(tmp_path: Path, store: JobStore, job: Job) -> None:
+    assert job.staged_batches >= 3  # the report gathers rows across batches
+    out = write_report(store, job, tmp_path / "out" / "report.csv", "en")
+    assert out == tmp_path / "out" / "report.csv"
+    lines = read_csv_report(out, ";")  # the sender's own delimiter
+    assert lines[0] == ["Row", "Reasons", *HEADER]
+    assert lines[1:] == expected_lines(EN)
+
+
+def test_csv_report_french(tmp_path: Path, store: JobStore, job: Job) -> None:
+    out = write_report(store, job, tmp_path / "rapport.csv", "fr")
+    lines = read_csv_report(out, ";")
+    assert lines[0] == ["Ligne", "Motifs", *HEADER]
+    assert lines[1:] == expected_lines(FR)
+    # accents intact, and nothing garbled by a wrong encoding
+    text = out.read_bytes().decode("utf-8-sig")
+    for word in ("Hélène", "Œuvre", "€ 5", "Noël", "Ärger", "François", "Prénom", "Téléphone"):
+        assert word in text
+
+
+def test_formula_cells_are_neutralised(tmp_path: Path, store: JobStore, job: Job) -> None:
+    lines = read_csv_report(write_report(store, job, tmp_path / "r.csv"), ";")
+    cells = {c for line in lines[1:] for c in line}
+    assert {"'=SUM(A1:A9)", "'+33 6 00", "'-5", "'@cmd", "'\tTab", "'\rCR"} <= cells
+    assert not {"=SUM(A1:A9)", "+33 6 00", "-5", "@cmd"} & cells
+    assert "two\nlines" in cells  # a multi-line cell stays one cell
+    for value in ("=1", "+1", "-1", "@a", "\tx", "\rx"):
+        assert neutralise(value) == "'" + value
+    for value in ("", "a=1", "é", " =1", "1-2"):
+        assert neutralise(value) == value
+
+
+def test_reasons_of_a_row_with_several_errors(tmp_path: Path, store: JobStore) -> None:
+    path = write_csv(tmp_path / "s.csv", [["E-mail", "Téléphone"], ["bad", "abc"]])
+    job = validate_file(path, store)
+    lines = read_csv_report(write_report(store, job, tmp_path / "r.csv", "en"), ",")
+    assert lines[1] == [
+        "2",
+        "Invalid email address in column “E-mail”: bad; Invalid phone number in column “Téléphone”: abc",
+        "bad",
+        "abc",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "lang", "expected"),
+    [(",", "fr", ","), (";", "en", ";"), ("\t", "fr", ";"), ("\t", "en", ","), ("|", "fr", ";")],
+)
+def test_report_delimiter_is_one_excel_splits(
+    tmp_path: Path, store: JobStore, delimiter: str, lang: str, expected: str
+) -> None:
+    """The sender's own , or ; — but Excel does not split a .csv on tabs or pipes."""
+    path = write_csv(tmp_path / "s.txt", [["E-mail", "Nom"], ["bad", "Hélène, ; x"]], delimiter=delimiter)
+    job = validate_file(path, store)
+    assert job.delimiter == delimiter
+    out = write_report(store, job, tmp_path / "r.csv", lang)
+    lines = read_csv_report(out, expected)
+    assert lines[1][2:] == ["bad", "Hélène, ; x"]
+    assert out.read_bytes().decode("utf-8-sig").splitlines()[0].count(expected) == 3
+
+
+def test_report_is_written_atomically(tmp_path: Path, store: JobStore, job: Job) -> None:
+    target = tmp_path / "dir" / "report.csv"
+    target.parent.mkdir()
+    target.write_text("old report", encoding="utf-8")
+    write_report(store, job, target)
+    assert target.read_bytes().startswith(codecs.BOM_UTF8)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.csv"]  # no temporary file left
+
+    # A report that cannot be put in place leaves nothing behind, and no half-written file.
+    blocked = tmp_path / "dir" / "blocked.xlsx"
+    blocked.mkdir()
+    with pytest.raises(OSError):
+        write_report(store, job, blocked)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["blocked.xlsx", "report.csv"]
+    assert blocked.is_dir() and not any(blocked.iterdir())
+
+
+def test_bad_report_suffix(tmp_path: Path, store: JobStore, job: Job) -> None:
+    with pytest.raises(UnusableFileError) as err:
+        write_report(store, job, tmp_path / "report.txt")
+    assert err.value.code == "bad_report_path"
+    assert not (tmp_path / "report.txt").exists()
+
+
+@pytest.mark.parametrize(("lang", "sheet", "reasons"), [("en", "Errors", EN), ("fr", "Erreurs", FR)])
+def test_xlsx_report_same_content(
+    tmp_path: Path, store: JobStore, job: Job, lang: str, sheet: str, reasons: dict[int, str]
+) -> None:
+    out = write_report(store, job, tmp_path / "report.xlsx", lang)
+    csv_lines = read_csv_report(write_report(store, job, tmp_path / "report.csv", lang), ";")
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        assert book.sheetnames == [sheet]
+        values = [list(r) for r in book[sheet].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    assert [str(v) for v in values[0]] == csv_lines[0]
+    # Control characters are stored as _xHHHH_ escapes, which Excel decodes (openpyxl leaves them).
+    body = [
+        [("" if v is None else unescape(v) if isinstance(v, str) else v) for v in line] for line in values[1:]
+    ]
+    assert [line[0] for line in body] == [3, 5, 6, 7]  # row numbers as numbers
+    assert [[str(line[0]), *line[1:]] for line in body] == csv_lines[1:]
+    assert body == [[r, reasons[r], *[neutralise(c) for c in ROWS[r - 2]]] for r in sorted(reasons)]
+
+
+def test_report_of_a_clean_file_is_the_heading_only(tmp_path: Path, store: JobStore) -> None:
+    path = write_csv(tmp_path / "c.csv", [["E-mail"], ["a@exemple.fr"], ["b@exemple.fr"]])
+    job = validate_file(path, store)
+    lines = read_csv_report(write_report(store, job, tmp_path / "r.csv", "fr"), ",")
+    assert lines == [["Ligne", "Motifs", "E-mail"]]
+
+
+def test_report_lines_are_in_row_order_across_many_batches(tmp_path: Path, store: JobStore) -> None:
+    rows = [[f"p{i}@exemple.fr" if i % 3 else "bad", f"n{i}"] for i in range(500)]
+    rows += [["p1@exemple.fr", "dup"]]  # duplicate of row 3, last row
+    job = validate_file(
+        write_csv(tmp_path / "m.csv", [["E-mail", "Nom"], *rows]),
+        store,
+        read_options=ReadOptions(batch_rows=37),
+    )
+    lines = list(report_lines(store, job, "en"))[1:]
+    numbers = [int(line[0]) for line in lines]
+    assert numbers == sorted(numbers)
+    assert numbers == [i + 2 for i in range(500) if i % 3 == 0] + [502]
+    assert lines[-1] == ["502", "Duplicate of row 3", "p1@exemple.fr", "dup"]
+    assert len(lines) == job.invalid_rows + job.duplicate_rows
+
+
+def test_nul_byte_row_is_reported(tmp_path: Path, store: JobStore) -> None:
+    path = write_csv(tmp_path / "n.csv", [["E-mail", "Nom"], ["a@exemple.fr", "Ze\x00ro"]])
+    job = validate_file(path, store)
+    lines = read_csv_report(write_report(store, job, tmp_path / "r.csv"), ",")
+    assert lines[1][:2] == ["2", "Forbidden NUL character in column “Nom”"]
+    out = write_report(store, job, tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        assert [list(r) for r in book.active.iter_rows(values_only=True)][1][:3] == [
+            2,
+            "Forbidden NUL character in column “Nom”",
+            "a@exemple.fr",
+        ]
+    finally:
+        book.close()
