@@ -364,7 +364,7 @@ class ColumnMapping:
 
     def to_json(self) -> dict[str, str | None]:
         """``{header: field or null}`` in file order (SPEC 10); repeated headers get ``"<header> (n)"``."""
-        return dict(zip(column_keys(self.headers), self.fields))
+        return dict(zip(column_keys(self.headers), self.fields, strict=True))
 
     def has_contact(self) -> bool:
         """Whether a column feeds email or phone: without one no row can be valid (SPEC 3, 5)."""
@@ -413,7 +413,7 @@ class ColumnMapping:
         keys = column_keys(headers)
         by_key = {key: index for index, key in enumerate(keys)}
         by_fold: dict[str, int] = {}
-        for index, (key, header) in enumerate(zip(keys, headers)):
+        for index, (key, header) in enumerate(zip(keys, headers, strict=True)):
             for folded in (fold(header), fold(key)):
                 if folded:
                     by_fold.setdefault(folded, index)
