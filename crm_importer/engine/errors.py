@@ -199,6 +199,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job {job_id} is {status}: only a completed or interrupted import can be undone.",
         "fr": "Le traitement {job_id} est {status} : seul un import terminé ou interrompu peut être annulé.",
     },
+    "report_unwritable": {
+        "en": "The report {path} cannot be written: {reason}.",
+        "fr": "Le rapport {path} ne peut pas être écrit : {reason}.",
+    },
+    "report_too_many_rows": {
+        "en": "The report has {rows} rows, more than an XLSX sheet holds ({limit}); write it as .csv instead: {path}",
+        "fr": "Le rapport a {rows} lignes, plus qu’une feuille XLSX n’en contient ({limit}) ; "
+        "écrivez-le en .csv : {path}",
+    },
     "bad_report_path": {
         "en": "The report must end in .csv or .xlsx: {path}",
         "fr": "Le rapport doit se terminer par .csv ou .xlsx : {path}",

@@ -304,7 +304,10 @@ class JobStore:
         """The job with this id, or with this unique id prefix (as printed by ``history``)."""
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None and len(job_id) >= 4:
-            rows = self._db.execute("SELECT * FROM jobs WHERE id LIKE ? LIMIT 2", (job_id + "%",)).fetchall()
+            prefix = job_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            rows = self._db.execute(
+                "SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (prefix + "%",)
+            ).fetchall()
             row = rows[0] if len(rows) == 1 else None
         if row is None:
             raise ImporterError("job_not_found", job_id=job_id)

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from crm_importer.engine.dedupe import KeyFilter, find_duplicates
-from crm_importer.engine.errors import CancelledError, UnusableFileError
-from crm_importer.engine.jobstore import VALIDATED, VALIDATING, Job, JobStore, now_iso
+from crm_importer.engine.errors import CancelledError, ImporterError, UnusableFileError
+from crm_importer.engine.jobstore import FAILED, VALIDATED, VALIDATING, Job, JobStore, now_iso
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL
@@ -228,7 +228,12 @@ def run_validation(
         dups = find_duplicates(key_filter, store.iter_batches(job.id, key_columns))
         store.record_duplicates(job.id, dups)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))
-    except UnusableFileError:
+    except UnusableFileError as exc:
+        # A problem found deep in the file (an encoding error, a huge cell): the job says why.
+        try:
+            store.update_job(job.id, status=FAILED, phase="failed", error_code=exc.code, error_message=exc.text())
+        except ImporterError:
+            pass
         raise
     finally:
         elapsed = time.monotonic() - started

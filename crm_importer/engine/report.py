@@ -22,6 +22,8 @@ from crm_importer.engine.errors import RowError, UnusableFileError
 from crm_importer.engine.jobstore import Issue, Job, JobStore
 from crm_importer.engine.readers.base import ROW_COL, cell_col
 
+#: Excel's sheet limit (rows, heading included).
+XLSX_MAX_ROWS = 1_048_576
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADINGS = {
     "en": ("Row", "Reasons"),
@@ -69,8 +71,15 @@ def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UnusableFileError("bad_report_path", path=str(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".report-", suffix=suffix, dir=out.parent)
+    if suffix == ".xlsx":
+        reported = len(store.issue_rows(job.id, REPORTED))
+        if reported + 1 > XLSX_MAX_ROWS:
+            raise UnusableFileError("report_too_many_rows", path=str(out), rows=reported, limit=XLSX_MAX_ROWS - 1)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".report-", suffix=suffix, dir=out.parent)
+    except OSError as exc:
+        raise UnusableFileError("report_unwritable", path=str(out), reason=exc.strerror or str(exc)) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -80,6 +89,9 @@ def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -
         else:
             _write_xlsx(tmp, lines, lang)
         os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UnusableFileError("report_unwritable", path=str(out), reason=exc.strerror or str(exc)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
