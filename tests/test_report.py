@@ -138,8 +138,9 @@ def test_report_is_written_atomically(tmp_path: Path, store: JobStore, job: Job)
     # A report that cannot be put in place leaves nothing behind, and no half-written file.
     blocked = tmp_path / "dir" / "blocked.xlsx"
     blocked.mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(UnusableFileError) as caught:
         write_report(store, job, blocked)
+    assert caught.value.code == "report_unwritable"
     assert sorted(p.name for p in target.parent.iterdir()) == ["blocked.xlsx", "report.csv"]
     assert blocked.is_dir() and not any(blocked.iterdir())
 
