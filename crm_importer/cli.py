@@ -7,6 +7,7 @@ stdout, exit codes. Without arguments it opens the GUI.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import locale
 import os
@@ -329,6 +330,35 @@ def cmd_report(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
+def _json_failures(command: Callable[[argparse.Namespace, str], int]) -> Callable[[argparse.Namespace, str], int]:
+    """With ``--json``, a failure prints one JSON value on stdout too (SPEC 10): scripts parse stdout
+    whatever happened, and need the job id of a job left resumable. The sentence still goes to stderr."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace, lang: str) -> int:
+        try:
+            return command(args, lang)
+        except ImporterError as exc:
+            if args.json:
+                _emit_json(_failure_json(exc, lang))
+            raise
+
+    return run
+
+
+def _failure_json(exc: ImporterError, lang: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"job_id": None, "status": "refused" if exc.exit_code == EXIT_REFUSED else "failed"}
+    job_id = getattr(exc, "job_id", None)  # set on errors of a job that exists (never the prior job's id)
+    if job_id:
+        try:
+            with JobStore() as store:
+                out = job_json(store.get_job(job_id))
+        except ImporterError:
+            out["job_id"] = job_id
+    out.update(error=exc.text(lang), error_code=exc.code, exit_code=exc.exit_code)
+    return out
+
+
 def _import_exit(job: Job) -> int:
     if job.status != "completed":
         return EXIT_NOT_COMPLETED
@@ -346,6 +376,7 @@ def _print_import(job: Job, args: argparse.Namespace, lang: str) -> None:
             print(say("report_written", lang, path=job.report_path))
 
 
+@_json_failures
 def cmd_import(args: argparse.Namespace, lang: str) -> int:
     from crm_importer.crm.commit import ImportRequest, run_import
     from crm_importer.engine.mapping import load_mapping_file
@@ -378,6 +409,7 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
     return _import_exit(job)
 
 
+@_json_failures
 def cmd_resume(args: argparse.Namespace, lang: str) -> int:
     from crm_importer.crm.commit import resume_import
 
@@ -391,6 +423,7 @@ def cmd_resume(args: argparse.Namespace, lang: str) -> int:
     return _import_exit(job)
 
 
+@_json_failures
 def cmd_undo(args: argparse.Namespace, lang: str) -> int:
     from crm_importer.crm.commit import undo_import
 
@@ -439,11 +472,12 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
-    "validate": cmd_validate,
+    # validate and report get the --json failure object too (defined below them, hence wrapped here).
+    "validate": _json_failures(cmd_validate),
     "import": cmd_import,
     "resume": cmd_resume,
     "history": cmd_history,
-    "report": cmd_report,
+    "report": _json_failures(cmd_report),
     "undo": cmd_undo,
     "db": cmd_db,
     "demo": cmd_demo,

@@ -35,14 +35,17 @@ import polars as pl
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from crm_importer import paths
 from crm_importer.crm.connection import (
     CrmError,
     Identity,
     connect_with_prompt,
+    parse_dsn,
     redact_dsn,
     require_admin,
+    set_actor,
     sign_in,
 )
 from crm_importer.crm.schema import crm_settings, require_schema
@@ -225,6 +228,9 @@ class CrmLink:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self.close()
             self._conn = self._open()
+            if self.identity is not None:
+                # Row-level security must see the acting profile again on a new connection.
+                set_actor(self._conn, self.identity)
         return self._conn
 
     def close(self) -> None:
@@ -246,7 +252,7 @@ class CrmLink:
             try:
                 return what(self.conn)
             except CrmError as exc:
-                if exc.code != "db_unreachable":
+                if exc.code not in ("db_unreachable", "db_busy"):  # down, restarting, or out of slots
                     raise
                 last = exc
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
@@ -279,6 +285,11 @@ class CrmLink:
             self.close()
 
 
+def _act_as(conn: psycopg.Connection, profile_id: object) -> None:
+    """Row-level security sees the acting profile for this transaction (also behind a transaction pooler)."""
+    conn.execute("SELECT set_config('crm.profile_id', %s, true)", (str(profile_id),))
+
+
 def _reason(exc: BaseException | None) -> str:
     if exc is None:
         return "?"
@@ -304,7 +315,7 @@ class CommitBatch:
 
 def committable(frame: pl.DataFrame, skip: pl.Series) -> pl.DataFrame:
     """The rows of a staged batch that go to the CRM: valid and not a duplicate within the file."""
-    return frame.filter(pl.col(VALID_COL) & ~pl.col(ROW_COL).is_in(skip))
+    return frame.filter(pl.col(VALID_COL) & ~pl.col(ROW_COL).is_in(skip.implode()))
 
 
 def plan_batches(store: JobStore, job: Job) -> list[CommitBatch]:
@@ -477,6 +488,7 @@ class JobCommitter:
         job = self.job
         commit = job.options.get("commit", {})
         with conn.transaction():
+            _act_as(conn, self.identity.profile_id)
             conn.execute(
                 "INSERT INTO public.import_jobs (id, file_name, file_hash, status, total_rows, valid_rows, invalid_rows,"
                 " duplicate_rows, assignment_config, duplicate_config, column_mapping, worker_id, created_by, started_at)"
@@ -545,6 +557,7 @@ class JobCommitter:
 
         def read(conn: psycopg.Connection) -> int:
             with conn.transaction():
+                _act_as(conn, self.identity.profile_id)
                 row = conn.execute(
                     "SELECT rr_next FROM public.import_batches WHERE job_id = %s AND batch_no = %s",
                     (self.job.id, last),
@@ -555,6 +568,7 @@ class JobCommitter:
 
     def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
         with conn.transaction():
+            _act_as(conn, self.identity.profile_id)
             conn.execute(
                 "UPDATE public.import_jobs SET status = 'completed', completed_at = now(), updated_at = now(),"
                 " error_report_path = %s WHERE id = %s",
@@ -588,6 +602,9 @@ class JobCommitter:
         job_id = self.job.id
         with conn.transaction():
             conn.execute("SELECT set_config('crm.profile_id', %s, true)", (str(self.identity.profile_id),))
+            # The lock first: a run committing this very batch (the same job resumed twice at once) has
+            # then finished, and the ledger read below sees its row.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
             ledger = conn.execute(
                 "SELECT inserted, updated, skipped, rr_next, details FROM public.import_batches"
                 " WHERE job_id = %s AND batch_no = %s",
@@ -595,7 +612,6 @@ class JobCommitter:
             ).fetchone()
             if ledger is not None:
                 return self._from_ledger(conn, batch, ledger)
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
             conn.execute(_stage_table_sql())
             with conn.cursor() as cur:
                 with cur.copy(
@@ -744,9 +760,15 @@ def match_owners(conn: psycopg.Connection, owners: Sequence[str]) -> tuple[dict[
     return found, [o for o in owners if o not in found]
 
 
-def previous_import(conn: psycopg.Connection, file_hash: str, job_id: str) -> tuple[str, str, str] | None:
-    """The most recent import of the same file into this CRM (not undone): (job id, date, who)."""
+def previous_import(conn: psycopg.Connection, file_hash: str, job_id: str,
+                    actor_id: object | None = None) -> tuple[str, str, str] | None:
+    """The most recent import of the same file into this CRM (not undone): (job id, date, who).
+
+    ``import_jobs`` is admin-only (RLS): without ``actor_id`` the session's acting profile must be set.
+    """
     with conn.transaction():
+        if actor_id is not None:
+            _act_as(conn, actor_id)
         row = conn.execute(
             "SELECT j.id, j.created_at, coalesce(p.full_name, p.email, '?') FROM public.import_jobs j"
             " LEFT JOIN public.profiles p ON p.id = j.created_by"
@@ -767,6 +789,7 @@ def open_link(dsn: str, actor_email: str, *, interactive: bool, password: str | 
     identity = sign_in(conn, actor_email)
     require_admin(identity)
     link.identity = identity
+    set_actor(conn, identity)  # admin-only import tables (RLS) for a login that is not their owner
     return link, identity
 
 
@@ -822,7 +845,7 @@ def run_import(request: ImportRequest, progress: ProgressFn = _noop, is_cancelle
             if not path.exists():
                 raise UnusableFileError("file_not_found", path=str(path))
             scan = scan_file(path, progress, is_cancelled)
-            prior = link.retrying(lambda conn: previous_import(conn, scan.sha256, ""))
+            prior = link.retrying(lambda conn: previous_import(conn, scan.sha256, "", identity.profile_id))
             if prior and not request.confirm_reimport:
                 raise RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
             mapping_json = request.mapping_json
@@ -865,9 +888,18 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
         _mark_server(link, job.id, "cancelled", None)
         exc.job_id = job.id  # type: ignore[attr-defined]
         raise
+    except KeyboardInterrupt:
+        # Ctrl+C in the CLI: the job is resumable (not "run the same command again", which would now be
+        # refused as a re-import), so it is said the way a cancel is, with the job to resume.
+        store.update_job(job.id, status=INTERRUPTED, phase="interrupted")
+        _mark_server(link, job.id, "interrupted", None)
+        interrupted = CancelledError()
+        interrupted.job_id = job.id  # type: ignore[attr-defined]
+        raise interrupted from None
     except ImporterError as exc:
         store.update_job(job.id, status=FAILED, error_code=exc.code, error_message=exc.text())
         _mark_server(link, job.id, "failed", exc.text())
+        exc.job_id = job.id  # type: ignore[attr-defined]
         raise
     except psycopg.Error as exc:
         err = NotCompletedError("commit_failed", batch=store.get_job(job.id).committed_batches + 1,
@@ -875,6 +907,7 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
                                 reason=_reason(exc), job_id=job.id)
         store.update_job(job.id, status=FAILED, error_code=err.code, error_message=err.text())
         _mark_server(link, job.id, "failed", err.text())
+        err.job_id = job.id  # type: ignore[attr-defined]
         raise err from None
     return _write_job_report(store, job)
 
@@ -896,12 +929,24 @@ def _mark_server(link: CrmLink, job_id: str, status: str, message: str | None) -
     try:
         conn = link.conn
         with conn.transaction():
+            if link.identity is not None:
+                _act_as(conn, link.identity.profile_id)
             conn.execute(
                 "UPDATE public.import_jobs SET status = %s, error_message = %s, updated_at = now() WHERE id = %s",
                 (status, message, job_id),
             )
     except Exception:  # noqa: BLE001
         pass
+
+
+def _stored_target(target: str) -> str:
+    """The job's DSN as stored (redacted): without its ``***`` password, so that the password comes from
+    the keyring, PGPASSWORD, the password file or a prompt, as for a DSN typed without one."""
+    params = parse_dsn(target)
+    if params.get("password") != "***":
+        return target
+    del params["password"]
+    return make_conninfo("", **params)
 
 
 def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn = _noop,
@@ -916,7 +961,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
             raise ImporterError("job_not_resumable", job_id=job.id, status=job.status)
         if not job.crm_target or "commit" not in job.options and not job.actor_email:
             raise ImporterError("job_not_importable", job_id=job.id)
-        target = dsn or job.crm_target
+        target = dsn or _stored_target(job.crm_target)
         link, identity = open_link(target, job.actor_email or "", interactive=interactive, password=password)
         try:
             if not job.validation_done:
