@@ -99,7 +99,7 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
         value = pl.col(fcol(name))
         checks.append(Check(E.NUL_BYTE, raw.str.contains("\x00", literal=True), None, header))
         limit = FIELD_BY_NAME[name].max_length
-        if name != "phone":  # a phone is stored as E.164 (at most 16 characters), whatever was typed
+        if name != "phone":  # a phone is stored as E.164 (about 16 characters; the column holds 32), whatever was typed
             checks.append(
                 Check(E.TOO_LONG, value.str.len_chars() > limit, value, header, {"max_length": limit}, _length)
             )
