@@ -1,0 +1,438 @@
+"""The command line contract for import, resume, undo, history and db migrate (SPEC 10), run as a script
+runs it: ``python -m crm_importer`` in a subprocess with its own data folder, against a real CRM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from leadfiles import (
+    ADMIN,
+    SALES,
+    assignments,
+    crm_job,
+    grant_crm_access,
+    lead,
+    one_json,
+    popen_cli,
+    query,
+    run_cli,
+    scalar,
+    with_password,
+    write_leads_csv,
+)
+from pgfixture import PasswordLogin, dsn_for
+
+from crm_importer.crm import commit
+from crm_importer.crm.commit import ImportRequest, run_import
+from crm_importer.crm.connection import CrmError
+from crm_importer.crm.schema import SCHEMA_VERSION, schema_version
+from crm_importer.engine.errors import CancelledError
+from crm_importer.engine.jobstore import JobStore
+from crm_importer.engine.pipeline import Progress
+
+IMPORT_KEYS = {"job_id", "status", "total_rows", "valid_rows", "invalid_rows", "imported_rows", "updated_rows",
+               "duplicate_rows", "report"}
+
+
+@pytest.fixture
+def home(isolated_home: Path) -> Path:
+    """The data folder the CLI subprocesses use: the test's own (so the library sees the same store)."""
+    return isolated_home
+
+
+def leads_file(tmp_path: Path, n: int, name: str = "leads.csv", start: int = 0) -> Path:
+    return write_leads_csv(tmp_path / name, [lead(i) for i in range(start, start + n)])
+
+
+def import_args(path: Path, dsn: str, *extra: str, actor: str = ADMIN) -> list[str]:
+    return ["import", str(path), "--db", dsn, "--as", actor, *extra]
+
+
+def one_line_error(stderr: str) -> str:
+    """Errors go to stderr as one sentence, never a traceback."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+# --- the JSON contract and exit codes 0 / 1 -----------------------------------------------------------------
+def test_import_json_contract_and_history(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    path = leads_file(tmp_path, 25)
+    done = run_cli(home, *import_args(path, pg_dsn, "--assign", f"user:{SALES[0]}", "--json"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar: stderr is not a terminal
+    result = one_json(done.stdout)
+    assert IMPORT_KEYS <= set(result)
+    assert {k: result[k] for k in IMPORT_KEYS - {"job_id"}} == {
+        "status": "completed", "total_rows": 25, "valid_rows": 25, "invalid_rows": 0, "imported_rows": 25,
+        "updated_rows": 0, "duplicate_rows": 0, "report": None,
+    }
+    assert set(assignments(pg_dsn, result["job_id"]).values()) == {SALES[0]}
+    server = crm_job(pg_dsn, result["job_id"])
+    assert (server["status"], server["imported_rows"]) == ("completed", 25)
+
+    history = run_cli(home, "history", "--json")
+    assert history.returncode == 0
+    [entry] = one_json(history.stdout)
+    for key in ("job_id", "file_name", "file_hash", "status", "created_at", "total_rows", "valid_rows",
+                "invalid_rows", "imported_rows", "updated_rows", "duplicate_rows"):
+        assert entry[key] == result.get(key, entry[key]), key
+    assert entry["file_name"] == "leads.csv" and len(entry["file_hash"]) == 64
+
+
+def test_import_with_rejected_rows_exits_1_and_writes_the_report(pg_dsn: str, tmp_path: Path,
+                                                                 home: Path) -> None:
+    existing = lead(3)
+    query(pg_dsn, "INSERT INTO public.leads (email) VALUES (%s) RETURNING id", (existing["email"].upper(),))
+    rows = [lead(i) for i in range(10)] + [lead(50, email="nope", phone="")] + [lead(51, email=lead(4)["email"])]
+    path = write_leads_csv(tmp_path / "with-errors.csv", rows)
+    report = tmp_path / "report.csv"
+    done = run_cli(home, *import_args(path, pg_dsn, "--report", str(report), "--json"))
+    assert done.returncode == 1, done.stderr
+    result = one_json(done.stdout)
+    assert (result["total_rows"], result["valid_rows"], result["invalid_rows"]) == (12, 11, 1)
+    assert (result["imported_rows"], result["duplicate_rows"]) == (9, 2)  # one in the file, one in the CRM
+    assert result["report"] == str(report)
+    lines = report.read_text(encoding="utf-8-sig").splitlines()
+    assert [ln.split(";")[0] for ln in lines[1:]] == ["5", "12", "13"]
+
+    text = run_cli(home, *import_args(leads_file(tmp_path, 3, "other.csv", start=100), pg_dsn))
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("Job ") and "3 imported" in text.stdout
+
+
+def test_update_and_create_policies_from_the_command_line(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    query(pg_dsn, "INSERT INTO public.leads (email, city) VALUES ('ELODIE.LEFEVRE1@EXEMPLE.FR', 'Paris')"
+                  " RETURNING id")
+    path = leads_file(tmp_path, 3)
+    done = run_cli(home, *import_args(path, pg_dsn, "--on-duplicate", "update", "--json"))
+    assert done.returncode == 0, done.stderr
+    result = one_json(done.stdout)
+    assert (result["imported_rows"], result["updated_rows"], result["duplicate_rows"]) == (2, 1, 0)
+    assert scalar(pg_dsn, "SELECT city FROM public.leads WHERE import_job_id IS NULL") == "Lyon"
+
+    again = run_cli(home, *import_args(path, pg_dsn, "--on-duplicate", "create", "--dedupe", "email", "--yes",
+                                       "--json"))
+    assert again.returncode == 0, again.stderr
+    assert one_json(again.stdout)["imported_rows"] == 3
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 6
+
+
+# --- exit codes 2 / 3 / 4 -----------------------------------------------------------------------------------
+def test_unusable_input_exits_2(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    no_contact = tmp_path / "no-contact.csv"
+    no_contact.write_text("Prénom;Nom\nJean;Dupont\n", encoding="utf-8")
+    done = run_cli(home, *import_args(no_contact, pg_dsn, "--json"))
+    assert done.returncode == 2
+    assert "maps to an email or a phone" in one_line_error(done.stderr)
+
+    done = run_cli(home, *import_args(leads_file(tmp_path, 2), pg_dsn, "--assign", "everyone"))
+    assert done.returncode == 2
+    assert "--assign" in one_line_error(done.stderr)
+
+    done = run_cli(home, *import_args(tmp_path / "missing.csv", pg_dsn))
+    assert done.returncode == 2
+    assert "does not exist" in one_line_error(done.stderr)
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.import_jobs") == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_crm_exits_3(tmp_path: Path, home: Path) -> None:
+    dsn = f"host=127.0.0.1 port={_free_port()} dbname=crm user=admin connect_timeout=3"
+    started = time.monotonic()
+    done = run_cli(home, *import_args(leads_file(tmp_path, 2), dsn, "--json"))
+    assert done.returncode == 3
+    assert "Cannot reach the database server at 127.0.0.1" in one_line_error(done.stderr)
+    assert time.monotonic() - started < 20
+
+
+def test_non_admin_unknown_profile_and_missing_schema_exit_4(pg_dsn: str, pg_dsn_empty: str, tmp_path: Path,
+                                                             home: Path) -> None:
+    path = leads_file(tmp_path, 2)
+    done = run_cli(home, *import_args(path, pg_dsn, actor=SALES[0]))
+    assert done.returncode == 4
+    assert "only an admin can import" in one_line_error(done.stderr)
+
+    done = run_cli(home, *import_args(path, pg_dsn, actor="ghost@demo.crm-importer.test"))
+    assert done.returncode == 4
+    assert "No active CRM profile" in one_line_error(done.stderr)
+
+    done = run_cli(home, *import_args(path, pg_dsn_empty))
+    assert done.returncode == 4
+    assert "db migrate" in one_line_error(done.stderr)
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 0
+
+
+def test_same_file_twice_exits_4_unless_yes(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    path = leads_file(tmp_path, 4)
+    first = one_json(run_cli(home, *import_args(path, pg_dsn, "--json")).stdout)
+    again = run_cli(home, *import_args(path, pg_dsn, "--json"))
+    assert again.returncode == 4
+    line = one_line_error(again.stderr)
+    assert first["job_id"] in line and "--yes" in line
+    forced = run_cli(home, *import_args(path, pg_dsn, "--yes", "--json"))
+    assert forced.returncode == 0, forced.stderr
+    result = one_json(forced.stdout)
+    assert (result["imported_rows"], result["duplicate_rows"]) == (0, 4)
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 4
+
+
+def test_errors_with_json_still_print_one_json_value(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    """Scripts parse stdout whatever happened: a refusal is one JSON value too, with no job."""
+    done = run_cli(home, *import_args(leads_file(tmp_path, 2), pg_dsn, "--json", actor=SALES[1]))
+    assert done.returncode == 4
+    result = one_json(done.stdout)
+    assert result["job_id"] is None and result["status"] == "refused"
+    assert result["error"] == one_line_error(done.stderr)
+
+
+# --- db migrate ---------------------------------------------------------------------------------------------
+def test_db_migrate_json_is_idempotent(pg_dsn_empty: str, home: Path) -> None:
+    first = run_cli(home, "db", "migrate", "--db", pg_dsn_empty, "--json")
+    assert first.returncode == 0, first.stderr
+    assert one_json(first.stdout) == {"schema_version": SCHEMA_VERSION, "applied": [1]}
+    second = run_cli(home, "db", "migrate", "--db", pg_dsn_empty, "--json")
+    assert second.returncode == 0, second.stderr
+    assert one_json(second.stdout) == {"schema_version": SCHEMA_VERSION, "applied": []}
+    with psycopg.connect(pg_dsn_empty) as conn:
+        assert schema_version(conn) == SCHEMA_VERSION
+    text = run_cli(home, "db", "migrate", "--db", pg_dsn_empty)
+    assert text.returncode == 0 and "applied: —" in text.stdout
+
+
+def test_db_migrate_unknown_database_exits_2(pg_dsn_empty: str, home: Path) -> None:
+    dsn = dsn_for(pg_dsn_empty, "no_such_database_here")
+    done = run_cli(home, "db", "migrate", "--db", dsn, "--json")
+    assert done.returncode == 2
+    assert "no_such_database_here" in one_line_error(done.stderr)
+
+
+# --- resume -------------------------------------------------------------------------------------------------
+class CancelAfter:
+    def __init__(self, batches: int) -> None:
+        self.batches = batches
+
+    def progress(self, p: Progress) -> None:
+        if p.phase == "committing":
+            self.batches -= 1
+
+    def __call__(self) -> bool:
+        return self.batches <= 0
+
+
+def cancelled_import(path: Path, dsn: str, **options: object) -> str:
+    """An import cancelled after its first commit batch (in this process, same data folder)."""
+    cancel = CancelAfter(1)
+    with pytest.raises(CancelledError) as info:
+        run_import(ImportRequest(path, dsn, ADMIN, **options), progress=cancel.progress, is_cancelled=cancel)
+    return info.value.job_id  # type: ignore[attr-defined]
+
+
+def test_resume_json_contract(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    n = commit.COMMIT_ROWS * 2 + 100
+    path = leads_file(tmp_path, n)
+    job_id = cancelled_import(path, pg_dsn, assign="round-robin:" + ",".join(SALES))
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == commit.COMMIT_ROWS
+    [entry] = one_json(run_cli(home, "history", "--json").stdout)
+    assert (entry["job_id"], entry["status"]) == (job_id, "cancelled")
+
+    done = run_cli(home, "resume", job_id[:8], "--json")
+    assert done.returncode == 0, done.stderr
+    result = one_json(done.stdout)
+    assert IMPORT_KEYS <= set(result)
+    assert (result["job_id"], result["status"], result["imported_rows"], result["total_rows"]) == (
+        job_id, "completed", n, n)
+    rows = query(pg_dsn, "SELECT count(*), count(DISTINCT import_row) FROM public.leads")
+    assert rows == [(n, n)]
+    owners = list(assignments(pg_dsn, job_id).values())
+    assert max(owners.count(s) for s in SALES) - min(owners.count(s) for s in SALES) <= 1
+
+    again = run_cli(home, "resume", job_id, "--json")
+    assert again.returncode == 2
+    assert "nothing to resume" in one_line_error(again.stderr)
+    missing = run_cli(home, "resume", "no-such-job")
+    assert missing.returncode == 2
+    assert "There is no import job" in one_line_error(missing.stderr)
+
+
+def test_ctrl_c_mid_commit_says_how_to_resume(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    path = leads_file(tmp_path, commit.COMMIT_ROWS * 4)
+    proc = popen_cli(home, *import_args(path, pg_dsn, "--json"))
+    try:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            deadline = time.monotonic() + 120
+            while conn.execute("SELECT count(*) FROM public.import_batches").fetchone()[0] < 1:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, err
+    with JobStore() as store:
+        [job] = store.list_jobs()
+    assert f"crm-importer resume {job.id}" in one_line_error(err)
+    assert job.status == "interrupted"
+    result = one_json(out)
+    assert (result["job_id"], result["status"]) == (job.id, "interrupted")
+
+    done = run_cli(home, "resume", job.id, "--json")
+    assert done.returncode == 0, done.stderr
+    assert one_json(done.stdout)["imported_rows"] == commit.COMMIT_ROWS * 4
+    assert query(pg_dsn, "SELECT count(*), count(DISTINCT import_row) FROM public.leads") == [
+        (commit.COMMIT_ROWS * 4,) * 2]
+
+
+# --- undo ---------------------------------------------------------------------------------------------------
+def test_undo_from_the_command_line(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    result = one_json(run_cli(home, *import_args(leads_file(tmp_path, 5), pg_dsn, "--json")).stdout)
+    job_id = result["job_id"]
+    refused = run_cli(home, "undo", job_id, "--db", pg_dsn, "--as", SALES[2], "--json")
+    assert refused.returncode == 4
+    one_line_error(refused.stderr)
+    edited = query(pg_dsn, "UPDATE public.leads SET notes = 'rappelé' WHERE import_row = 4 RETURNING id")[0][0]
+
+    done = run_cli(home, "undo", job_id, "--db", pg_dsn, "--as", ADMIN, "--json")
+    assert done.returncode == 0, done.stderr
+    assert one_json(done.stdout) == {"job_id": job_id, "deleted": 4, "restored": 0, "kept": [str(edited)]}
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 1
+    [entry] = one_json(run_cli(home, "history", "--json").stdout)
+    assert entry["status"] == "undone"
+
+
+# --- secrets ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def password_crm(pg_dsn: str, pg_password_login: PasswordLogin) -> PasswordLogin:
+    return grant_crm_access(pg_dsn, pg_password_login)
+
+
+def secret_forms(password: str) -> list[str]:
+    return [password, quote(password, safe=""), quote(password), password[:6]]
+
+
+def assert_no_secret(text: str | bytes, password: str, where: str) -> None:
+    for form in secret_forms(password):
+        needle = form.encode() if isinstance(text, bytes) else form
+        assert needle not in text, f"password found in {where}"
+
+
+@pytest.mark.parametrize("uri", [False, True], ids=["key-value", "uri"])
+def test_password_never_appears_anywhere(password_crm: PasswordLogin, pg_dsn: str, tmp_path: Path, home: Path,
+                                         uri: bool) -> None:
+    login = password_crm
+    dsn = with_password(login, login.password, uri)
+    rows = [lead(i) for i in range(6)] + [lead(9, email="bad", phone="")]
+    path = write_leads_csv(tmp_path / "leads.csv", rows)
+    outputs: list[tuple[str, str]] = []
+
+    done = run_cli(home, *import_args(path, dsn, "--json"))
+    assert done.returncode == 1, done.stderr
+    result = one_json(done.stdout)
+    assert (result["status"], result["imported_rows"]) == ("completed", 6)
+    outputs += [("import stdout", done.stdout), ("import stderr", done.stderr)]
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads WHERE import_job_id = %s", (result["job_id"],)) == 6
+    assert crm_job(pg_dsn, result["job_id"])["status"] == "completed"
+
+    again = run_cli(home, *import_args(path, dsn, "--debug"))
+    assert again.returncode == 4
+    outputs += [("refusal", again.stdout + again.stderr)]
+    wrong = with_password(login, "Wr0ng-" + login.password, uri)
+    for extra in ([], ["--debug"], ["--json"]):
+        bad = run_cli(home, *import_args(path, wrong, "--yes", *extra))
+        assert bad.returncode == 2
+        outputs += [("wrong password", bad.stdout + bad.stderr)]
+        assert_no_secret(bad.stdout + bad.stderr, "Wr0ng-" + login.password, "wrong password output")
+    with pytest.raises(CrmError) as info:
+        run_import(ImportRequest(path, wrong, ADMIN, confirm_reimport=True))
+    exc_text = f"{info.value} {info.value!r} {info.value.text('fr')} {info.value.params!r}"
+    assert_no_secret(exc_text, "Wr0ng-" + login.password, "the exception")
+    outputs += [("exception", exc_text)]
+    history = run_cli(home, "history", "--json")
+    outputs += [("history", history.stdout)]
+    undo = run_cli(home, "undo", result["job_id"], "--db", dsn, "--as", ADMIN, "--json")
+    assert undo.returncode == 0, undo.stderr
+    outputs += [("undo", undo.stdout + undo.stderr)]
+
+    for where, text in outputs:
+        assert_no_secret(text, login.password, where)
+    assert_no_secret(Path(result["report"]).read_bytes(), login.password, "the report")
+    for file in (home / "data").glob("jobs.sqlite3*"):
+        assert_no_secret(file.read_bytes(), login.password, file.name)
+    with sqlite3.connect(home / "data" / "jobs.sqlite3") as db:
+        dump = "\n".join(db.iterdump())
+    assert_no_secret(dump, login.password, "the job store")
+    server = "\n".join(str(r) for r in query(pg_dsn, "SELECT row_to_json(j)::text FROM public.import_jobs j"))
+    assert_no_secret(server, login.password, "import_jobs")
+
+
+def test_resume_of_a_job_whose_dsn_had_a_password(password_crm: PasswordLogin, pg_dsn: str, tmp_path: Path,
+                                                  home: Path) -> None:
+    """The job store keeps the DSN without its password; resume gets it again the libpq way."""
+    login = password_crm
+    n = commit.COMMIT_ROWS + 10
+    job_id = cancelled_import(leads_file(tmp_path, n), with_password(login, login.password, uri=False),
+                              assign="round-robin:" + ",".join(SALES))
+    with JobStore() as store:
+        target = store.get_job(job_id).crm_target
+    assert login.password not in target
+
+    no_password = run_cli(home, "resume", job_id, "--json")
+    assert no_password.returncode == 2
+    assert "password" in one_line_error(no_password.stderr)
+    done = run_cli(home, "resume", job_id, "--json", PGPASSWORD=login.password)
+    assert done.returncode == 0, done.stderr
+    assert one_json(done.stdout)["imported_rows"] == n
+    assert_no_secret(done.stdout + done.stderr, login.password, "resume output")
+    # Round-robin went on where the first run stopped: it read the ledger through row-level security.
+    owners = list(assignments(pg_dsn, job_id).values())
+    assert sorted(owners.count(s) for s in SALES) == [n // 3] * 3
+
+
+def test_progress_bar_only_on_a_terminal(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    """With stderr a terminal the bar is drawn there; stdout keeps exactly one JSON value."""
+    import pty
+    import subprocess
+    import sys
+
+    from leadfiles import ROOT, cli_env
+
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "crm_importer", *import_args(leads_file(tmp_path, 30), pg_dsn, "--json")],
+            env=cli_env(home), cwd=str(ROOT), stdout=subprocess.PIPE, stderr=secondary, stdin=subprocess.DEVNULL,
+            text=True, timeout=120,
+        )
+        os.close(secondary)
+        secondary = -1
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(primary)
+        if secondary != -1:
+            os.close(secondary)
+    assert proc.returncode == 0
+    assert one_json(proc.stdout)["imported_rows"] == 30
+    assert b"Importing" in drawn and b"100.0%" in drawn

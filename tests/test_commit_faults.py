@@ -1,0 +1,436 @@
+"""The commit phase under faults, against a real CRM: kills, lost backends, retried transactions, rows the
+CRM rejects, permanent errors, concurrent imports. Each fault is real — a SIGKILL, pg_terminate_backend, a
+trigger raising the SQLSTATE the server would — and each test ends by checking that every expected lead is
+in the CRM exactly once.
+"""
+
+from __future__ import annotations
+
+import csv
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from leadfiles import (
+    ADMIN,
+    SALES,
+    assignments,
+    check_audit,
+    crm_job,
+    do_import,
+    fresh_crms,
+    grant_crm_access,
+    insert_leads,
+    lead,
+    one_json,
+    popen_cli,
+    query,
+    run_cli,
+    scalar,
+    with_password,
+    write_generated,
+    write_leads_csv,
+)
+from pgfixture import PasswordLogin
+from psycopg.conninfo import conninfo_to_dict
+
+from crm_importer.crm import commit
+from crm_importer.crm.commit import ImportRequest, resume_import, run_import
+from crm_importer.engine.errors import ImporterError, NotCompletedError, StoreError
+from crm_importer.engine.jobstore import COMPLETED, FAILED, Job, JobStore
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[JobStore]:
+    with JobStore(tmp_path / "store" / "jobs.sqlite3") as s:
+        yield s
+
+
+@pytest.fixture
+def make_crm(pg_server: str, pg_template: str) -> Iterator[Callable[[], str]]:
+    with fresh_crms(pg_server, pg_template) as make:
+        yield make
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(commit, "COMMIT_ROWS", 50)
+    return 50
+
+
+def leads_file(tmp_path: Path, n: int, name: str = "leads.csv", **overrides: Callable[[int], str]) -> Path:
+    rows = [lead(i, **{f: make(i) for f, make in overrides.items()}) for i in range(n)]
+    return write_leads_csv(tmp_path / name, rows)
+
+
+def exactly_once(dsn: str, job_id: str, expected_rows: set[int]) -> None:
+    """The job's leads are exactly the expected file rows, each once, each with one 'created' event."""
+    rows = [r for (r,) in query(dsn, "SELECT import_row FROM public.leads WHERE import_job_id = %s", (job_id,))]
+    assert len(rows) == len(set(rows))
+    assert set(rows) == expected_rows
+    assert scalar(dsn, "SELECT count(*) FROM public.lead_history WHERE import_job_id = %s AND event = 'created'",
+                  (job_id,)) == len(rows)
+    assert scalar(dsn, "SELECT count(*) FROM public.leads") == scalar(
+        dsn, "SELECT count(DISTINCT lower(email)) FROM public.leads")
+
+
+def install_fault(dsn: str, body: str, *, row: int) -> None:
+    """A trigger on leads running ``body`` (PL/pgSQL) when the importer inserts file row ``row``.
+
+    ``nextval`` is not rolled back with the failed transaction, so ``n`` (the number of times the row was
+    tried) lets a fault fire on the first try only.
+    """
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE SEQUENCE crm_test_fault_tries")
+        conn.execute(
+            "CREATE FUNCTION crm_test_fault() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " DECLARE n bigint := nextval('crm_test_fault_tries'); BEGIN " + body + " RETURN NEW; END $$"
+        )
+        conn.execute(
+            f"CREATE TRIGGER crm_test_fault BEFORE INSERT ON public.leads FOR EACH ROW"
+            f" WHEN (NEW.import_row = {int(row)}) EXECUTE FUNCTION crm_test_fault()"
+        )
+
+
+def fault_tries(dsn: str) -> int:
+    return int(scalar(dsn, "SELECT last_value FROM crm_test_fault_tries"))
+
+
+# --- kill -9 ---------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_kill_9_mid_commit_then_resume_ends_with_exactly_the_expected_leads(
+    pg_dsn: str, make_crm: Callable[[], str], tmp_path: Path
+) -> None:
+    path = write_generated(tmp_path / "salon-150k.csv", 150_000, seed=42)  # 30 commit batches
+    assign = "round-robin:" + ",".join(SALES)
+    home = tmp_path / "home"
+    proc = popen_cli(home, "import", str(path), "--db", pg_dsn, "--as", ADMIN, "--assign", assign, "--json")
+    try:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            deadline = time.monotonic() + 240
+            while conn.execute("SELECT count(*) FROM public.import_batches").fetchone()[0] < 3:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the import never reached its third batch"
+                time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert out == ""
+
+    [job] = one_json(run_cli(home, "history", "--json").stdout)
+    assert job["status"] == "importing"
+    partial = scalar(pg_dsn, "SELECT count(*) FROM public.leads")
+    assert partial >= 3 * commit.COMMIT_ROWS * 0.9
+
+    resumed = run_cli(home, "resume", job["job_id"], "--json")
+    assert resumed.returncode == 1, resumed.stderr  # completed; the file has invalid rows
+    result = one_json(resumed.stdout)
+    assert result["status"] == "completed"
+
+    clean_dsn = make_crm()
+    clean = run_cli(tmp_path / "home-clean", "import", str(path), "--db", clean_dsn, "--as", ADMIN, "--assign",
+                    assign, "--json")
+    assert clean.returncode == 1, clean.stderr
+    expected = one_json(clean.stdout)
+    for key in ("total_rows", "valid_rows", "invalid_rows", "imported_rows", "updated_rows", "duplicate_rows",
+                "rejected_rows"):
+        assert result[key] == expected[key], key
+
+    assert partial < expected["imported_rows"]  # the kill did land in the middle of the commit
+    count_sql = "SELECT count(*), count(DISTINCT import_row) FROM public.leads"
+    assert query(pg_dsn, count_sql) == query(clean_dsn, count_sql) == [(expected["imported_rows"],) * 2]
+    # The same rows, the same owners: round-robin survived the kill.
+    assert assignments(pg_dsn, job["job_id"]) == assignments(clean_dsn, expected["job_id"])
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.lead_history WHERE event = 'created'") == \
+        expected["imported_rows"]
+    server = crm_job(pg_dsn, job["job_id"])
+    assert server["status"] == "completed" and server["imported_rows"] == expected["imported_rows"]
+
+    with sqlite3.connect(f"file:{home / 'data' / 'jobs.sqlite3'}?mode=ro", uri=True) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+# --- a lost backend --------------------------------------------------------------------------------------------
+def test_terminated_backend_mid_commit_is_survived(pg_dsn: str, store: JobStore, tmp_path: Path,
+                                                   small_batches: int) -> None:
+    # The importer's backend sleeps inside the batch holding row 152 (its first try only) ...
+    install_fault(pg_dsn, "IF n = 1 THEN PERFORM pg_sleep(20); END IF;", row=152)
+    terminated: list[int] = []
+
+    def terminate() -> None:  # ... and is terminated from another connection meanwhile.
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            deadline = time.monotonic() + 60
+            while not terminated and time.monotonic() < deadline:
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'crm-importer'"
+                    " AND datname = current_database() AND wait_event = 'PgSleep'"
+                ).fetchall():
+                    if conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]:
+                        terminated.append(pid)
+                time.sleep(0.02)
+
+    killer = threading.Thread(target=terminate)
+    killer.start()
+    try:
+        job = do_import(pg_dsn, leads_file(tmp_path, 400), store)
+    finally:
+        killer.join()
+    assert terminated, "the importer's backend was never seen sleeping"
+    assert fault_tries(pg_dsn) == 2  # the batch went in again, on a new connection
+    assert job.status == COMPLETED and job.imported_rows == 400
+    exactly_once(pg_dsn, job.id, set(range(2, 402)))
+    check_audit(pg_dsn, store, job)
+
+
+@pytest.mark.parametrize(("sqlstate", "what"), [("40001", "serialization failure"), ("40P01", "deadlock")])
+def test_transient_error_raised_once_is_retried_without_duplicates(
+    pg_dsn: str, store: JobStore, tmp_path: Path, small_batches: int, sqlstate: str, what: str
+) -> None:
+    install_fault(pg_dsn, f"IF n = 1 THEN RAISE EXCEPTION 'injected {what}' USING ERRCODE = '{sqlstate}'; END IF;",
+                  row=177)
+    job = do_import(pg_dsn, leads_file(tmp_path, 300), store, assign="round-robin:" + ",".join(SALES))
+    assert fault_tries(pg_dsn) == 2
+    assert (job.status, job.imported_rows, job.rejected_rows) == (COMPLETED, 300, 0)
+    exactly_once(pg_dsn, job.id, set(range(2, 302)))
+    check_audit(pg_dsn, store, job)
+    owners = list(assignments(pg_dsn, job.id).values())
+    assert {owners.count(s) for s in SALES} == {100}
+
+
+def test_permanent_error_stops_the_job_and_resume_finishes_after_the_fix(
+    pg_dsn: str, store: JobStore, tmp_path: Path, small_batches: int
+) -> None:
+    install_fault(pg_dsn, "RAISE EXCEPTION 'leads are read-only during the audit' USING ERRCODE = '42501';",
+                  row=230)
+    path = leads_file(tmp_path, 300)
+    with pytest.raises(NotCompletedError) as info:
+        do_import(pg_dsn, path, store)
+    err = info.value
+    assert err.code == "commit_failed" and err.exit_code == 3
+    assert "leads are read-only during the audit" in err.text() and "crm-importer resume" in err.text()
+    [job] = store.list_jobs()
+    assert job.status == FAILED and job.committed_batches == 4
+    assert crm_job(pg_dsn, job.id)["status"] == "failed"
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 200
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER crm_test_fault ON public.leads")
+    job = resume_import(job.id, store=store)
+    assert (job.status, job.imported_rows) == (COMPLETED, 300)
+    exactly_once(pg_dsn, job.id, set(range(2, 302)))
+    check_audit(pg_dsn, store, job)
+
+
+def test_statement_timeout_fails_the_job_resumably(pg_dsn: str, store: JobStore, tmp_path: Path,
+                                                   small_batches: int) -> None:
+    install_fault(pg_dsn, "PERFORM pg_sleep(2);", row=120)
+    path = leads_file(tmp_path, 200)
+    with pytest.raises(ImporterError) as info:
+        do_import(pg_dsn + " options='-c statement_timeout=300'", path, store)
+    assert info.value.code == "statement_timeout"
+    [job] = store.list_jobs()
+    assert job.status == FAILED and job.committed_batches == 2
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER crm_test_fault ON public.leads")
+    job = resume_import(job.id, store=store, dsn=pg_dsn)
+    exactly_once(pg_dsn, job.id, set(range(2, 202)))
+    check_audit(pg_dsn, store, job)
+
+
+class FailingStore(JobStore):
+    """A job store that fails (disk full) right after the CRM committed batch ``batch_no``, once."""
+
+    def __init__(self, path: Path, batch_no: int) -> None:
+        super().__init__(path)
+        self.batch_no = batch_no
+
+    def record_commit(self, job_id: str, batch_no: int, **kwargs: Any) -> None:
+        if batch_no == self.batch_no:
+            self.batch_no = -1
+            raise StoreError("store_unwritable", path=str(self.path), reason="database or disk is full")
+        super().record_commit(job_id, batch_no, **kwargs)
+
+
+def test_batch_committed_but_not_recorded_locally_is_learnt_from_the_ledger(
+    pg_dsn: str, tmp_path: Path, small_batches: int
+) -> None:
+    existing = [{"email": f"ELODIE.LEFEVRE{i}@EXEMPLE.FR"} for i in (105, 110, 160)]
+    insert_leads(pg_dsn, existing)
+    path = leads_file(tmp_path, 250)
+    store_path = tmp_path / "store" / "jobs.sqlite3"
+    with FailingStore(store_path, batch_no=2) as failing, pytest.raises(StoreError):
+        do_import(pg_dsn, path, failing, assign="round-robin:" + ",".join(SALES))
+    with JobStore(store_path) as store:
+        [job] = store.list_jobs()
+        assert job.committed_batches == 2  # batch 2 is in the CRM (its ledger row) but not in the store
+        assert scalar(pg_dsn, "SELECT count(*) FROM public.import_batches") == 3
+        job = resume_import(job.id, store=store)
+        assert (job.imported_rows, job.skipped_rows) == (247, 3)
+        exactly_once(pg_dsn, job.id, set(range(2, 252)) - {107, 112, 162})
+        check_audit(pg_dsn, store, job)
+        # The rows of the batch learnt from the ledger still map to their leads, and its skips are reported.
+        inserted = [int(r) for frame in store.commit_results(job.id)
+                    for r, o in zip(frame["__row"], frame["outcome"], strict=True) if o == "inserted"]
+        assert sorted(inserted) == sorted(set(range(2, 252)) - {107, 112, 162})
+        assert store.issue_rows(job.id, ["crm_duplicate"]) == {107, 112, 162}
+    owners = list(assignments(pg_dsn, job.id).values())
+    assert sorted(owners.count(s) for s in SALES) == [82, 82, 83]
+
+
+# --- rows the CRM rejects ------------------------------------------------------------------------------------
+def test_rows_rejected_by_a_crm_constraint_are_isolated_and_reported(pg_dsn: str, tmp_path: Path) -> None:
+    """The CRM has a CHECK the importer does not know: the batch is split, those rows alone are rejected."""
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE public.leads ADD CONSTRAINT city_code CHECK (length(city) < 5)")
+    bad = {5: "Marseille", 4_321: "Strasbourg", 10_002: "Toulouse"}  # file rows (3 of 3 batches)
+    rows = [lead(i, city=bad.get(i + 2, "Lyon")) for i in range(12_000)]
+    path = write_leads_csv(tmp_path / "cities.csv", rows)
+    report = tmp_path / "out" / "rejected.csv"
+    home = tmp_path / "home"
+    done = run_cli(home, "import", str(path), "--db", pg_dsn, "--as", ADMIN, "--report", str(report), "--json")
+    assert done.returncode == 1, done.stderr
+    result = one_json(done.stdout)
+    assert (result["status"], result["imported_rows"], result["rejected_rows"]) == ("completed", 11_997, 3)
+    with report.open(encoding="utf-8-sig", newline="") as f:
+        lines = list(csv.reader(f, delimiter=";"))
+    assert [int(line[0]) for line in lines[1:]] == sorted(bad)
+    assert all("Rejected by the CRM database" in line[1] and "city_code" in line[1] for line in lines[1:])
+    assert [line[lines[0].index("Ville")] for line in lines[1:]] == [bad[r] for r in sorted(bad)]
+    exactly_once(pg_dsn, result["job_id"], set(range(2, 12_002)) - set(bad))
+    assert crm_job(pg_dsn, result["job_id"])["rejected_rows"] == 3
+
+
+# --- concurrency ---------------------------------------------------------------------------------------------
+def test_two_concurrent_imports_of_overlapping_files_create_no_duplicate(
+    pg_dsn: str, tmp_path: Path, small_batches: int
+) -> None:
+    # B repeats half of A, typed differently (upper-case emails, international phones, other ids).
+    a = leads_file(tmp_path, 600, "a.csv")
+    rows_b = [lead(i, email=lead(i)["email"].upper(), phone="+33 " + lead(i)["phone"][1:],
+                   external_id=f"b-{i}") for i in range(300, 900)]
+    b = write_leads_csv(tmp_path / "b.csv", rows_b)
+    jobs: dict[str, Job] = {}
+    errors: list[BaseException] = []
+    both_committing = threading.Barrier(2, timeout=60)
+
+    def run(name: str, path: Path) -> None:
+        first = [True]
+
+        def progress(p: Any) -> None:  # each waits for the other's first batch: the rest interleaves
+            if p.phase == "committing" and first[0]:
+                first[0] = False
+                both_committing.wait()
+
+        try:
+            jobs[name] = run_import(ImportRequest(path, pg_dsn, ADMIN), progress=progress)  # the user's store
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    JobStore().close()  # created up front: two first-ever opens of the store race on its migration
+    threads = [threading.Thread(target=run, args=(n, p)) for n, p in (("a", a), ("b", b))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 900
+    assert scalar(pg_dsn, "SELECT count(DISTINCT lower(email)) FROM public.leads") == 900
+    assert scalar(pg_dsn, "SELECT count(DISTINCT phone) FROM public.leads") == 900
+    assert jobs["a"].imported_rows + jobs["b"].imported_rows == 900
+    assert jobs["a"].skipped_rows + jobs["b"].skipped_rows == 300
+    # The batches really interleaved (otherwise this proves nothing about concurrency).
+    order = [str(j) for (j,) in query(pg_dsn, "SELECT job_id FROM public.import_batches ORDER BY committed_at")]
+    switches = sum(1 for x, y in zip(order, order[1:], strict=False) if x != y)
+    assert switches >= 2, order
+
+
+def test_the_same_job_resumed_twice_at_once_commits_each_batch_once(
+    pg_dsn: str, tmp_path: Path, small_batches: int
+) -> None:
+    """A resume started from the GUI and from the CLI at the same time: both finish, nothing twice."""
+    path = leads_file(tmp_path, 600)
+    store_path = tmp_path / "store" / "jobs.sqlite3"
+    with JobStore(store_path) as store:
+        cancel_after = [2]
+
+        def progress(p: Any) -> None:
+            if p.phase == "committing":
+                cancel_after[0] -= 1
+
+        with pytest.raises(ImporterError):
+            run_import(ImportRequest(path, pg_dsn, ADMIN, assign="round-robin:" + ",".join(SALES)), store=store,
+                       progress=progress, is_cancelled=lambda: cancel_after[0] <= 0)
+        [job] = store.list_jobs()
+    results: list[Job] = []
+    errors: list[BaseException] = []
+
+    def resume() -> None:
+        try:
+            with JobStore(store_path) as own:
+                results.append(resume_import(job.id, store=own))
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=resume) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert [r.status for r in results] == [COMPLETED, COMPLETED]
+    exactly_once(pg_dsn, job.id, set(range(2, 602)))
+    with JobStore(store_path) as store:
+        final = store.get_job(job.id)
+        assert final.imported_rows == 600
+        check_audit(pg_dsn, store, final)
+    owners = list(assignments(pg_dsn, job.id).values())
+    assert {owners.count(s) for s in SALES} == {200}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="connection.classify_connect_error words 'too many connections for database/role' (53300 without a"
+    " sqlstate on a failed connect) as db_error, not db_busy, so CrmLink does not retry it",
+)
+def test_reconnect_waits_for_a_free_connection_slot(pg_dsn: str, pg_password_login: PasswordLogin,
+                                                    store: JobStore, tmp_path: Path, small_batches: int) -> None:
+    """The backend is lost while the CRM has no free slot for a while (a pooler at its limit): the importer
+    keeps retrying with backoff instead of failing the job."""
+    install_fault(pg_dsn, "IF n = 1 THEN PERFORM pg_sleep(20); END IF;", row=102)
+    login = grant_crm_access(pg_dsn, pg_password_login)
+    dbname = conninfo_to_dict(pg_dsn)["dbname"]
+    refused_for = 1.5
+    terminated: list[int] = []
+
+    def terminate_and_fill_up() -> None:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            deadline = time.monotonic() + 60
+            while not terminated and time.monotonic() < deadline:
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'crm-importer'"
+                    " AND datname = current_database() AND wait_event = 'PgSleep'"
+                ).fetchall():
+                    conn.execute(f'ALTER DATABASE "{dbname}" CONNECTION LIMIT 0')
+                    if conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]:
+                        terminated.append(pid)
+                time.sleep(0.02)
+            time.sleep(refused_for)
+            conn.execute(f'ALTER DATABASE "{dbname}" CONNECTION LIMIT -1')
+
+    helper = threading.Thread(target=terminate_and_fill_up)
+    helper.start()
+    try:
+        job = do_import(with_password(login, login.password), leads_file(tmp_path, 200), store)
+    finally:
+        helper.join()
+    assert terminated
+    assert job.status == COMPLETED and job.imported_rows == 200
+    exactly_once(pg_dsn, job.id, set(range(2, 202)))
+    check_audit(pg_dsn, store, job)
