@@ -394,11 +394,6 @@ def test_the_same_job_resumed_twice_at_once_commits_each_batch_once(
     assert {owners.count(s) for s in SALES} == {200}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connection.classify_connect_error words 'too many connections for database/role' (53300 without a"
-    " sqlstate on a failed connect) as db_error, not db_busy, so CrmLink does not retry it",
-)
 def test_reconnect_waits_for_a_free_connection_slot(pg_dsn: str, pg_password_login: PasswordLogin,
                                                     store: JobStore, tmp_path: Path, small_batches: int) -> None:
     """The backend is lost while the CRM has no free slot for a while (a pooler at its limit): the importer

@@ -294,8 +294,18 @@ def classify_connect_error(exc: BaseException, params: dict[str, str]) -> CrmErr
         return CrmError("db_not_found", **common)
     if "pg_hba.conf" in low:
         return CrmError("db_access_denied", **common)
-    if sqlstate == "53300" or "too many clients" in low or "remaining connection slots" in low:
+    if (
+        sqlstate == "53300"
+        or "too many clients" in low
+        or "too many connections" in low
+        or "remaining connection slots" in low
+    ):
         return CrmError("db_busy", **common)
+    if sqlstate in ("57P03", "57P01", "57P02") or any(
+        s in low for s in ("the database system is starting up", "the database system is shutting down",
+                           "the database system is in recovery mode", "not yet accepting connections")
+    ):
+        return CrmError("db_unreachable", **common)  # a restart: retried with backoff
     if re.search(r"\bssl\b|\btls\b|certificate|gssapi", low):
         return CrmError("db_tls", reason=detail, **{k: v for k, v in common.items() if k != "detail"})
     if any(

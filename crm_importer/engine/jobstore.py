@@ -221,10 +221,10 @@ class JobStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout=30000")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA busy_timeout=30000")
             self._migrate()
         except sqlite3.Error as exc:
             raise self._store_error(exc) from None
@@ -274,8 +274,12 @@ class JobStore:
             raise StoreError(
                 "store_unwritable", path=str(self.path), reason=f"made by a newer crm-importer (v{version})"
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self.transaction() as db:
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction() as db:
+            # Read again under the write lock: two processes opening a new store at once migrate it once.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _split_sql(_MIGRATIONS[target]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {target}")

@@ -36,8 +36,7 @@ from crm_importer.engine.report import write_report
 from crm_importer.engine.validate import ValidationOptions
 from crm_importer.gui.revalidate import RowFix, revalidate_cells, row_cells
 
-#: previous_import() compares its job id with a uuid column: "" is not a uuid (see the reply notes), so
-#: a check made before any job exists passes this id, which no job has.
+#: A check made before any job exists passes this id, which no job has.
 NO_JOB_ID = "00000000-0000-0000-0000-000000000000"
 PREVIEW_ROWS = 100
 
@@ -169,7 +168,8 @@ def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress
     result = FileHash(scan.sha256, scan.utf8)
     if session is not None:
         with connect(session.dsn, password=session.password) as conn:
-            result.previous = previous_import(conn, scan.sha256, NO_JOB_ID)
+            actor = session.identity.profile_id if session.identity is not None else None
+            result.previous = previous_import(conn, scan.sha256, NO_JOB_ID, actor_id=actor)
         if result.previous is not None:
             with JobStore(store_path) as store:
                 try:
