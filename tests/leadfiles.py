@@ -243,6 +243,7 @@ def check_audit(dsn: str, store: JobStore, job: Job) -> None:
     server = crm_job(dsn, job.id)
     assert server["status"] == "completed" and server["completed_at"]
     assert server["created_by"] == ADMIN_ID and server["file_hash"] == job.file_hash
+    assert server["error_report_path"] == job.report_path
     for name in ("total_rows", "valid_rows", "invalid_rows", "duplicate_rows", "imported_rows", "updated_rows",
                  "skipped_rows", "rejected_rows"):
         assert server[name] == getattr(job, name), name

@@ -909,7 +909,10 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
         _mark_server(link, job.id, "failed", err.text())
         err.job_id = job.id  # type: ignore[attr-defined]
         raise err from None
-    return _write_job_report(store, job)
+    job = _write_job_report(store, job)
+    if job.report_path:
+        _mark_server(link, job.id, COMPLETED, None, report_path=job.report_path)
+    return job
 
 
 def _write_job_report(store: JobStore, job: Job) -> Job:
@@ -924,7 +927,8 @@ def _write_job_report(store: JobStore, job: Job) -> Job:
     return store.get_job(job.id)
 
 
-def _mark_server(link: CrmLink, job_id: str, status: str, message: str | None) -> None:
+def _mark_server(link: CrmLink, job_id: str, status: str, message: str | None,
+                 report_path: str | None = None) -> None:
     """Best effort: the server-side job row says how it ended (the ledger stays the truth)."""
     try:
         conn = link.conn
@@ -932,8 +936,9 @@ def _mark_server(link: CrmLink, job_id: str, status: str, message: str | None) -
             if link.identity is not None:
                 _act_as(conn, link.identity.profile_id)
             conn.execute(
-                "UPDATE public.import_jobs SET status = %s, error_message = %s, updated_at = now() WHERE id = %s",
-                (status, message, job_id),
+                "UPDATE public.import_jobs SET status = %s, error_message = %s,"
+                " error_report_path = coalesce(%s, error_report_path), updated_at = now() WHERE id = %s",
+                (status, message, report_path, job_id),
             )
     except Exception:  # noqa: BLE001
         pass
