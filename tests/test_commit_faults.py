@@ -429,3 +429,33 @@ def test_reconnect_waits_for_a_free_connection_slot(pg_dsn: str, pg_password_log
     assert job.status == COMPLETED and job.imported_rows == 200
     exactly_once(pg_dsn, job.id, set(range(2, 202)))
     check_audit(pg_dsn, store, job)
+
+
+def test_a_reconnect_reuses_the_password_the_first_connection_found(pg_dsn: str,
+                                                                     pg_password_login: PasswordLogin) -> None:
+    """The password came from the keyring (or a prompt) once; after a lost connection the importer must not
+    need it again from there: the keyring may be locked by then, and a prompt would block a running import."""
+    import keyring
+    import keyring.backends.fail
+
+    from crm_importer.crm.commit import CrmLink
+    from crm_importer.crm.connection import dsn_endpoint, store_password
+
+    login = grant_crm_access(pg_dsn, pg_password_login)
+    previous = keyring.get_keyring()
+    from test_schema import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        host, port, user, _ = dsn_endpoint(login.dsn)
+        assert store_password(host, port, user, login.password)
+        link = CrmLink(login.dsn, interactive=False, base_delay=0.01)
+        first_pid = link.conn.info.backend_pid
+        keyring.set_keyring(keyring.backends.fail.Keyring())  # the keyring is gone now
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (first_pid,))
+        pid = link.retrying(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+        assert pid != first_pid
+        link.close()
+    finally:
+        keyring.set_keyring(previous)

@@ -24,6 +24,7 @@ import io
 import json
 import logging
 import random
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -42,11 +43,15 @@ from crm_importer.crm.connection import (
     CrmError,
     Identity,
     connect_with_prompt,
+    dsn_endpoint,
+    dsn_has_password,
+    get_password,
     parse_dsn,
     redact_dsn,
     require_admin,
     set_actor,
     sign_in,
+    store_password,
 )
 from crm_importer.crm.schema import crm_settings, require_schema
 from crm_importer.engine import errors as E
@@ -219,8 +224,15 @@ class CrmLink:
 
             conn = connect(self.dsn, password=self._password)
         else:
+            asked = self.interactive
             conn = connect_with_prompt(self.dsn, interactive=self.interactive)
             self.interactive = False  # prompt at most once per run
+            used = conn.info.password
+            if used and not dsn_has_password(self.dsn):
+                # A reconnect after a lost connection must not ask again (nor fail for want of it).
+                self._password = used
+                if asked:
+                    _offer_to_remember(self.dsn, used)
         return conn
 
     @property
@@ -288,6 +300,21 @@ class CrmLink:
 def _act_as(conn: psycopg.Connection, profile_id: object) -> None:
     """Row-level security sees the acting profile for this transaction (also behind a transaction pooler)."""
     conn.execute("SELECT set_config('crm.profile_id', %s, true)", (str(profile_id),))
+
+
+def _offer_to_remember(dsn: str, password: str) -> None:
+    """After a typed password worked: offer to keep it in the OS keyring (never anywhere else)."""
+    host, port, user, _ = dsn_endpoint(dsn)
+    if get_password(host, port, user) == password:
+        return
+    try:
+        sys.stderr.write(f"Remember the password of {user}@{host}:{port} in the system keyring? [y/N] ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+    except (OSError, ValueError):
+        return
+    if answer in ("y", "yes", "o", "oui") and not store_password(host, port, user, password):
+        sys.stderr.write("No system keyring is available: the password was not stored.\n")
 
 
 def _reason(exc: BaseException | None) -> str:
