@@ -1336,8 +1336,8 @@ Connecté en tant que {who}</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/page_validation.py" line="177"/>
-        <source>valid rows to import</source>
-        <translation>lignes valides à importer</translation>
+        <source>valid rows (duplicates included)</source>
+        <translation>lignes valides (doublons compris)</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/page_validation.py" line="178"/>

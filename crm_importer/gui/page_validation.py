@@ -174,7 +174,7 @@ class ValidationPage(QWidget):
         self.run_button.setText(self.tr("Validate & analyse"))
         self.cancel_button.setText(self.tr("Cancel"))
         self.total_card.caption.setText(self.tr("rows in the file"))
-        self.valid_card.caption.setText(self.tr("valid rows to import"))
+        self.valid_card.caption.setText(self.tr("valid rows (duplicates included)"))
         self.invalid_card.caption.setText(self.tr("invalid rows"))
         self.dup_card.caption.setText(self.tr("duplicates in the file"))
         self.filter_label.setText(self.tr("Show:"))
