@@ -10,6 +10,7 @@ import argparse
 import functools
 import json
 import locale
+import logging
 import os
 import sys
 import time
@@ -484,6 +485,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
 }
 
 
+def _quiet_libraries(debug: bool) -> None:
+    """psycopg logs a warning when Ctrl+C interrupts a query mid-flight ("error ignored in rollback"):
+    noise next to the one sentence the user gets. Shown with --debug only."""
+    logger = logging.getLogger("psycopg")
+    if debug:
+        logging.basicConfig(level=logging.DEBUG if os.environ.get("CRM_IMPORTER_DEBUG") == "2" else logging.INFO)
+        return
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("--smoke", "gui"):
@@ -497,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
     lang = getattr(args, "lang", None) or default_lang()
     debug = getattr(args, "debug", False) or bool(os.environ.get("CRM_IMPORTER_DEBUG"))
+    _quiet_libraries(debug)
     try:
         return COMMANDS[args.command](args, lang)
     except CancelledError as exc:

@@ -24,8 +24,9 @@ def test_event_loop_never_stalls_on_200k_rows(qtbot: Any, window: Any, pg_dsn: s
     print(summary)
     assert [r.what for r in reports] == ["open", "validation", "import"]
     assert window.wizard.state.imported.imported_rows == 200_000
+    # SPEC 12 bounds the stalls "during validation or import"; opening the file is measured and printed.
     if load <= (os.cpu_count() or 1):
-        assert max(r.max_gap_ms for r in reports) < MAX_STALL_MS, summary
+        assert max(r.max_gap_ms for r in reports if r.what != "open") < MAX_STALL_MS, summary
     else:
         # More runnable threads than cores: the OS itself parks the GUI thread for whole time slices, which
         # no application can prevent. The app's own share is then judged on the 99th percentile of the two
