@@ -91,6 +91,15 @@ def _reference(value: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def warm_up(region: str = DEFAULT_REGION) -> None:
+    """Build the region's rules now (about 0.15 s, once per process), e.g. on a thread while a file is
+    hashed, so that the first batch does not pay for it. Errors are left for the real call to report."""
+    try:
+        normalize_phones(pl.Series(["0"], dtype=pl.String), region)
+    except Exception:  # noqa: BLE001
+        pass
+
+
 def normalize_phones(values: pl.Series, region: str = DEFAULT_REGION) -> pl.Series:
     """E.164 form of each value (a String series, already stripped), null when empty or invalid.
 
