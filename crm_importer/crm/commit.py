@@ -82,6 +82,8 @@ from crm_importer.engine.pipeline import (
     CancelFn,
     Progress,
     ProgressFn,
+    never_cancelled,
+    no_progress,
     open_for_import,
     run_validation,
     scan_file,
@@ -103,12 +105,6 @@ RETRYABLE_SQLSTATES = frozenset(
 ON_DUPLICATE = ("skip", "update", "create")
 
 
-def _noop(_: Progress) -> None:
-    return None
-
-
-def _never() -> bool:
-    return False
 
 
 # --- options -------------------------------------------------------------------------------------
@@ -491,8 +487,8 @@ class JobCommitter:
         link: CrmLink,
         identity: Identity,
         *,
-        progress: ProgressFn = _noop,
-        is_cancelled: CancelFn = _never,
+        progress: ProgressFn = no_progress,
+        is_cancelled: CancelFn = never_cancelled,
     ) -> None:
         self.store = store
         self.job = job
@@ -854,7 +850,7 @@ def _mapping_for_assign(request: ImportRequest, reader_headers: list[str], assig
 
 
 # --- entry points -----------------------------------------------------------------------------------
-def run_import(request: ImportRequest, progress: ProgressFn = _noop, is_cancelled: CancelFn = _never,
+def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled,
                store: JobStore | None = None) -> Job:
     """``crm-importer import``: connect and check, validate and stage, then commit every batch."""
     dedupe = parse_dedupe(request.dedupe) if isinstance(request.dedupe, str) else tuple(request.dedupe)
@@ -981,8 +977,8 @@ def _stored_target(target: str) -> str:
     return make_conninfo("", **params)
 
 
-def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn = _noop,
-                  is_cancelled: CancelFn = _never, lang: str = "en", interactive: bool = False,
+def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn = no_progress,
+                  is_cancelled: CancelFn = never_cancelled, lang: str = "en", interactive: bool = False,
                   store: JobStore | None = None, password: str | None = None) -> Job:
     """``crm-importer resume``: finish validating if needed, then commit the batches not yet committed."""
     own_store = store is None

@@ -45,11 +45,13 @@ ProgressFn = Callable[[Progress], None]
 CancelFn = Callable[[], bool]
 
 
-def _noop_progress(_: Progress) -> None:
+def no_progress(_: Progress) -> None:
+    """The default ``progress``: reports go nowhere."""
     return None
 
 
-def _never() -> bool:
+def never_cancelled() -> bool:
+    """The default ``is_cancelled``."""
     return False
 
 
@@ -61,7 +63,7 @@ class FileScan:
     utf8: bool  # the whole file decodes as UTF-8
 
 
-def scan_file(path: Path, progress: ProgressFn = _noop_progress, is_cancelled: CancelFn = _never) -> FileScan:
+def scan_file(path: Path, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> FileScan:
     """SHA-256 of the file (idempotency) and whether all of it is UTF-8, in one pass."""
     stat = path.stat()
     digest = hashlib.sha256()
@@ -133,8 +135,8 @@ def validate_file(
     mapping_json: Any | None = None,
     mapping_path: str = "",
     options: ValidationOptions | None = None,
-    progress: ProgressFn = _noop_progress,
-    is_cancelled: CancelFn = _never,
+    progress: ProgressFn = no_progress,
+    is_cancelled: CancelFn = never_cancelled,
     resume: bool = True,
     extra_job_values: dict[str, Any] | None = None,
 ) -> Job:
@@ -245,8 +247,8 @@ def run_validation(
     reader: TableReader,
     mapping: ColumnMapping,
     options: ValidationOptions,
-    progress: ProgressFn = _noop_progress,
-    is_cancelled: CancelFn = _never,
+    progress: ProgressFn = no_progress,
+    is_cancelled: CancelFn = never_cancelled,
 ) -> None:
     started = time.monotonic()
     key_filter = KeyFilter(options.dedupe_keys)

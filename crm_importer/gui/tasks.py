@@ -30,7 +30,14 @@ from crm_importer.crm.schema import require_schema
 from crm_importer.engine.errors import RefusedError
 from crm_importer.engine.jobstore import Job, JobStore
 from crm_importer.engine.mapping import ColumnMapping
-from crm_importer.engine.pipeline import CancelFn, ProgressFn, scan_file, validate_file
+from crm_importer.engine.pipeline import (
+    CancelFn,
+    ProgressFn,
+    never_cancelled,
+    no_progress,
+    scan_file,
+    validate_file,
+)
 from crm_importer.engine.readers import ReadOptions, TableInfo, open_table
 from crm_importer.engine.report import write_report
 from crm_importer.engine.validate import ValidationOptions
@@ -41,12 +48,6 @@ NO_JOB_ID = "00000000-0000-0000-0000-000000000000"
 PREVIEW_ROWS = 100
 
 
-def _noop(_: Any) -> None:
-    return None
-
-
-def _never() -> bool:
-    return False
 
 
 # --- the CRM session -------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ def build_dsn(host: str, port: int, dbname: str, user: str, sslmode: str) -> str
     return make_conninfo("", **{k: v for k, v in params.items() if v})
 
 
-def check_connection(session: CrmSession, progress: ProgressFn = _noop, is_cancelled: CancelFn = _never) -> CrmSession:
+def check_connection(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> CrmSession:
     """Connect, check the crm-importer schema, sign in as the profile and require an admin."""
     with connect(session.dsn, password=session.password) as conn:
         version = conn.info.parameter_status("server_version") or ""
@@ -97,7 +98,7 @@ def check_connection(session: CrmSession, progress: ProgressFn = _noop, is_cance
     return replace(session, identity=identity, server_version=version.split(" ")[0])
 
 
-def start_demo_session(progress: ProgressFn = _noop, is_cancelled: CancelFn = _never) -> tuple[Any, CrmSession]:
+def start_demo_session(progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> tuple[Any, CrmSession]:
     """Start (or join) the demo CRM and sign in as its admin; returns (DemoServer, session)."""
     from crm_importer.crm.demo import DEMO_ADMIN_EMAIL, start_demo
 
@@ -121,7 +122,7 @@ class Profile:
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email
 
 
-def list_profiles(session: CrmSession, progress: ProgressFn = _noop, is_cancelled: CancelFn = _never) -> list[Profile]:
+def list_profiles(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> list[Profile]:
     """Active CRM profiles, for the assignment choices (the engine has no such query)."""
     with connect(session.dsn, password=session.password) as conn:
         rows = conn.execute(
@@ -141,8 +142,8 @@ class FileInspection:
     read_options: ReadOptions
 
 
-def inspect_file(path: Path, read_options: ReadOptions, progress: ProgressFn = _noop,
-                 is_cancelled: CancelFn = _never) -> FileInspection:
+def inspect_file(path: Path, read_options: ReadOptions, progress: ProgressFn = no_progress,
+                 is_cancelled: CancelFn = never_cancelled) -> FileInspection:
     """Open the file as the engine will, and its first rows: fast even on a 1 GB file."""
     reader = open_table(path, read_options)
     try:
@@ -161,8 +162,8 @@ class FileHash:
     local_job_id: str | None = None
 
 
-def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress: ProgressFn = _noop,
-              is_cancelled: CancelFn = _never) -> FileHash:
+def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress: ProgressFn = no_progress,
+              is_cancelled: CancelFn = never_cancelled) -> FileHash:
     """SHA-256 (idempotency), and the earlier import of this file into the connected CRM, if any."""
     scan = scan_file(Path(path), progress, is_cancelled)
     result = FileHash(scan.sha256, scan.utf8)
@@ -181,32 +182,32 @@ def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress
 
 # --- validation ----------------------------------------------------------------------------------------
 def validate(path: Path, read_options: ReadOptions, mapping: ColumnMapping, options: ValidationOptions,
-             store_path: Path, progress: ProgressFn = _noop, is_cancelled: CancelFn = _never) -> Job:
+             store_path: Path, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> Job:
     with JobStore(store_path) as store:
         return validate_file(path, store, read_options=read_options, mapping=mapping, options=options,
                              progress=progress, is_cancelled=is_cancelled)
 
 
 def revalidate(store_path: Path, job_id: str, row_no: int, changes: dict[int, str],
-               progress: ProgressFn = _noop, is_cancelled: CancelFn = _never) -> RowFix:
+               progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> RowFix:
     with JobStore(store_path) as store:
         return revalidate_cells(store, store.get_job(job_id), row_no, changes)
 
 
-def load_row(store_path: Path, job_id: str, row_no: int, progress: ProgressFn = _noop,
-             is_cancelled: CancelFn = _never) -> list[str]:
+def load_row(store_path: Path, job_id: str, row_no: int, progress: ProgressFn = no_progress,
+             is_cancelled: CancelFn = never_cancelled) -> list[str]:
     with JobStore(store_path) as store:
         return row_cells(store, store.get_job(job_id), row_no)
 
 
-def export_report(store_path: Path, job_id: str, out: Path, lang: str, progress: ProgressFn = _noop,
-                  is_cancelled: CancelFn = _never) -> Path:
+def export_report(store_path: Path, job_id: str, out: Path, lang: str, progress: ProgressFn = no_progress,
+                  is_cancelled: CancelFn = never_cancelled) -> Path:
     with JobStore(store_path) as store:
         return write_report(store, store.get_job(job_id), out, lang)
 
 
-def job_report(store_path: Path, job_id: str, lang: str, progress: ProgressFn = _noop,
-               is_cancelled: CancelFn = _never) -> Path:
+def job_report(store_path: Path, job_id: str, lang: str, progress: ProgressFn = no_progress,
+               is_cancelled: CancelFn = never_cancelled) -> Path:
     """The job's report file: the one written at the end of the import, else a fresh one."""
     from crm_importer import paths
 
@@ -227,8 +228,8 @@ class OwnerCheck:
     unknown: list[str] = field(default_factory=list)
 
 
-def check_owners(store_path: Path, job_id: str, session: CrmSession, progress: ProgressFn = _noop,
-                 is_cancelled: CancelFn = _never) -> OwnerCheck:
+def check_owners(store_path: Path, job_id: str, session: CrmSession, progress: ProgressFn = no_progress,
+                 is_cancelled: CancelFn = never_cancelled) -> OwnerCheck:
     """Owner texts of the file that match no active profile, listed before the commit (SPEC 8)."""
     with JobStore(store_path) as store:
         job = store.get_job(job_id)
@@ -239,8 +240,8 @@ def check_owners(store_path: Path, job_id: str, session: CrmSession, progress: P
 
 
 def commit(store_path: Path, job_id: str, session: CrmSession, *, policy: str, assignment: Assignment,
-           lang: str, confirm_reimport: bool, progress: ProgressFn = _noop,
-           is_cancelled: CancelFn = _never) -> Job:
+           lang: str, confirm_reimport: bool, progress: ProgressFn = no_progress,
+           is_cancelled: CancelFn = never_cancelled) -> Job:
     """Phase 2 for a job the wizard already validated: the same steps as ``run_import`` after validation."""
     with JobStore(store_path) as store:
         job = store.get_job(job_id)
@@ -260,15 +261,15 @@ def commit(store_path: Path, job_id: str, session: CrmSession, *, policy: str, a
             link.close()
 
 
-def resume(store_path: Path, job_id: str, session: CrmSession, lang: str, progress: ProgressFn = _noop,
-           is_cancelled: CancelFn = _never) -> Job:
+def resume(store_path: Path, job_id: str, session: CrmSession, lang: str, progress: ProgressFn = no_progress,
+           is_cancelled: CancelFn = never_cancelled) -> Job:
     with JobStore(store_path) as store:
         return resume_import(job_id, dsn=session.dsn, password=session.password, progress=progress,
                              is_cancelled=is_cancelled, lang=lang, store=store)
 
 
-def undo(store_path: Path, job_id: str, session: CrmSession, progress: ProgressFn = _noop,
-         is_cancelled: CancelFn = _never) -> dict[str, Any]:
+def undo(store_path: Path, job_id: str, session: CrmSession, progress: ProgressFn = no_progress,
+         is_cancelled: CancelFn = never_cancelled) -> dict[str, Any]:
     with JobStore(store_path) as store:
         return undo_import(job_id, dsn=session.dsn, actor_email=session.email, password=session.password,
                            store=store)
