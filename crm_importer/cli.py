@@ -61,6 +61,18 @@ CLI_TEXT: dict[str, dict[str, str]] = {
         "en": "Schema up to date (version {version}); applied: {applied}.",
         "fr": "Schéma à jour (version {version}) ; appliqué : {applied}.",
     },
+    "unknown_owners": {
+        "en": "{count} owner(s) match no active CRM profile ({owners}): {then}.",
+        "fr": "{count} responsable(s) ne correspondent à aucun profil actif du CRM ({owners}) : {then}.",
+    },
+    "owners_unassigned": {
+        "en": "their leads stay unassigned (--unknown-owner user:EMAIL to give them to someone)",
+        "fr": "leurs leads restent non attribués (--unknown-owner user:EMAIL pour les confier à quelqu’un)",
+    },
+    "owners_to_fallback": {
+        "en": "their leads go to {user}",
+        "fr": "leurs leads sont attribués à {user}",
+    },
     "demo_ready": {
         "en": "Demo CRM running. DSN: {dsn}\nAdmin profile: {admin}\nPress Ctrl+C to stop it.",
         "fr": "CRM de démonstration démarré. DSN : {dsn}\nProfil administrateur : {admin}\nCtrl+C pour l’arrêter.",
@@ -294,6 +306,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "actor": job.actor_email,
         "crm": job.crm_target,
         "error": job.error_message,
+        "unknown_owners": job.options.get("commit", {}).get("unknown_owners", []),
     }
 
 
@@ -400,6 +413,11 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
         report=args.report,
         lang=lang,
         interactive=sys.stdin.isatty() and not args.json,
+        on_unknown_owners=lambda owners, fallback: print(
+            say("unknown_owners", lang, count=len(owners), owners=", ".join(owners[:10]),
+                then=say("owners_to_fallback" if fallback else "owners_unassigned", lang, user=fallback)),
+            file=sys.stderr,
+        ),
     )
     bar = ProgressBar(lang)
     try:

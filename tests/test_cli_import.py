@@ -4,6 +4,7 @@ runs it: ``python -m crm_importer`` in a subprocess with its own data folder, ag
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -436,3 +437,19 @@ def test_progress_bar_only_on_a_terminal(pg_dsn: str, tmp_path: Path, home: Path
     assert proc.returncode == 0
     assert one_json(proc.stdout)["imported_rows"] == 30
     assert b"Importing" in drawn and b"100.0%" in drawn
+
+
+def test_unknown_owners_are_named_before_the_commit(pg_dsn: str, home: Path, tmp_path: Path) -> None:
+    """By column: owners that match no profile are said on stderr (not a log line) and listed in the JSON."""
+    from test_commit import owner_file
+
+    out = run_cli(home, *import_args(owner_file(tmp_path), pg_dsn, "--assign", "column:Commercial", "--json"))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert sorted(o.casefold() for o in data["unknown_owners"]) == ["inconnu durand", "x@nowhere.fr"]
+    assert "2 owner(s) match no active CRM profile" in out.stderr
+    assert "stay unassigned" in out.stderr
+    out = run_cli(home, *import_args(owner_file(tmp_path), pg_dsn, "--assign", "column:Commercial", "--yes",
+                                     "--unknown-owner", "user:david.leroy@demo.crm-importer.test", "--lang", "fr"))
+    assert out.returncode == 0, out.stderr
+    assert "attribués à david.leroy@demo.crm-importer.test" in out.stderr

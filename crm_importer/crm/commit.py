@@ -182,6 +182,9 @@ class ImportRequest:
     lang: str = "en"
     interactive: bool = False
     password: str | None = None
+    #: Told, before anything is committed, the owners (by column) that match no active profile and the
+    #: fallback user's email (None: those leads stay unassigned).
+    on_unknown_owners: Callable[[list[str], str | None], None] | None = None
 
 
 # --- the connection, with retries ----------------------------------------------------------------
@@ -892,8 +895,8 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
             store.update_job(job.id, options={**job.options, "commit": commit}, crm_target=link.target,
                              actor_email=identity.email, actor_id=str(identity.profile_id))
             job = store.get_job(job.id)
-            if commit.get("unknown_owners"):
-                log.warning("unknown owners: %s", ", ".join(commit["unknown_owners"]))
+            if commit.get("unknown_owners") and request.on_unknown_owners is not None:
+                request.on_unknown_owners(list(commit["unknown_owners"]), assignment.fallback)
             return _commit_and_report(store, job, link, identity, progress, is_cancelled)
         finally:
             link.close()
