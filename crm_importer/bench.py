@@ -158,6 +158,15 @@ def write_xlsx(path: Path, n: int) -> Path:
 
 # --- child processes (each measures its own peak RSS) ----------------------------------------------
 def _peak_mb() -> float:
+    """This process's peak RSS. On Linux from VmHWM: ``ru_maxrss`` survives exec, so a child forked from a
+    big parent (the one that just generated a 2M-row file) would report the parent's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
