@@ -241,7 +241,8 @@ class DelimitedReader:
                                self.path, 1):
             ordinal += 1
             if any(cell.strip() for cell in record):
-                headers = list(record)
+                # A NUL is no part of a name (PostgreSQL text and jsonb refuse it: the job's column mapping).
+                headers = [cell.replace("\x00", "") for cell in record]
                 if headers:
                     headers[0] = headers[0].lstrip("\ufeff")
                 while headers and not headers[-1].strip():

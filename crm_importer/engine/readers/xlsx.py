@@ -24,7 +24,9 @@ A text cell typed as ``2024-03-05 00:00:00`` cannot be told apart from a date ce
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ import polars as pl
 
 from crm_importer.engine.errors import UnusableFileError
 from crm_importer.engine.fields import CONTACT_FIELDS
+from crm_importer.engine.readers import xlsx_stream
 from crm_importer.engine.readers.base import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
@@ -55,6 +58,9 @@ MAX_UNCOMPRESSED_BYTES = 2 << 30
 BOMB_RATIO = 200
 BOMB_ENTRY_BYTES = 100 << 20
 _MB = 1 << 20
+
+#: A sheet whose XML inflates to more than this is streamed (xlsx_stream) instead of loaded by fastexcel.
+STREAM_ABOVE_BYTES = 256 << 20  # fastexcel peaks at ~1.75x the sheet XML: streaming keeps big sheets < 1 GB
 
 #: Parts that say a zip is a workbook (xlsx/xlsm, xlsb, ods); any other zip is not a table at all.
 _WORKBOOK_PARTS = ("workbook.xml", "workbook.bin", "content.xml")
@@ -93,11 +99,19 @@ def _contains(path: Path, needle: bytes, chunk: int = 1 << 20) -> bool:
     return False
 
 
+def _looks_like_html(path: Path) -> bool:
+    from crm_importer.engine.readers.delimited import _is_htmlish
+
+    with path.open("rb") as f:
+        head = f.read(1024)
+    return _is_htmlish(head.decode("utf-8", "replace").lstrip("\ufeff"))
+
+
 def check_container(path: Path) -> None:
     """Refuse, with the right sentence, what fastexcel should never be handed.
 
     Old ``.xls`` and password-protected workbooks are OLE2 files, not zips; a zip bomb is caught from
-    the zip directory alone, before a single byte is inflated.
+    the zip directory, then by inflating each entry no further than the size the directory declares.
     """
     try:
         size = path.stat().st_size
@@ -109,6 +123,8 @@ def check_container(path: Path) -> None:
         raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
     if size == 0:
         raise UnusableFileError("empty_file", path=str(path))
+    if not head.startswith(b"PK") and _looks_like_html(path):
+        raise UnusableFileError("html_file", path=str(path))  # a web app's "Excel export": an HTML table
     if head == OLE2_SIGNATURE:
         if _contains(path, ENCRYPTED_PACKAGE):
             raise UnusableFileError("encrypted_workbook", path=str(path))
@@ -135,6 +151,45 @@ def check_container(path: Path) -> None:
             )
     if not any(i.filename.lower().endswith(_WORKBOOK_PARTS) for i in infos):
         raise UnusableFileError("not_a_table", path=str(path))
+    if not all(_inflates_as_declared(path, info) for info in infos):
+        # The directory understated what an entry inflates to: a bomb that would pass the checks above.
+        raise UnusableFileError("corrupt_workbook", path=str(path))
+
+
+def _inflates_as_declared(path: Path, info: zipfile.ZipInfo) -> bool:
+    """Whether the entry's data inflates to no more than the size the zip directory declares.
+
+    The checks above trust the directory; calamine inflates the data itself, whatever the directory says.
+    Inflating stops one chunk past the declared size, so a lying entry costs no more than an honest one.
+    """
+    if info.compress_type == zipfile.ZIP_STORED:
+        return info.compress_size <= info.file_size
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return False  # Excel and its peers write deflate or stored only
+    chunk = 1 << 20
+    try:
+        with path.open("rb") as f:
+            f.seek(info.header_offset)
+            head = f.read(30)
+            if len(head) < 30 or head[:4] != b"PK\x03\x04":
+                return False
+            name_len, extra_len = struct.unpack("<HH", head[26:30])
+            f.seek(info.header_offset + 30 + name_len + extra_len)
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            left, produced = info.compress_size, 0
+            while left > 0 and not inflater.eof:
+                data = f.read(min(left, chunk))
+                if not data:
+                    return False
+                left -= len(data)
+                while data:
+                    produced += len(inflater.decompress(data, chunk))
+                    if produced > info.file_size:
+                        return False
+                    data = inflater.unconsumed_tail
+    except (OSError, zlib.error):
+        return False
+    return True
 
 
 @contextmanager
@@ -181,6 +236,31 @@ class _Sheet:
     frame: pl.DataFrame
     header_index: int
     headers: list[str]
+    stream: xlsx_stream.SheetStream | None = None  # a big sheet: frame is empty, rows come from here
+    stream_width: int = 0
+
+    @property
+    def width(self) -> int:
+        return self.frame.width if self.stream is None else self.stream_width
+
+
+def _stream_sheet(path: Path, name: str, parts: xlsx_stream.WorkbookParts) -> _Sheet | None:
+    """A big sheet: only its header row is parsed now (same choice of header row as ``_load_sheet``)."""
+    stream = xlsx_stream.SheetStream(path, name, parts)
+    found = xlsx_stream.first_nonblank_row(stream)
+    if found is None:
+        return None
+    number, cells = found
+    width = max(cells) + 1
+    one = pl.DataFrame(
+        {cell_col(i): [cells.get(i)] for i in range(width)},
+        schema=[(cell_col(i), pl.String) for i in range(width)],
+    )
+    raw = one.select(_as_text(c) for c in one.columns).row(0)
+    headers = ["" if v is None else v.replace("\x00", "") for v in raw]
+    while headers and not headers[-1].strip():
+        headers.pop()
+    return _Sheet(name, pl.DataFrame(), number - 1, headers, stream, width)
 
 
 def _load_sheet(reader: fastexcel.ExcelReader, name: str, path: Path) -> _Sheet | None:
@@ -201,7 +281,7 @@ def _load_sheet(reader: fastexcel.ExcelReader, name: str, path: Path) -> _Sheet 
         return None
     header_index = int(found[0])
     raw = frame.slice(header_index, 1).select(_as_text(c) for c in frame.columns).row(0)
-    headers = ["" if v is None else v for v in raw]
+    headers = ["" if v is None else v.replace("\x00", "") for v in raw]  # no NUL in a name: see delimited
     while headers and not headers[-1].strip():
         headers.pop()  # trailing empty header cells are the sheet's width, not columns
     return _Sheet(name, frame, header_index, headers)
@@ -209,6 +289,8 @@ def _load_sheet(reader: fastexcel.ExcelReader, name: str, path: Path) -> _Sheet 
 
 def _check_limits(sheet: _Sheet, path: Path) -> None:
     """Refuse a sheet wider or with longer cells than Excel itself allows: broken or hostile."""
+    if sheet.stream is not None:
+        return  # the stream checks every cell as it parses it
     frame = sheet.frame
     if frame.width > MAX_COLUMNS:
         raise UnusableFileError("too_many_columns", path=str(path), count=frame.width, limit=MAX_COLUMNS)
@@ -243,9 +325,11 @@ class XlsxReader:
         reader = _open(self.path)
         with _workbook_errors(self.path):
             sheets = list(reader.sheet_names)
+        self._parts: xlsx_stream.WorkbookParts | None = None
         sheet = self._choose_sheet(reader, sheets)
         _check_limits(sheet, self.path)
         self._frame: pl.DataFrame | None = sheet.frame
+        self._stream = sheet.stream
         self._ncols = len(sheet.headers)
         self._data_start = sheet.header_index + 1
         self._height = sheet.frame.height
@@ -258,6 +342,15 @@ class XlsxReader:
             sheets=sheets,
         )
 
+    def _load(self, reader: fastexcel.ExcelReader, name: str) -> _Sheet | None:
+        """fastexcel for a sheet of a sensible size, the XML stream for a big one."""
+        if self._parts is None:
+            self._parts = xlsx_stream.workbook_parts(self.path)
+        info = self._parts.sheets.get(name)
+        if info is not None and info.file_size > STREAM_ABOVE_BYTES:
+            return _stream_sheet(self.path, name, self._parts)
+        return _load_sheet(reader, name, self.path)
+
     def _choose_sheet(self, reader: fastexcel.ExcelReader, sheets: list[str]) -> _Sheet:
         """The sheet the user named, else the first with an email or phone column, else the first non-empty.
 
@@ -269,23 +362,23 @@ class XlsxReader:
         if wanted is not None:
             if wanted not in sheets:
                 raise UnusableFileError("sheet_not_found", sheet=wanted, sheets=", ".join(sheets))
-            chosen = _load_sheet(reader, wanted, self.path)
+            chosen = self._load(reader, wanted)
             if chosen is None:
                 raise UnusableFileError("empty_file", path=str(self.path))
             return chosen
         first_nonempty: str | None = None
         for name in sheets:
-            candidate = _load_sheet(reader, name, self.path)
+            candidate = self._load(reader, name)
             if candidate is None:
                 continue
             # A sheet too wide to import is not worth mapping (auto_map on 16k headers takes seconds).
-            if candidate.frame.width <= MAX_COLUMNS and _has_contact_column(candidate.headers):
+            if candidate.width <= MAX_COLUMNS and _has_contact_column(candidate.headers):
                 return candidate
             if first_nonempty is None:
                 first_nonempty = name
         if first_nonempty is None:
             raise UnusableFileError("empty_file", path=str(self.path))
-        fallback = _load_sheet(reader, first_nonempty, self.path)
+        fallback = self._load(reader, first_nonempty)
         assert fallback is not None
         return fallback
 
@@ -300,7 +393,14 @@ class XlsxReader:
         numbers = pl.int_range(start + 1, start + 1 + raw.height, dtype=pl.UInt32).alias(ROW_COL)
         return finish_batch(raw.select(numbers, *(_as_text(c) for c in raw.columns)), self._ncols)
 
+    def _finish(self, raw: pl.DataFrame) -> pl.DataFrame:
+        cells = (_as_text(c) for c in raw.columns if c != ROW_COL)
+        return finish_batch(raw.select(pl.col(ROW_COL), *cells), self._ncols)
+
     def _slices(self, start: int, step: int) -> Iterator[tuple[int, pl.DataFrame]]:
+        if self._stream is not None:
+            yield from xlsx_stream.row_batches(self._stream, start, step, self._finish)
+            return
         frame = self._loaded()
         for lo in range(start, frame.height, step):
             raw = frame.slice(lo, step)
@@ -315,6 +415,8 @@ class XlsxReader:
             if batch.height:
                 yield batch
         self._pos = self._height
+        if self._stream is not None:
+            self._stream.consumed = self._stream.total
 
     def preview(self, n: int = 100) -> pl.DataFrame:
         out: list[pl.DataFrame] = []
@@ -330,7 +432,10 @@ class XlsxReader:
 
     def progress(self) -> float:
         """Fraction of the sheet's rows already turned into batches (the parse itself is all upfront)."""
+        if self._stream is not None:  # a streamed sheet: by bytes of its XML
+            return min(1.0, self._stream.consumed / self._stream.total) if self._stream.total else 1.0
         return min(1.0, self._pos / self._height) if self._height else 1.0
 
     def close(self) -> None:
         self._frame = None
+        self._stream = None
