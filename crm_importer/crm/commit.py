@@ -268,7 +268,7 @@ class CrmLink:
                 last = exc
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 if isinstance(exc, pg_errors.QueryCanceled):
-                    raise ImporterError("statement_timeout", job_id=job_id) from None
+                    raise NotCompletedError("statement_timeout", job_id=job_id) from None
                 sqlstate = getattr(exc, "sqlstate", None)
                 if sqlstate is not None and sqlstate not in RETRYABLE_SQLSTATES and not self._broken():
                     raise
