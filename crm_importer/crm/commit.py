@@ -296,9 +296,24 @@ class CrmLink:
             self.close()
 
 
+#: A backend whose client vanished mid-transaction (a laptop put to sleep, a network gone) is ended by the
+#: server after this long idle in the transaction, so that the commit lock it holds is freed for the resume
+#: and for every other import. Between two statements of a batch the importer only builds the next one
+#: (milliseconds), so this never cuts a live import; if it did, the batch would be retried.
+IDLE_IN_TRANSACTION_TIMEOUT = "30s"
+#: While a statement runs (a COPY waiting for rows), a dead client is noticed by the server's TCP
+#: keepalives: the first probe after 30 s idle, then every 10 s, given up after 3 (the default is 2 h).
+KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+_GUARD_SQL = "SELECT set_config('crm.profile_id', %s, true)" + "".join(
+    f", set_config('{name}', %s, true)" for name in ("idle_in_transaction_session_timeout", *KEEPALIVES)
+)
+
+
 def _act_as(conn: psycopg.Connection, profile_id: object) -> None:
-    """Row-level security sees the acting profile for this transaction (also behind a transaction pooler)."""
-    conn.execute("SELECT set_config('crm.profile_id', %s, true)", (str(profile_id),))
+    """For this transaction: row-level security sees the acting profile, and a client that vanishes cannot
+    leave its backend holding locks for hours. Transaction-local settings only (``set_config(…, true)``),
+    so they hold behind a transaction pooler and never leak to another client of a pooled server."""
+    conn.execute(_GUARD_SQL, (str(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()))
 
 
 def _offer_to_remember(dsn: str, password: str) -> None:
@@ -627,7 +642,7 @@ class JobCommitter:
     def _commit(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame, rr_offset: int) -> BatchOutcome:
         job_id = self.job.id
         with conn.transaction():
-            conn.execute("SELECT set_config('crm.profile_id', %s, true)", (str(self.identity.profile_id),))
+            _act_as(conn, self.identity.profile_id)
             # The lock first: a run committing this very batch (the same job resumed twice at once) has
             # then finished, and the ledger read below sees its row.
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
@@ -841,6 +856,29 @@ def prepare_commit_options(
     return commit
 
 
+COMMIT_REQUEST = "commit_request"  # job option: the import's policy, assignment, language and report
+
+
+def _settle_commit_options(link: CrmLink, store: JobStore, job: Job,
+                           on_unknown_owners: Callable[[list[str], str | None], None] | None = None) -> Job:
+    """After validation: resolve the stored commit request against the CRM into the job's ``commit``
+    options (owners by column need the validated rows). A job that has them already is left alone."""
+    if "commit" in job.options:
+        return job
+    request = job.options.get(COMMIT_REQUEST)
+    if not isinstance(request, dict):
+        raise ImporterError("job_not_importable", job_id=job.id)
+    assignment = Assignment.from_json(request.get("assignment"))
+    commit = prepare_commit_options(link, store, job, policy=request.get("on_duplicate", "skip"),
+                                    assignment=assignment)
+    commit["lang"] = request.get("lang", "en")
+    commit["report"] = request.get("report")
+    store.update_job(job.id, options={**job.options, "commit": commit})
+    if commit.get("unknown_owners") and on_unknown_owners is not None:
+        on_unknown_owners(list(commit["unknown_owners"]), assignment.fallback)
+    return store.get_job(job.id)
+
+
 def _mapping_for_assign(request: ImportRequest, reader_headers: list[str], assignment: Assignment) -> Any:
     """``--assign column:HEADER`` maps that header to the owner field unless the mapping says otherwise."""
     if assignment.mode != "column":
@@ -882,21 +920,23 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                 finally:
                     reader.close()
             options = ValidationOptions(region=request.region, dedupe_keys=dedupe)
+            # What the commit will use is stored with the job before its first row is validated, so that
+            # a job killed while it validates is resumed to the end (resume has no command line to ask).
+            commit_request = {"on_duplicate": request.on_duplicate, "assignment": assignment.to_json(),
+                              "lang": request.lang, "report": request.report}
             job = validate_file(
                 path, store, read_options=request.read_options, mapping=request.mapping,
                 mapping_json=mapping_json, mapping_path=request.mapping_path, options=options,
                 progress=progress, is_cancelled=is_cancelled,
                 extra_job_values={"crm_target": link.target, "actor_email": identity.email,
                                   "actor_id": str(identity.profile_id)},
+                extra_options={COMMIT_REQUEST: commit_request},
             )
-            commit = prepare_commit_options(link, store, job, policy=request.on_duplicate, assignment=assignment)
-            commit["lang"] = request.lang
-            commit["report"] = request.report
-            store.update_job(job.id, options={**job.options, "commit": commit}, crm_target=link.target,
-                             actor_email=identity.email, actor_id=str(identity.profile_id))
-            job = store.get_job(job.id)
-            if commit.get("unknown_owners") and request.on_unknown_owners is not None:
-                request.on_unknown_owners(list(commit["unknown_owners"]), assignment.fallback)
+            if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
+                store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
+                                 actor_id=str(identity.profile_id))
+                job = store.get_job(job.id)
+            job = _settle_commit_options(link, store, job, request.on_unknown_owners)
             return _commit_and_report(store, job, link, identity, progress, is_cancelled)
         finally:
             link.close()
@@ -1010,8 +1050,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
                 finally:
                     reader.close()
                 job = store.get_job(job.id)
-            if "commit" not in job.options:
-                raise ImporterError("job_not_importable", job_id=job.id)
+            job = _settle_commit_options(link, store, job)
             return _commit_and_report(store, job, link, identity, progress, is_cancelled)
         finally:
             link.close()
@@ -1046,7 +1085,7 @@ def _undo(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str
     actor = identity.profile_id
     fields = list(LEAD_COLUMNS)
     with conn.transaction():
-        conn.execute("SELECT set_config('crm.profile_id', %s, true)", (str(actor),))
+        _act_as(conn, actor)
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
         kept = [str(r[0]) for r in conn.execute(
             "SELECT id FROM public.leads WHERE import_job_id = %s AND updated_at > created_at ORDER BY import_row",

@@ -139,11 +139,14 @@ def validate_file(
     is_cancelled: CancelFn = never_cancelled,
     resume: bool = True,
     extra_job_values: dict[str, Any] | None = None,
+    extra_options: dict[str, Any] | None = None,
 ) -> Job:
     """Validate and stage every row of ``path``; returns the job (status ``validated``).
 
     With ``resume`` (the default), an unfinished validation of the same file, mapping and options is
-    continued from its checkpoint instead of starting over.
+    continued from its checkpoint instead of starting over. ``extra_options`` are stored with the job's
+    options from its first row (an import stores what it will commit with, so that a job killed while it
+    validates can be resumed to the end).
     """
     path = Path(path)
     read_options = read_options or ReadOptions()
@@ -169,7 +172,7 @@ def validate_file(
             )
         warm.join()
         info = reader.info
-        options_json = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
+        options_json = {**options.to_json(), "read": _read_json(read_options, info.sheet), **(extra_options or {})}
         job = store.find_unfinished_validation(scan.sha256, mapping.fields, options_json) if resume else None
         if job is None:
             job = store.create_job(
