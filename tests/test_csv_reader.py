@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from helpers import csv_text, data_rows, extras, read_all, write_bytes, write_csv
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from crm_importer.engine.errors import UnusableFileError
@@ -580,3 +580,26 @@ def test_delimiter_detection_property(
     assert reader.info.delimiter == delimiter
     assert reader.info.headers == header
     assert data_rows(frame, len(header)) == [(i + 2, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    lines=st.lists(st.lists(st.text(alphabet='"a é', max_size=6), min_size=1, max_size=4), max_size=8),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    chunk=st.sampled_from([5, 16, 1 << 22]),
+)
+@example(lines=[["x@y.fr", '""a""', "z"]], newline="\n", chunk=1 << 22)  # an empty quoted field, then text
+def test_fast_path_reads_any_quoting_like_the_exact_parser(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, lines: list[list[str]],
+    newline: str, chunk: int
+) -> None:
+    """Malformed quoting included (``""a""``, ``a"b``, ``"a"b``, an unclosed quote): whatever the fast path
+    accepts, it reads cell for cell as the exact parser (``csv.reader``, which reads such text as Excel does)."""
+    path = tmp_path_factory.mktemp("quoting") / "q.csv"
+    body = "".join(",".join(fields) + newline for fields in lines)
+    path.write_bytes(("Email,Nom,Ville" + newline + body).encode())
+    monkeypatch.setattr(delimited_mod, "CHUNK_BYTES", chunk)
+    _, fast = read_all(path, delimiter=",")
+    monkeypatch.setattr(delimited_mod, "_fast_path_ok", lambda chunk, pattern: False)
+    _, slow = read_all(path, delimiter=",")
+    assert fast.to_dicts() == slow.to_dicts()
