@@ -581,67 +581,72 @@
         <translation>Les attribuer à {user}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="255"/>
+        <location filename="../crm_importer/gui/page_import.py" line="261"/>
         <source>Import this file again?</source>
         <translation>Importer ce fichier à nouveau ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="256"/>
+        <location filename="../crm_importer/gui/page_import.py" line="262"/>
         <source>This file was already imported into this CRM on {date} by {who}. Import it again anyway?</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who}. L’importer à nouveau quand même ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="291"/>
+        <location filename="../crm_importer/gui/page_import.py" line="300"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="311"/>
+        <location filename="../crm_importer/gui/page_import.py" line="320"/>
         <source>{done} of {total} rows</source>
         <translation>{done} lignes sur {total}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="314"/>
+        <location filename="../crm_importer/gui/page_import.py" line="323"/>
         <source>{rate} rows/s</source>
         <translation>{rate} lignes/s</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="316"/>
+        <location filename="../crm_importer/gui/page_import.py" line="325"/>
         <source>about {time} left</source>
         <translation>encore {time} environ</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="340"/>
+        <location filename="../crm_importer/gui/page_import.py" line="346"/>
+        <source>Not imported: this file is already in the CRM.</source>
+        <translation>Non importé : ce fichier est déjà dans le CRM.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="361"/>
         <source>Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or from History, or undo it.</source>
         <translation>Import annulé après {rows} leads ; ce qui a été enregistré reste dans le CRM. Reprenez-le ici ou depuis l’historique, ou annulez-le.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="364"/>
+        <location filename="../crm_importer/gui/page_import.py" line="385"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="365"/>
+        <location filename="../crm_importer/gui/page_import.py" line="386"/>
         <source>The leads this import created will be removed (those edited since are kept) and the leads it updated get their previous values back. Continue?</source>
         <translation>Les leads créés par cet import seront supprimés (ceux modifiés depuis sont conservés) et les leads mis à jour retrouveront leurs valeurs précédentes. Continuer ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="388"/>
+        <location filename="../crm_importer/gui/page_import.py" line="409"/>
         <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
         <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="411"/>
+        <location filename="../crm_importer/gui/page_import.py" line="432"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="412"/>
+        <location filename="../crm_importer/gui/page_import.py" line="433"/>
         <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
         <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="415"/>
+        <location filename="../crm_importer/gui/page_import.py" line="436"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Importer %Ln ligne</numerusform>
@@ -649,12 +654,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="426"/>
+        <location filename="../crm_importer/gui/page_import.py" line="447"/>
         <source>{count} owners in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>{count} propriétaires du fichier ne correspondent à aucun utilisateur actif du CRM : {owners}. Leurs leads :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="452"/>
+        <location filename="../crm_importer/gui/page_import.py" line="473"/>
         <source>Import completed: {imported} leads created and {updated} updated in {time}.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour en {time}.</translation>
     </message>
@@ -929,57 +934,57 @@ Connecté en tant que {who}</translation>
         <translation>Valeur (double-clic pour corriger)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="259"/>
+        <location filename="../crm_importer/gui/models.py" line="261"/>
         <source>(validation only)</source>
         <translation>(validation seule)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="262"/>
+        <location filename="../crm_importer/gui/models.py" line="264"/>
         <source>Validated (not imported)</source>
         <translation>Validé (non importé)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>File</source>
         <translation>Fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>By</source>
         <translation>Par</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>Status</source>
         <translation>Statut</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>Rows</source>
         <translation>Lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>To import</source>
         <translation>À importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="281"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>Imported</source>
         <translation>Importées</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="282"/>
+        <location filename="../crm_importer/gui/models.py" line="284"/>
         <source>Updated</source>
         <translation>Mises à jour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="282"/>
+        <location filename="../crm_importer/gui/models.py" line="284"/>
         <source>Not imported</source>
         <translation>Non importées</translation>
     </message>

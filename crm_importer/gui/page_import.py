@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_importer.crm.commit import Assignment
-from crm_importer.engine.errors import CancelledError
+from crm_importer.engine.errors import CancelledError, RefusedError
 from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
@@ -252,11 +252,20 @@ class ImportPage(QWidget):
         confirm = False
         previous = self.state.file_hash.previous if self.state.file_hash else None
         if previous is not None:
-            confirm = self.ctx.ask(self, self.tr("Import this file again?"), self.tr(
-                "This file was already imported into this CRM on {date} by {who}. Import it again anyway?").format(
-                date=previous[1], who=previous[2]))
+            confirm = self._ask_reimport(previous[1], previous[2])
             if not confirm:
                 return
+        self._start(confirm)
+
+    def _ask_reimport(self, date: str, who: str) -> bool:
+        return self.ctx.ask(self, self.tr("Import this file again?"), self.tr(
+            "This file was already imported into this CRM on {date} by {who}. Import it again anyway?").format(
+            date=date, who=who))
+
+    def _start(self, confirm: bool) -> None:
+        job, session = self.state.job, self.ctx.session
+        if job is None or session is None:
+            return
         assignment = self.state.assignment
         if assignment.mode == "column":
             assignment = Assignment("column", (), assignment.column, self.fallback.currentData())
@@ -326,6 +335,18 @@ class ImportPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.task = None
+        if isinstance(exc, RefusedError) and exc.code == "already_imported":
+            # Imported meanwhile (another computer, History): nothing was committed; the same question as
+            # before an import, not the CLI's "--yes".
+            self.state.committing = False
+            if self._ask_reimport(str(exc.params.get("date", "")), str(exc.params.get("who", ""))):
+                self._start(True)
+                return
+            self._error = None
+            self._message = self.tr("Not imported: this file is already in the CRM.")
+            self._refresh()
+            self.changed.emit()
+            return
         job = self.state.job
         if job is not None:
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ADMIN_EMAIL, connect, leads_count, open_file, validate, wait_for
+from conftest import ADMIN_EMAIL, SAMPLE, connect, leads_count, open_file, validate, wait_for
 from PySide6.QtCore import Qt
 
 from crm_importer.gui.wizard import FILE, IMPORT, MAPPING, OPTIONS, VALIDATION
@@ -137,3 +137,37 @@ def test_reimport_is_flagged_and_confirmed(qtbot: Any, window: Any, pg_dsn: str,
     # every row matches a lead of the first import: skipped, as the default policy says
     assert done.args[0].imported_rows == 0 and done.args[0].skipped_rows == 189
     assert ADMIN_EMAIL in wizard.import_page.target_text.text()
+
+
+def test_a_file_imported_meanwhile_is_asked_about_not_refused_with_cli_words(
+    qtbot: Any, window: Any, pg_dsn: str, prompts: Any, tmp_path: Any
+) -> None:
+    """Someone imports the same file after the File page checked it: the import asks the wizard's question
+    (never the CLI's "use --yes"); no leaves the CRM as it is, yes imports."""
+    from crm_importer.crm.commit import ImportRequest, run_import
+    from crm_importer.engine.jobstore import JobStore
+
+    connect(window, pg_dsn)
+    wizard = window.wizard
+    open_file(qtbot, window)
+    assert wizard.state.file_hash.previous is None
+    job = validate(qtbot, window)
+    wizard.go_next()
+    with JobStore(tmp_path / "elsewhere.sqlite3") as elsewhere:
+        first = run_import(ImportRequest(file=SAMPLE, dsn=pg_dsn, actor_email=ADMIN_EMAIL), store=elsewhere)
+    assert first.imported_rows == 189
+    page = wizard.import_page
+    prompts.answer = False
+    with qtbot.waitSignal(page.changed, timeout=60_000, check_params_cb=lambda *a: page.task is None):
+        page.start()
+    wait_for(qtbot, lambda: page.task is None and bool(prompts.asked), 60_000)
+    assert "already imported" in prompts.asked[-1] and "--yes" not in prompts.asked[-1]
+    assert "already in the CRM" in page.result.text.text() and "--yes" not in page.result.text.text()
+    assert leads_count(pg_dsn, job.id) == 0 and window.ctx.store.get_job(job.id).status == "validated"
+    assert wizard.back_button.isVisible()  # nothing was committed: the options can still be changed
+    prompts.answer = True
+    asked = len(prompts.asked)
+    with qtbot.waitSignal(page.import_finished, timeout=60_000) as done:
+        page.start()
+    assert len(prompts.asked) == asked + 1
+    assert done.args[0].skipped_rows == 189 and done.args[0].imported_rows == 0
