@@ -311,7 +311,7 @@ def job_json(job: Job) -> dict[str, Any]:
 
 
 def cmd_history(args: argparse.Namespace, lang: str) -> int:
-    with JobStore() as store:
+    with JobStore.for_reading() as store:
         jobs = store.list_jobs()
     if args.json:
         _emit_json([job_json(j) for j in jobs])
@@ -333,10 +333,11 @@ def cmd_report(args: argparse.Namespace, lang: str) -> int:
     from crm_importer.engine.report import write_report
 
     _check_report_path(args.out)
-    with JobStore() as store:
+    with JobStore.for_reading() as store:
         job = store.get_job(args.job_id)
         out = write_report(store, job, args.out, lang)
-        store.update_job(job.id, report_path=str(out))
+        if not store.read_only:
+            store.update_job(job.id, report_path=str(out))
     if args.json:
         _emit_json({"job_id": job.id, "report": str(out)})
     else:

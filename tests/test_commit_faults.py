@@ -204,6 +204,28 @@ def test_transient_error_raised_once_is_retried_without_duplicates(
     assert {owners.count(s) for s in SALES} == {100}
 
 
+def test_an_error_before_the_first_batch_says_so_and_resume_finishes(pg_dsn: str, store: JobStore,
+                                                                     tmp_path: Path) -> None:
+    """The server-side job row is refused (no batch planned yet): said as such, not as "batch 1 of ?"."""
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION crm_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                     " RAISE EXCEPTION 'import jobs are frozen' USING ERRCODE = '42501'; END $$")
+        conn.execute("CREATE TRIGGER crm_test_refuse BEFORE INSERT ON public.import_jobs FOR EACH ROW"
+                      " EXECUTE FUNCTION crm_test_refuse()")
+    with pytest.raises(NotCompletedError) as info:
+        do_import(pg_dsn, leads_file(tmp_path, 30), store)
+    err = info.value
+    assert err.code == "commit_stopped" and err.exit_code == 3
+    text = err.text()
+    assert "before its first batch" in text and "import jobs are frozen" in text and "?" not in text
+    assert f"crm-importer resume {err.job_id}" in text  # type: ignore[attr-defined]
+    assert "avant son premier lot" in err.text("fr")
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER crm_test_refuse ON public.import_jobs")
+    job = resume_import(store.list_jobs()[0].id, store=store)
+    assert (job.status, job.imported_rows) == (COMPLETED, 30)
+
+
 def test_permanent_error_stops_the_job_and_resume_finishes_after_the_fix(
     pg_dsn: str, store: JobStore, tmp_path: Path, small_batches: int
 ) -> None:

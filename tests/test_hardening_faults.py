@@ -979,6 +979,13 @@ def test_job_store_on_a_read_only_file_system(pg_dsn: str, tmp_path: Path, gates
                 sentence = one_line(refused.stderr)
                 assert sentence.startswith(f"The job store {job_store(home)} cannot be written")
                 assert "free some space or fix its permissions" in sentence
+            # Reading needs no writable disk: the history and a report of the job still work.
+            history = run_cli(home, "history", "--json")
+            assert history.returncode == 0, history.stderr
+            assert [j["job_id"] for j in json.loads(history.stdout)] == [job_id]
+            report = run_cli(home, "report", job_id, "--out", str(tmp_path / "report.csv"))
+            assert report.returncode == 0, report.stderr
+            assert (tmp_path / "report.csv").read_bytes().startswith(b"\xef\xbb\xbf")
             assert server_batches(pg_dsn) == [0]  # no batch went to the CRM without its checkpoint
             assert scalar(pg_dsn, "SELECT count(*) FROM public.import_jobs") == 1
             assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 5_000

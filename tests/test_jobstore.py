@@ -48,3 +48,42 @@ def test_job_id_prefix_is_matched_literally(tmp_path: Path) -> None:
         store.create_job(file_path=tmp_path / "b.csv", id="abcdX123-0000")
         assert store.get_job("abcd_").id == job.id  # "_" is not a wildcard: no ambiguity
         assert store.get_job("abcdX").id != job.id
+
+
+def test_a_store_of_the_first_version_is_migrated_and_keeps_its_jobs(tmp_path: Path) -> None:
+    """v1 stores (no error parameters) open, gain the column, and their failed jobs still say why."""
+    from crm_importer.engine import jobstore
+
+    path = tmp_path / "jobs.sqlite3"
+    with sqlite3.connect(path) as db:
+        for statement in jobstore._split_sql(jobstore._MIGRATIONS[1]):
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO jobs (id, created_at, updated_at, status, file_path, file_name, error_code,"
+                   " error_message) VALUES ('j1', '2026-01-01', '2026-01-01', 'failed', '/a.csv', 'a.csv',"
+                   " 'commit_failed', 'The import stopped at batch 2 of 3: x.')")
+    with JobStore(path) as store:
+        job = store.get_job("j1")
+        assert job.error_params is None
+        assert job.error_text("fr") == "The import stopped at batch 2 of 3: x."  # all a v1 store knows
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+
+
+def test_a_read_only_store_is_read_and_a_missing_one_reads_empty(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    with JobStore(path) as store:
+        store.create_job(file_path=tmp_path / "a.csv", id="j1")
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        with JobStore(path, read_only=True) as store:
+            assert [j.id for j in store.list_jobs()] == ["j1"]
+            with pytest.raises(StoreError):
+                store.update_job("j1", status="failed")
+    finally:
+        tmp_path.chmod(0o755)
+        path.chmod(0o644)
+    with JobStore(tmp_path / "none" / "jobs.sqlite3", read_only=True) as store:
+        assert store.list_jobs() == []
+    assert not (tmp_path / "none").exists()

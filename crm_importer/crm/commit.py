@@ -963,15 +963,18 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
         interrupted.job_id = job.id  # type: ignore[attr-defined]
         raise interrupted from None
     except ImporterError as exc:
-        store.update_job(job.id, status=FAILED, error_code=exc.code, error_message=exc.text())
+        store.fail_job(job.id, exc)
         _mark_server(link, job.id, "failed", exc.text())
         exc.job_id = job.id  # type: ignore[attr-defined]
         raise
     except psycopg.Error as exc:
-        err = NotCompletedError("commit_failed", batch=store.get_job(job.id).committed_batches + 1,
-                                batches=store.get_job(job.id).commit_total_batches or "?",
-                                reason=_reason(exc), job_id=job.id)
-        store.update_job(job.id, status=FAILED, error_code=err.code, error_message=err.text())
+        now = store.get_job(job.id)
+        if now.commit_total_batches:
+            err = NotCompletedError("commit_failed", batch=now.committed_batches + 1,
+                                    batches=now.commit_total_batches, reason=_reason(exc), job_id=job.id)
+        else:  # before the batches were planned (the server-side job row, the plan)
+            err = NotCompletedError("commit_stopped", reason=_reason(exc), job_id=job.id)
+        store.fail_job(job.id, err)
         _mark_server(link, job.id, "failed", err.text())
         err.job_id = job.id  # type: ignore[attr-defined]
         raise err from None

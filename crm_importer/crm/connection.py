@@ -29,7 +29,7 @@ import keyring.errors
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from crm_importer.engine.errors import DEFAULT_LANG, ImporterError
+from crm_importer.engine.errors import DEFAULT_LANG, ImporterError, register_messages
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,7 @@ _EXIT_CODES: dict[str, int] = {
     "not_admin": 4,
     "schema_missing": 4,
 }
+register_messages(CRM_MESSAGES)  # a failed job's stored code is worded in the History's language
 
 
 class CrmError(ImporterError):

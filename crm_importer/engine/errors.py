@@ -175,6 +175,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "L’import s’est arrêté au lot {batch} sur {batches} : {reason}. Corrigez la cause puis : "
         "crm-importer resume {job_id}",
     },
+    "commit_stopped": {
+        "en": "The import stopped before its first batch: {reason}. Fix the cause, then: crm-importer resume {job_id}",
+        "fr": "L’import s’est arrêté avant son premier lot : {reason}. Corrigez la cause puis : "
+        "crm-importer resume {job_id}",
+    },
     "connection_lost": {
         "en": "The connection to the CRM was lost and could not be re-established after {attempts} attempts "
         "({reason}). Nothing is lost: crm-importer resume {job_id}",
@@ -215,6 +220,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 DEFAULT_LANG = "en"
+
+
+def register_messages(more: dict[str, dict[str, str]]) -> None:
+    """Sentences of another layer (the CRM's), so that a code stored as data is worded from anywhere."""
+    clash = set(more) & set(MESSAGES)
+    if any(MESSAGES[c] != more[c] for c in clash):
+        raise ValueError(f"message codes defined twice: {sorted(clash)}")
+    MESSAGES.update(more)
 
 
 def message(code: str, lang: str = DEFAULT_LANG, **params: Any) -> str:

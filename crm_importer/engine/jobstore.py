@@ -25,9 +25,9 @@ from typing import Any
 import polars as pl
 
 from crm_importer import paths
-from crm_importer.engine.errors import ImporterError, RowError, StoreError
+from crm_importer.engine.errors import MESSAGES, ImporterError, RowError, StoreError, message
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -108,6 +108,10 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (job_id, batch_no)
     );
     """,
+    # Why a job failed, as data (the code's parameters), so it is worded in the reader's language.
+    2: """
+    ALTER TABLE jobs ADD COLUMN error_params TEXT;
+    """,
 }
 
 # Job statuses
@@ -164,20 +168,30 @@ class Job:
     actor_id: str | None = None
     report_path: str | None = None
     error_code: str | None = None
-    error_message: str | None = None
+    error_message: str | None = None  # in English, for scripts (history --json); see error_text()
+    error_params: dict[str, Any] | None = None
     started_at: str | None = None
     finished_at: str | None = None
     elapsed_seconds: float = 0.0
 
-    _JSON = ("headers", "mapping", "options")
+    _JSON = ("headers", "mapping", "options", "error_params")
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
         data = dict(row)
         for key in cls._JSON:
-            data[key] = json.loads(data[key]) if data.get(key) else ({} if key == "options" else [])
+            if key == "error_params":
+                data[key] = json.loads(data[key]) if data.get(key) else None
+            else:
+                data[key] = json.loads(data[key]) if data.get(key) else ({} if key == "options" else [])
         data["validation_done"] = bool(data["validation_done"])
         return cls(**data)
+
+    def error_text(self, lang: str) -> str | None:
+        """Why the job failed, in ``lang`` (the stored English sentence for a job failed before v2)."""
+        if self.error_code and self.error_params is not None and self.error_code in MESSAGES:
+            return message(self.error_code, lang, **self.error_params)
+        return self.error_message
 
 
 @dataclass
@@ -193,7 +207,7 @@ _JOB_COLUMNS = tuple(f.name for f in fields(Job) if not f.name.startswith("_"))
 
 def _encode(value: Any, key: str) -> Any:
     if key in Job._JSON:
-        return json.dumps(value, ensure_ascii=False)
+        return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, bool):
         return int(value)
     return value
@@ -217,8 +231,12 @@ def blob_to_frame(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataF
 class JobStore:
     """The job store of this user (or of ``path``). Not shared between threads: open one per worker."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else paths.job_store_path()
+        self.read_only = read_only
+        if read_only:
+            self._open_read_only()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -232,6 +250,35 @@ class JobStore:
             raise self._store_error(exc) from None
         except OSError as exc:
             raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
+
+    def _open_read_only(self) -> None:
+        """For reading only (``history``, a report) where the store cannot be written: a read-only disk,
+        a store shared read-only. A store that does not exist yet reads as an empty one."""
+        try:
+            if not self.path.exists():
+                self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+                self._db.row_factory = sqlite3.Row
+                self._migrate()
+                return
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout=30000")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise self._store_error(exc) from None
+        if version != SCHEMA_VERSION:
+            self._db.close()
+            raise StoreError("store_unwritable", path=str(self.path),
+                             reason=f"its format (v{version}) needs a crm-importer that can write it")
+
+    @classmethod
+    def for_reading(cls, path: str | Path | None = None) -> JobStore:
+        """The store as usual, or read-only when it cannot be written (reading must not need a writable disk)."""
+        try:
+            return cls(path)
+        except StoreError:
+            return cls(path, read_only=True)
 
     def close(self) -> None:
         self._db.close()
@@ -326,6 +373,12 @@ class JobStore:
         sets = ", ".join(f"{k} = ?" for k in values)
         with self.transaction() as db:
             db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*(_encode(v, k) for k, v in values.items()), job_id])
+
+    def fail_job(self, job_id: str, error: ImporterError, **values: Any) -> None:
+        """The job failed with ``error``: its code, its English sentence and its parameters (for other
+        languages) are kept."""
+        self.update_job(job_id, status=FAILED, error_code=error.code, error_message=error.text(),
+                        error_params=dict(error.params), **values)
 
     def list_jobs(self, limit: int | None = None) -> list[Job]:
         sql = "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC"

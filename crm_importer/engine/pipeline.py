@@ -21,7 +21,7 @@ from typing import Any
 
 from crm_importer.engine.dedupe import KeyFilter, find_duplicates
 from crm_importer.engine.errors import CancelledError, ImporterError, UnusableFileError
-from crm_importer.engine.jobstore import FAILED, VALIDATED, VALIDATING, Job, JobStore, now_iso
+from crm_importer.engine.jobstore import VALIDATED, VALIDATING, Job, JobStore, now_iso
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import warm_up as warm_up_phones
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
@@ -285,7 +285,7 @@ def run_validation(
     except UnusableFileError as exc:
         # A problem found deep in the file (an encoding error, a huge cell): the job says why.
         try:
-            store.update_job(job.id, status=FAILED, phase="failed", error_code=exc.code, error_message=exc.text())
+            store.fail_job(job.id, exc, phase="failed")
         except ImporterError:
             pass
         raise

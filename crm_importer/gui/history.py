@@ -111,7 +111,7 @@ class HistoryView(QWidget):
         self.undo_button.setText(self.tr("Undo"))
         self.refresh_button.setText(self.tr("Refresh"))
         self.cancel_button.setText(self.tr("Cancel"))
-        self.model.retranslate()
+        self.model.retranslate(self.ctx.lang)
         self._refresh()
 
     def refresh(self) -> None:
@@ -233,6 +233,6 @@ class HistoryView(QWidget):
             if not self.model.jobs:
                 self.banner.show_message(self.tr("No import yet: they will be listed here."), "info")
             elif job is not None and job.error_message and job.status == "failed":
-                self.banner.show_message(job.error_message, "error")
+                self.banner.show_message(job.error_text(self.ctx.lang) or job.error_message, "error")
             else:
                 self.banner.hide()

@@ -224,6 +224,7 @@ class HistoryModel(QAbstractTableModel):
         super().__init__(parent)
         self.store = store
         self.jobs: list[Job] = []
+        self.lang = "en"
 
     def refresh(self) -> None:
         self.beginResetModel()
@@ -233,7 +234,8 @@ class HistoryModel(QAbstractTableModel):
     def job(self, row: int) -> Job | None:
         return self.jobs[row] if 0 <= row < len(self.jobs) else None
 
-    def retranslate(self) -> None:
+    def retranslate(self, lang: str) -> None:
+        self.lang = lang
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.COLUMNS - 1)
         if self.jobs:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.jobs) - 1, self.COLUMNS - 1))
@@ -268,7 +270,7 @@ class HistoryModel(QAbstractTableModel):
             if col == 1:
                 return job.file_path
             if col == 3 and job.error_message:
-                return job.error_message
+                return job.error_text(self.lang)
         if role == Qt.ItemDataRole.TextAlignmentRole and col >= 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:

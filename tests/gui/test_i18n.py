@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import open_file, validate
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -141,3 +141,35 @@ def test_language_is_remembered(qtbot: Any, qapp: Any) -> None:
     second.set_language("")  # the system language (English in the tests' environment)
     assert second.ctx.lang == "en"
     second.ctx.close()
+
+
+def test_history_words_a_failed_job_in_the_language_of_the_window(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    """The reason a job failed is stored as a code and its parameters: History says it in French or English,
+    whatever language the importer ran in."""
+    from crm_importer.crm.connection import CrmError
+    from crm_importer.engine.errors import NotCompletedError
+
+    store = window.ctx.store
+    failed = store.create_job(file_path=tmp_path / "leads.csv", crm_target="host=crm dbname=crm",
+                              actor_email="admin@example.com", total_rows=10)
+    store.fail_job(failed.id, NotCompletedError("commit_failed", batch=3, batches=7, reason="disk full",
+                                                job_id=failed.id))
+    unreachable = store.create_job(file_path=tmp_path / "other.csv", crm_target="host=crm dbname=crm",
+                                   actor_email="admin@example.com", total_rows=10)
+    store.fail_job(unreachable.id, CrmError("db_unreachable", host="crm.example.com", port=5432, detail="x"))
+    history = window.history
+    window.show_view(1)
+    for lang, words, unreachable_words in (
+        ("fr", "L’import s’est arrêté au lot 3 sur 7 : disk full", "Impossible de joindre le serveur"),
+        ("en", "The import stopped at batch 3 of 7: disk full", "Cannot reach the database server"),
+    ):
+        window.set_language(lang)
+        history.refresh()
+        assert history.select_job(failed.id)
+        assert history.banner.text.text().startswith(words)
+        row = [j.id for j in history.model.jobs].index(failed.id)
+        assert history.model.data(history.model.index(row, 3), Qt.ItemDataRole.ToolTipRole).startswith(words)
+        assert history.select_job(unreachable.id)
+        assert history.banner.text.text().startswith(unreachable_words)
+    # Scripts keep the English sentence (history --json).
+    assert store.get_job(failed.id).error_message.startswith("The import stopped at batch 3 of 7")
