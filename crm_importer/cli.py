@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crm_importer import __version__
-from crm_importer.engine.errors import CancelledError, ImporterError, UnusableFileError, message
+from crm_importer.engine.errors import CancelledError, ImporterError, StoreError, UnusableFileError, message
 from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.engine.jobstore import Job, JobStore
 from crm_importer.engine.pipeline import Progress
@@ -56,6 +56,11 @@ CLI_TEXT: dict[str, dict[str, str]] = {
     "undo_summary": {
         "en": "Undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.",
         "fr": "Annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.",
+    },
+    "undo_referenced": {
+        "en": "{referenced} leads kept because other CRM records refer to them (crm-importer undo --json lists them).",
+        "fr": "{referenced} leads conservés car d’autres fiches du CRM y font référence (crm-importer undo --json "
+        "les liste).",
     },
     "migrated": {
         "en": "Schema up to date (version {version}); applied: {applied}.",
@@ -336,8 +341,10 @@ def cmd_report(args: argparse.Namespace, lang: str) -> int:
     with JobStore.for_reading() as store:
         job = store.get_job(args.job_id)
         out = write_report(store, job, args.out, lang)
-        if not store.read_only:
+        try:  # where the last report went, for History: a nicety a read-only store goes without
             store.update_job(job.id, report_path=str(out))
+        except StoreError:
+            pass
     if args.json:
         _emit_json({"job_id": job.id, "report": str(out)})
     else:
@@ -454,6 +461,8 @@ def cmd_undo(args: argparse.Namespace, lang: str) -> int:
     else:
         print(say("undo_summary", lang, deleted=result["deleted"], restored=result["restored"],
                   kept=len(result["kept"])))
+        if result["referenced"]:
+            print(say("undo_referenced", lang, referenced=len(result["referenced"])))
     return EXIT_OK
 
 

@@ -307,11 +307,19 @@ def test_undo_from_the_command_line(pg_dsn: str, tmp_path: Path, home: Path) -> 
     assert refused.returncode == 4
     one_line_error(refused.stderr)
     edited = query(pg_dsn, "UPDATE public.leads SET notes = 'rappelé' WHERE import_row = 4 RETURNING id")[0][0]
+    # A deal made on another lead since: that lead stays too.
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.deals (id serial PRIMARY KEY, lead_id uuid REFERENCES public.leads(id))")
+        dealt = conn.execute("INSERT INTO public.deals (lead_id) SELECT id FROM public.leads WHERE import_row = 6"
+                             " RETURNING lead_id").fetchone()[0]
 
-    done = run_cli(home, "undo", job_id, "--db", pg_dsn, "--as", ADMIN, "--json")
+    done = run_cli(home, "undo", job_id, "--db", pg_dsn, "--as", ADMIN, "--lang", "fr")
     assert done.returncode == 0, done.stderr
-    assert one_json(done.stdout) == {"job_id": job_id, "deleted": 4, "restored": 0, "kept": [str(edited)]}
-    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 1
+    assert done.stdout.splitlines() == [
+        "Annulé : 3 leads supprimés, 0 restaurés, 1 conservés car modifiés depuis.",
+        "1 leads conservés car d’autres fiches du CRM y font référence (crm-importer undo --json les liste).",
+    ]
+    assert sorted(str(i) for (i,) in query(pg_dsn, "SELECT id FROM public.leads")) == sorted([str(edited), str(dealt)])
     [entry] = one_json(run_cli(home, "history", "--json").stdout)
     assert entry["status"] == "undone"
 

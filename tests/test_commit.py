@@ -392,7 +392,7 @@ def test_undo_restores_the_crm_exactly(pg_dsn: str, existing: list[str], store: 
 
     result = undo_import(job.id, dsn=pg_dsn, actor_email=ADMIN, store=store)
 
-    assert result == {"job_id": job.id, "deleted": 5, "restored": 5, "kept": [edited]}
+    assert result == {"job_id": job.id, "deleted": 5, "restored": 5, "kept": [edited], "referenced": []}
     after = snapshot(pg_dsn)
     assert after.filter(after["id"] != edited).equals(before)
     assert store.get_job(job.id).status == UNDONE
@@ -401,6 +401,29 @@ def test_undo_restores_the_crm_exactly(pg_dsn: str, existing: list[str], store: 
         pg_dsn, "SELECT changes FROM public.lead_history WHERE import_job_id = %s AND event = 'import_undone'"
         " AND actor_id = %s", (job.id, ADMIN_ID)))
     assert events == {"deleted": 5, "restored": 5}
+
+
+def test_undo_keeps_the_leads_other_crm_records_refer_to(pg_dsn: str, store: JobStore, tmp_path: Path) -> None:
+    """A deal (plain foreign key) and a task (ON DELETE CASCADE, two columns) were attached to new leads
+    since the import: those leads stay and are listed, the records with them; the others are removed."""
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.deals (id serial PRIMARY KEY, lead_id uuid REFERENCES public.leads(id))")
+        conn.execute("ALTER TABLE public.leads ADD CONSTRAINT leads_id_email UNIQUE (id, email)")
+        conn.execute('CREATE SCHEMA "Sales Ops"')  # quoted names, another schema
+        conn.execute('CREATE TABLE "Sales Ops"."Tasks" (id serial PRIMARY KEY, lead uuid, mail text,'
+                     " FOREIGN KEY (lead, mail) REFERENCES public.leads(id, email) ON DELETE CASCADE)")
+    job = do_import(pg_dsn, rr_file(tmp_path, 6), store)
+    ids = {row: str(i) for i, row in query(pg_dsn, "SELECT id, import_row FROM public.leads"
+                                                   " WHERE import_job_id = %s", (job.id,))}
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.deals (lead_id) VALUES (%s)", (ids[3],))
+        conn.execute('INSERT INTO "Sales Ops"."Tasks" (lead, mail) SELECT id, email FROM public.leads'
+                     " WHERE id = %s", (ids[6],))
+    result = undo_import(job.id, dsn=pg_dsn, actor_email=ADMIN, store=store)
+    assert (result["deleted"], result["kept"], result["referenced"]) == (4, [], [ids[3], ids[6]])
+    assert sorted(str(i) for (i,) in query(pg_dsn, "SELECT id FROM public.leads")) == sorted([ids[3], ids[6]])
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.deals") == 1
+    assert scalar(pg_dsn, 'SELECT count(*) FROM "Sales Ops"."Tasks"') == 1
 
 
 def test_undo_keeps_a_field_edited_after_the_update(pg_dsn: str, store: JobStore, tmp_path: Path) -> None:
@@ -455,3 +478,33 @@ def test_values_reach_the_crm_exactly(pg_dsn: str, store: JobStore, tmp_path: Pa
     got = query(pg_dsn, f"SELECT {cols} FROM public.leads WHERE import_row = 2")
     assert got == [tuple(TRICKY.values())]
     assert query(pg_dsn, "SELECT source FROM public.leads WHERE import_row = 3") == [(None,)]
+
+
+def test_a_finished_job_keeps_only_the_staged_rows_its_report_shows(
+    pg_dsn: str, existing: list[str], store: JobStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the commit the staged batches shrink to the rows not imported (the report is the same, byte
+    for byte); a validation that was not imported keeps all its rows (it may still be imported)."""
+    from crm_importer.engine.pipeline import validate_file
+    from crm_importer.engine.report import REPORTED, report_lines
+
+    def staged_rows(job_id: str) -> list[int]:
+        return [r for f in store.iter_batches(job_id, ["__row"]) for r in f["__row"].to_list()]
+
+    monkeypatch.setattr(commit, "compact_finished_jobs", lambda _store: None)
+    job = do_import(pg_dsn, policy_file(tmp_path), store)
+    monkeypatch.undo()
+    assert not job.compacted and len(staged_rows(job.id)) == 15
+    before = list(report_lines(store, job, "fr"))
+    reported = sorted(store.issue_rows(job.id, REPORTED))
+    assert len(reported) == 9  # 6 CRM duplicates skipped, 2 in-file duplicates, 1 invalid
+    pending = validate_file(write_leads_csv(tmp_path / "later.csv", [lead(i) for i in range(200, 230)]), store)
+
+    commit.compact_finished_jobs(store)
+    assert store.get_job(job.id).compacted and staged_rows(job.id) == reported
+    assert list(report_lines(store, store.get_job(job.id), "fr")) == before
+    assert len(staged_rows(pending.id)) == 30 and not store.get_job(pending.id).compacted
+    # ...and the next import compacts itself at its end; the validated job then imports in full.
+    later = do_import(pg_dsn, tmp_path / "later.csv", store)
+    assert later.imported_rows == 30 and store.get_job(later.id).compacted
+    assert staged_rows(later.id) == []

@@ -138,22 +138,22 @@
 <context>
     <name>Delimiters</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="89"/>
+        <location filename="../crm_importer/gui/texts.py" line="106"/>
         <source>Comma ( , )</source>
         <translation>Virgule ( , )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="90"/>
+        <location filename="../crm_importer/gui/texts.py" line="107"/>
         <source>Semicolon ( ; )</source>
         <translation>Point-virgule ( ; )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="91"/>
+        <location filename="../crm_importer/gui/texts.py" line="108"/>
         <source>Tab</source>
         <translation>Tabulation</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="92"/>
+        <location filename="../crm_importer/gui/texts.py" line="109"/>
         <source>Vertical bar ( | )</source>
         <translation>Barre verticale ( | )</translation>
     </message>
@@ -161,27 +161,27 @@
 <context>
     <name>Encodings</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="99"/>
+        <location filename="../crm_importer/gui/texts.py" line="116"/>
         <source>UTF-8</source>
         <translation>UTF-8</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="100"/>
+        <location filename="../crm_importer/gui/texts.py" line="117"/>
         <source>UTF-8 with BOM</source>
         <translation>UTF-8 avec BOM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="101"/>
+        <location filename="../crm_importer/gui/texts.py" line="118"/>
         <source>UTF-16</source>
         <translation>UTF-16</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="102"/>
+        <location filename="../crm_importer/gui/texts.py" line="119"/>
         <source>Windows-1252 (Western Europe)</source>
         <translation>Windows-1252 (Europe de l’Ouest)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="103"/>
+        <location filename="../crm_importer/gui/texts.py" line="120"/>
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
     </message>
@@ -189,7 +189,7 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="84"/>
+        <location filename="../crm_importer/gui/texts.py" line="101"/>
         <source>Unexpected error: {error}</source>
         <translation>Erreur inattendue : {error}</translation>
     </message>
@@ -473,22 +473,17 @@
         <translation>Rapport : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="200"/>
-        <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
-        <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
-    </message>
-    <message>
-        <location filename="../crm_importer/gui/history.py" line="204"/>
+        <location filename="../crm_importer/gui/history.py" line="201"/>
         <source>Import completed: {imported} leads created and {updated} updated.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="213"/>
+        <location filename="../crm_importer/gui/history.py" line="210"/>
         <source>Stopped; the import can be resumed.</source>
         <translation>Arrêté ; l’import peut être repris.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="234"/>
+        <location filename="../crm_importer/gui/history.py" line="231"/>
         <source>No import yet: they will be listed here.</source>
         <translation>Aucun import pour l’instant : ils apparaîtront ici.</translation>
     </message>
@@ -631,22 +626,17 @@
         <translation>Les leads créés par cet import seront supprimés (ceux modifiés depuis sont conservés) et les leads mis à jour retrouveront leurs valeurs précédentes. Continuer ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="409"/>
-        <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
-        <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
-    </message>
-    <message>
-        <location filename="../crm_importer/gui/page_import.py" line="432"/>
+        <location filename="../crm_importer/gui/page_import.py" line="429"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="433"/>
+        <location filename="../crm_importer/gui/page_import.py" line="430"/>
         <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
         <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="436"/>
+        <location filename="../crm_importer/gui/page_import.py" line="433"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Importer %Ln ligne</numerusform>
@@ -654,12 +644,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="447"/>
+        <location filename="../crm_importer/gui/page_import.py" line="444"/>
         <source>{count} owners in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>{count} propriétaires du fichier ne correspondent à aucun utilisateur actif du CRM : {owners}. Leurs leads :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="473"/>
+        <location filename="../crm_importer/gui/page_import.py" line="470"/>
         <source>Import completed: {imported} leads created and {updated} updated in {time}.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour en {time}.</translation>
     </message>
@@ -1186,93 +1176,93 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Regions</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="114"/>
+        <location filename="../crm_importer/gui/texts.py" line="131"/>
         <source>France</source>
         <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
         <translation>France</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="115"/>
+        <location filename="../crm_importer/gui/texts.py" line="132"/>
         <source>Belgium</source>
         <translation>Belgique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="116"/>
+        <location filename="../crm_importer/gui/texts.py" line="133"/>
         <source>Switzerland</source>
         <translation>Suisse</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="117"/>
+        <location filename="../crm_importer/gui/texts.py" line="134"/>
         <source>Luxembourg</source>
         <translation>Luxembourg</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="118"/>
+        <location filename="../crm_importer/gui/texts.py" line="135"/>
         <source>Monaco</source>
         <translation>Monaco</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="119"/>
+        <location filename="../crm_importer/gui/texts.py" line="136"/>
         <source>Canada</source>
         <translation>Canada</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="120"/>
+        <location filename="../crm_importer/gui/texts.py" line="137"/>
         <source>United Kingdom</source>
         <translation>Royaume-Uni</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="121"/>
+        <location filename="../crm_importer/gui/texts.py" line="138"/>
         <source>Ireland</source>
         <translation>Irlande</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="122"/>
+        <location filename="../crm_importer/gui/texts.py" line="139"/>
         <source>Germany</source>
         <translation>Allemagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="123"/>
+        <location filename="../crm_importer/gui/texts.py" line="140"/>
         <source>Spain</source>
         <translation>Espagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="124"/>
+        <location filename="../crm_importer/gui/texts.py" line="141"/>
         <source>Italy</source>
         <translation>Italie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="125"/>
+        <location filename="../crm_importer/gui/texts.py" line="142"/>
         <source>Portugal</source>
         <translation>Portugal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="126"/>
+        <location filename="../crm_importer/gui/texts.py" line="143"/>
         <source>Netherlands</source>
         <translation>Pays-Bas</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="127"/>
+        <location filename="../crm_importer/gui/texts.py" line="144"/>
         <source>United States</source>
         <translation>États-Unis</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="128"/>
+        <location filename="../crm_importer/gui/texts.py" line="145"/>
         <source>Morocco</source>
         <translation>Maroc</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="129"/>
+        <location filename="../crm_importer/gui/texts.py" line="146"/>
         <source>Tunisia</source>
         <translation>Tunisie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="130"/>
+        <location filename="../crm_importer/gui/texts.py" line="147"/>
         <source>Senegal</source>
         <translation>Sénégal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="132"/>
+        <location filename="../crm_importer/gui/texts.py" line="149"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
     </message>
@@ -1314,6 +1304,19 @@ Connecté en tant que {who}</translation>
         <location filename="../crm_importer/gui/texts.py" line="59"/>
         <source>Undone</source>
         <translation>Défait</translation>
+    </message>
+</context>
+<context>
+    <name>Texts</name>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="88"/>
+        <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
+        <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="92"/>
+        <source>{referenced} kept because other CRM records refer to them.</source>
+        <translation>{referenced} conservés car d’autres fiches du CRM y font référence.</translation>
     </message>
 </context>
 <context>

@@ -91,7 +91,7 @@ from crm_importer.engine.pipeline import (
 )
 from crm_importer.engine.readers import ReadOptions
 from crm_importer.engine.readers.base import ROW_COL
-from crm_importer.engine.report import write_report
+from crm_importer.engine.report import REPORTED, write_report
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol, kcol
 
 log = logging.getLogger(__name__)
@@ -981,7 +981,18 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
     job = _write_job_report(store, job)
     if job.report_path:
         _mark_server(link, job.id, COMPLETED, None, report_path=job.report_path)
-    return job
+    compact_finished_jobs(store)
+    return store.get_job(job.id)
+
+
+def compact_finished_jobs(store: JobStore) -> None:
+    """Completed and undone jobs keep only the staged rows their error report shows (best effort: a job
+    store that cannot be written now is compacted another time)."""
+    try:
+        for job_id in store.jobs_to_compact():
+            store.compact_job(job_id, REPORTED)
+    except ImporterError as exc:
+        log.warning("job store not compacted: %s", exc.text())
 
 
 def _write_job_report(store: JobStore, job: Job) -> Job:
@@ -1078,6 +1089,7 @@ def undo_import(job_id: str, *, dsn: str, actor_email: str, interactive: bool = 
         finally:
             link.close()
         store.update_job(job.id, status=UNDONE, phase="undone", finished_at=now_iso())
+        compact_finished_jobs(store)
         return result
     finally:
         if own_store:
@@ -1094,11 +1106,22 @@ def _undo(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str
             "SELECT id FROM public.leads WHERE import_job_id = %s AND updated_at > created_at ORDER BY import_row",
             (job_id,),
         )]
+        # Leads other records of the CRM point to (a deal, a task, an activity) stay: deleting them would
+        # fail the whole undo, or cascade to those records.
+        unreferenced = _unreferenced_condition(conn)
+        referenced = [str(r[0]) for r in conn.execute(
+            sql.SQL("SELECT id FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
+                    " AND NOT ({}) ORDER BY import_row").format(unreferenced),
+            (job_id,),
+        )]
         deleted = conn.execute(
-            "WITH d AS (DELETE FROM public.leads WHERE import_job_id = %s AND updated_at <= created_at RETURNING id)"
-            ", h AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
-            " SELECT id, 'import_undone', %s, %s, '{\"action\": \"deleted\"}'::jsonb FROM d)"
-            " SELECT count(*) FROM d",
+            sql.SQL(
+                "WITH d AS (DELETE FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
+                " AND {} RETURNING id)"
+                ", h AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
+                " SELECT id, 'import_undone', %s, %s, '{{\"action\": \"deleted\"}}'::jsonb FROM d)"
+                " SELECT count(*) FROM d"
+            ).format(unreferenced),
             (job_id, actor, job_id),
         ).fetchone()[0]
         # Leads the import updated: each field that still holds the imported value gets its old value back.
@@ -1132,7 +1155,36 @@ def _undo(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str
         conn.execute(
             "UPDATE public.import_jobs SET status = 'undone', updated_at = now() WHERE id = %s", (job_id,)
         )
-    return {"job_id": job_id, "deleted": int(deleted), "restored": restored_total, "kept": kept}
+    return {"job_id": job_id, "deleted": int(deleted), "restored": restored_total, "kept": kept,
+            "referenced": referenced}
+
+
+def _unreferenced_condition(conn: psycopg.Connection) -> sql.Composable:
+    """SQL true for a lead ``l`` that no row of another table refers to by foreign key (any ``ON DELETE``
+    action: a cascade would delete the CRM's own records). ``lead_history`` is the import's own log."""
+    keys = conn.execute(
+        "SELECT n.nspname, t.relname, array_agg(a.attname ORDER BY k.n), array_agg(ra.attname ORDER BY k.n)"
+        " FROM pg_constraint c"
+        " JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+        " CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(att, ratt, n)"
+        " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att"
+        " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.ratt"
+        " WHERE c.contype = 'f' AND c.confrelid = 'public.leads'::regclass"
+        " AND c.conrelid <> 'public.lead_history'::regclass"
+        " GROUP BY c.oid, n.nspname, t.relname ORDER BY c.oid"
+    ).fetchall()
+    if not keys:
+        return sql.SQL("true")
+    return sql.SQL(" AND ").join(
+        sql.SQL("NOT EXISTS (SELECT 1 FROM {t} r WHERE {match})").format(
+            t=sql.Identifier(schema, table),
+            match=sql.SQL(" AND ").join(
+                sql.SQL("r.{} = l.{}").format(sql.Identifier(c), sql.Identifier(rc))
+                for c, rc in zip(cols, rcols, strict=True)
+            ),
+        )
+        for schema, table, cols, rcols in keys
+    )
 
 
 def iter_unknown_owners(job: Job) -> Iterator[str]:

@@ -108,9 +108,11 @@ _MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (job_id, batch_no)
     );
     """,
-    # Why a job failed, as data (the code's parameters), so it is worded in the reader's language.
+    # error_params: why a job failed, as data (the code's parameters), worded in the reader's language;
+    # compacted: 1 once a finished job's staged batches keep only the rows its error report shows.
     2: """
     ALTER TABLE jobs ADD COLUMN error_params TEXT;
+    ALTER TABLE jobs ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
     """,
 }
 
@@ -170,6 +172,7 @@ class Job:
     error_code: str | None = None
     error_message: str | None = None  # in English, for scripts (history --json); see error_text()
     error_params: dict[str, Any] | None = None
+    compacted: bool = False
     started_at: str | None = None
     finished_at: str | None = None
     elapsed_seconds: float = 0.0
@@ -185,6 +188,7 @@ class Job:
             else:
                 data[key] = json.loads(data[key]) if data.get(key) else ({} if key == "options" else [])
         data["validation_done"] = bool(data["validation_done"])
+        data["compacted"] = bool(data.get("compacted"))
         return cls(**data)
 
     def error_text(self, lang: str) -> str | None:
@@ -458,6 +462,38 @@ class JobStore:
             raise ImporterError("job_not_found", job_id=f"{job_id}#{batch_no}")
         return blob_to_frame(row[0], columns)
 
+    def compact_job(self, job_id: str, keep_statuses: Sequence[str]) -> int:
+        """A finished job's staged batches keep only the rows whose issue has one of ``keep_statuses``
+        (what its error report shows), so that the store does not grow by the whole file at every import
+        (about 60 bytes a row). One transaction per batch; returns the rows dropped. Freed pages are
+        reused by the next jobs."""
+        marks = ", ".join("?" for _ in keep_statuses)
+        dropped = 0
+        spans = self._db.execute(
+            "SELECT batch_no, first_row, last_row FROM batches WHERE job_id = ? ORDER BY batch_no", (job_id,)
+        ).fetchall()
+        for batch_no, first_row, last_row in spans:
+            keep = [r[0] for r in self._db.execute(
+                f"SELECT row_no FROM issues WHERE job_id = ? AND status IN ({marks}) AND row_no BETWEEN ? AND ?",
+                (job_id, *keep_statuses, first_row, last_row),
+            )]
+            frame = self.load_batch(job_id, batch_no)
+            kept = frame.filter(pl.col("__row").is_in(pl.Series(keep, dtype=frame["__row"].dtype).implode()))
+            if kept.height == frame.height:
+                continue
+            with self.transaction() as db:
+                db.execute("UPDATE batches SET data = ? WHERE job_id = ? AND batch_no = ?",
+                           (frame_to_blob(kept), job_id, batch_no))
+            dropped += frame.height - kept.height
+        self.update_job(job_id, compacted=True)
+        return dropped
+
+    def jobs_to_compact(self) -> list[str]:
+        """Completed or undone jobs whose staged rows were not compacted yet, oldest first."""
+        return [r[0] for r in self._db.execute(
+            "SELECT id FROM jobs WHERE status IN (?, ?) AND compacted = 0 ORDER BY created_at", (COMPLETED, UNDONE)
+        )]
+
     def batch_for_row(self, job_id: str, row_no: int) -> int | None:
         row = self._db.execute(
             "SELECT batch_no FROM batches WHERE job_id = ? AND first_row <= ? AND last_row >= ?",
@@ -629,4 +665,6 @@ class JobStore:
 
 
 def _split_sql(script: str) -> list[str]:
+    """Statements of a migration (``;``-separated; a piece that starts with ``--`` is dropped whole, so
+    comments go in Python, above the script)."""
     return [s.strip() for s in script.split(";") if s.strip() and not s.strip().startswith("--")]

@@ -196,10 +196,7 @@ class HistoryView(QWidget):
             self.ctx.open_path(Path(str(result)))
             self._message = (self.tr("Report: {path}").format(path=result), "info")
         elif action == "undo" and isinstance(result, dict):
-            self._message = (self.tr(
-                "Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited "
-                "since.").format(deleted=fmt_int(result.get("deleted", 0)), restored=fmt_int(result.get("restored", 0)),
-                                 kept=fmt_int(len(result.get("kept", [])))), "success")
+            self._message = (texts.undo_summary(result), "success")
         elif isinstance(result, Job):
             self._message = (self.tr("Import completed: {imported} leads created and {updated} updated.").format(
                 imported=fmt_int(result.imported_rows), updated=fmt_int(result.updated_rows)), "success")

@@ -405,10 +405,7 @@ class ImportPage(QWidget):
         if job is not None:
             self.state.imported = self.ctx.store.get_job(job.id)
         self._cancelled = False
-        self._message = self.tr(
-            "Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited "
-            "since.").format(deleted=fmt_int(result.get("deleted", 0)), restored=fmt_int(result.get("restored", 0)),
-                             kept=fmt_int(len(result.get("kept", []))))
+        self._message = texts.undo_summary(result)
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.undone.emit(result)

@@ -77,6 +77,23 @@ def reason_label(code: str) -> str:
     return labels.get(code, code)
 
 
+def undo_summary(result: dict[str, object]) -> str:
+    """What an undo did (``undo_import``'s result), in the current language."""
+    from crm_importer.gui.i18n import fmt_int
+
+    def count(key: str) -> str:
+        value = result.get(key, 0)
+        return fmt_int(len(value) if isinstance(value, list) else int(value or 0))  # type: ignore[call-overload]
+
+    text = translate("Texts", "Import undone: {deleted} leads removed, {restored} restored, {kept} kept because "
+                              "they were edited since.").format(
+        deleted=count("deleted"), restored=count("restored"), kept=count("kept"))
+    if result.get("referenced"):
+        text += " " + translate("Texts", "{referenced} kept because other CRM records refer to them.").format(
+            referenced=count("referenced"))
+    return text
+
+
 def error_text(exc: BaseException, lang: str) -> str:
     """One sentence for any failure: the engine's own words, else a generic sentence (never a traceback)."""
     if isinstance(exc, ImporterError):

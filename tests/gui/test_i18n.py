@@ -173,3 +173,15 @@ def test_history_words_a_failed_job_in_the_language_of_the_window(qtbot: Any, wi
         assert history.banner.text.text().startswith(unreachable_words)
     # Scripts keep the English sentence (history --json).
     assert store.get_job(failed.id).error_message.startswith("The import stopped at batch 3 of 7")
+
+
+def test_undo_summary_names_leads_kept_for_other_records(window: Any) -> None:
+    from crm_importer.gui import texts
+
+    result = {"job_id": "j", "deleted": 1200, "restored": 3, "kept": ["a"], "referenced": ["b", "c"]}
+    window.set_language("fr")
+    assert texts.undo_summary(result) == ("Import annulé : 1\u202f200 leads supprimés, 3 restaurés, 1 conservés car "
+                                          "modifiés depuis. 2 conservés car d’autres fiches du CRM y font référence.")
+    window.set_language("en")
+    assert texts.undo_summary({**result, "referenced": []}) == (
+        "Import undone: 1,200 leads removed, 3 restored, 1 kept because they were edited since.")
