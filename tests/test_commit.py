@@ -426,6 +426,22 @@ def test_undo_keeps_the_leads_other_crm_records_refer_to(pg_dsn: str, store: Job
     assert scalar(pg_dsn, 'SELECT count(*) FROM "Sales Ops"."Tasks"') == 1
 
 
+def test_an_undo_the_crm_refuses_changes_nothing_and_says_why(pg_dsn: str, store: JobStore,
+                                                               tmp_path: Path) -> None:
+    job = do_import(pg_dsn, rr_file(tmp_path, 4), store)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION crm_test_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                     " RAISE EXCEPTION 'leads are never deleted here'; END $$")
+        conn.execute("CREATE TRIGGER crm_test_keep BEFORE DELETE ON public.leads FOR EACH ROW"
+                     " EXECUTE FUNCTION crm_test_keep()")
+    with pytest.raises(ImporterError) as info:
+        undo_import(job.id, dsn=pg_dsn, actor_email=ADMIN, store=store)
+    assert info.value.code == "undo_failed" and info.value.exit_code == 3
+    assert "leads are never deleted here" in info.value.text() and "nothing was changed" in info.value.text()
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 4
+    assert store.get_job(job.id).status == "completed"
+
+
 def test_undo_keeps_a_field_edited_after_the_update(pg_dsn: str, store: JobStore, tmp_path: Path) -> None:
     [lead_id] = insert_leads(pg_dsn, [{"email": "a@b.fr", "company": "Old", "city": "Paris"}])
     path = write_leads_csv(tmp_path / "f.csv", [{"email": "a@b.fr", "company": "New", "city": "Lyon"}])

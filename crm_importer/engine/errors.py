@@ -200,6 +200,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job {job_id} was a validation only (no CRM): run crm-importer import to import the file.",
         "fr": "Le traitement {job_id} était une simple validation (sans CRM) : lancez crm-importer import.",
     },
+    "undo_failed": {
+        "en": "The CRM refused the undo of job {job_id} ({reason}); nothing was changed.",
+        "fr": "Le CRM a refusé l’annulation de l’import {job_id} ({reason}) ; rien n’a été modifié.",
+    },
     "job_not_undoable": {
         "en": "Job {job_id} is {status}: only a completed or interrupted import can be undone.",
         "fr": "Le traitement {job_id} est {status} : seul un import terminé ou interrompu peut être annulé.",

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -23,7 +22,7 @@ from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.models import HistoryModel
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, heading, hint
+from crm_importer.gui.widgets import Banner, page_layout
 from crm_importer.gui.worker import Task
 
 RESUMABLE = ("cancelled", "interrupted", "importing")
@@ -41,13 +40,7 @@ class HistoryView(QWidget):
         self.task: Task | None = None
         self._action = ""
         self._message: tuple[str, str] | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 18)
-        layout.setSpacing(12)
-        self.title = heading(parent=self)
-        self.subtitle = hint(parent=self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
+        layout, self.title, self.subtitle = page_layout(self, spacing=12, margins=(28, 22, 28, 18))
         bar = QHBoxLayout()
         self.resume_button = QPushButton(self)
         self.resume_button.setObjectName("Primary")

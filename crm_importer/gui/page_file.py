@@ -22,7 +22,7 @@ from crm_importer.engine.readers import ReadOptions
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.resources import icon, sample_file
-from crm_importer.gui.widgets import Banner, DropZone, heading, hint
+from crm_importer.gui.widgets import Banner, DropZone, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -60,13 +60,7 @@ class FilePage(QWidget):
 
     # --- layout ---------------------------------------------------------------------------------------
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(14)
-        self.title = heading(parent=self)
-        self.subtitle = hint(parent=self)
-        root.addWidget(self.title)
-        root.addWidget(self.subtitle)
+        root, self.title, self.subtitle = page_layout(self, spacing=14)
 
         self.first_run = Banner("info", self)
         self.first_run_demo = QPushButton(self.first_run)

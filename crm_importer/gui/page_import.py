@@ -25,7 +25,7 @@ from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, heading, hint
+from crm_importer.gui.widgets import Banner, StatCard, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -70,13 +70,7 @@ class ImportPage(QWidget):
         ctx.session_changed.connect(lambda _s: self._on_session())
 
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(14)
-        self.title = heading(parent=self)
-        self.subtitle = hint(parent=self)
-        root.addWidget(self.title)
-        root.addWidget(self.subtitle)
+        root, self.title, self.subtitle = page_layout(self, spacing=14)
 
         self.no_crm = Banner("warning", self)
         self.connect_button = QPushButton(self.no_crm)

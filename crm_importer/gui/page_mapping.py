@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,7 +29,7 @@ from crm_importer.engine.readers.base import cell_col
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
-from crm_importer.gui.widgets import Banner, heading, hint
+from crm_importer.gui.widgets import Banner, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 
@@ -61,13 +60,7 @@ class MappingPage(QWidget):
         self.retranslate()
 
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(12)
-        self.title = heading(parent=self)
-        self.subtitle = hint(parent=self)
-        root.addWidget(self.title)
-        root.addWidget(self.subtitle)
+        root, self.title, self.subtitle = page_layout(self, spacing=12)
 
         bar = QHBoxLayout()
         self.profile_label = QLabel(self)

@@ -22,7 +22,7 @@ from crm_importer.crm.commit import Assignment
 from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
-from crm_importer.gui.widgets import heading, hint
+from crm_importer.gui.widgets import hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 POLICIES = ("skip", "update", "create")
@@ -43,13 +43,7 @@ class OptionsPage(QWidget):
         ctx.session_changed.connect(lambda _s: self.load_profiles())
 
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(12)
-        self.title = heading(parent=self)
-        self.subtitle = hint(parent=self)
-        root.addWidget(self.title)
-        root.addWidget(self.subtitle)
+        root, self.title, self.subtitle = page_layout(self, spacing=12)
         grid = QGridLayout()
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(16)

@@ -31,7 +31,7 @@ from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.models import IssuesModel
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, heading, hint
+from crm_importer.gui.widgets import Banner, StatCard, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -90,13 +90,7 @@ class ValidationPage(QWidget):
         ctx.translations.language_changed.connect(lambda lang: self.model.retranslate(lang))
 
     def _build(self) -> None:
-        root = QVBoxLayout(self)
-        root.setContentsMargins(0, 0, 0, 0)
-        root.setSpacing(12)
-        self.title = heading(parent=self)
-        self.subtitle = hint(parent=self)
-        root.addWidget(self.title)
-        root.addWidget(self.subtitle)
+        root, self.title, self.subtitle = page_layout(self, spacing=12)
 
         run = QHBoxLayout()
         self.run_button = QPushButton(self)

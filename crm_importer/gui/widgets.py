@@ -168,3 +168,16 @@ def hint(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setObjectName("Hint")
     label.setWordWrap(True)
     return label
+
+
+def page_layout(page: QWidget, *, spacing: int = 12,
+                margins: tuple[int, int, int, int] = (0, 0, 0, 0)) -> tuple[QVBoxLayout, QLabel, QLabel]:
+    """The layout a page starts with: its heading, and a hint under it (both worded by ``retranslate``)."""
+    root = QVBoxLayout(page)
+    root.setContentsMargins(*margins)
+    root.setSpacing(spacing)
+    title = heading(parent=page)
+    subtitle = hint(parent=page)
+    root.addWidget(title)
+    root.addWidget(subtitle)
+    return root, title, subtitle
