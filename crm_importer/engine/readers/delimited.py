@@ -282,8 +282,10 @@ class DelimitedReader:
         chunks = self._record_chunks(chunk_bytes)
         for chunk, whole in chunks:
             frame = None
-            if whole and _fast_path_ok(chunk, self.delimiter):
-                frame = self._parse_fast(chunk, ncols)
+            if whole:
+                data = chunk.encode("utf-8")
+                if _fast_path_ok(data, self.delimiter):
+                    frame = self._parse_fast(chunk, data, ncols)
             if frame is None:
                 # From here on, the exact (slow) parser reads everything that is left.
                 rest = itertools.chain([chunk], (text for text, _ in chunks))
@@ -311,12 +313,12 @@ class DelimitedReader:
             for start in range(0, batch.height, batch_rows):
                 yield batch.slice(start, batch_rows)
 
-    def _parse_fast(self, chunk: str, ncols: int) -> pl.DataFrame | None:
+    def _parse_fast(self, chunk: str, data: bytes, ncols: int) -> pl.DataFrame | None:
         width = ncols + EXTRA_SLOTS
         schema = {cell_col(i): pl.String for i in range(width)}
         try:
             frame = pl.read_csv(
-                chunk.encode("utf-8"),
+                data,
                 has_header=False,
                 schema=schema,
                 separator=self.delimiter,
@@ -372,30 +374,36 @@ class DelimitedReader:
         return batch
 
 
-def _fast_path_ok(chunk: str, delimiter: str) -> bool:
-    """Whether polars reads this chunk exactly as ``csv.reader`` (and Excel) would: no NUL, no lone CR, and
-    every quote where well-formed CSV puts one.
+def _fast_path_ok(data: bytes, delimiter: str) -> bool:
+    """Whether polars reads this chunk (UTF-8) exactly as ``csv.reader`` (and Excel) would: no NUL, no
+    lone CR, and every quote where well-formed CSV puts one.
 
     The chunk starts outside any quoted field (it is cut at a quote-balanced newline), so quotes alternate:
     the 1st, 3rd, … open a quoted field and must come first in a field (after a delimiter, a newline, the
     chunk's start, or the quote just before, which makes a doubled quote); the 2nd, 4th, … close it and
     must end the field (before a delimiter, a line end, the chunk's end, or the quote just after). Anything
     else (``a"b``, ``"a"b``, ``""a""``, ``"a" ,b``) is malformed, and the two parsers may read it apart.
-    Vectorised over the chunk's bytes: a few ms for 4 MB whatever the number of quotes.
+    Vectorised over the bytes (UTF-8 continuation bytes are never ASCII): ~5 ms for 4 MB.
     """
-    if "\x00" in chunk or chunk.count("\r") != chunk.count("\r\n"):
-        return False
-    if '"' not in chunk:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    if buf.size == 0:
         return True
-    data = np.frombuffer(chunk.encode("utf-8"), dtype=np.uint8)
-    quotes = np.flatnonzero(data == _QUOTE)
+    if (buf == 0).any():
+        return False
+    after_cr = np.flatnonzero(buf == _CR) + 1
+    if after_cr.size and (after_cr[-1] == buf.size or (buf[after_cr] != _LF).any()):
+        return False  # a lone CR: a line end to Excel, not to polars
+    quotes = np.flatnonzero(buf == _QUOTE)
+    if quotes.size == 0:
+        return True
     if quotes.size % 2:
         return False
     opens, closes = quotes[0::2], quotes[1::2]
-    before = data[np.maximum(opens - 1, 0)]
-    opens_ok = (opens == 0) | np.isin(before, (ord(delimiter), _LF, _QUOTE))
-    after = data[np.minimum(closes + 1, data.size - 1)]
-    closes_ok = (closes == data.size - 1) | np.isin(after, (ord(delimiter), _CR, _LF, _QUOTE))
+    before = buf[np.maximum(opens - 1, 0)]
+    opens_ok = (opens == 0) | (before == ord(delimiter)) | (before == _LF) | (before == _QUOTE)
+    after = buf[np.minimum(closes + 1, buf.size - 1)]
+    closes_ok = (closes == buf.size - 1) | (after == ord(delimiter)) | (after == _CR) | (after == _LF) \
+        | (after == _QUOTE)
     return bool(opens_ok.all() and closes_ok.all())
 
 
