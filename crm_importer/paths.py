@@ -19,20 +19,31 @@ def _home() -> Path | None:
     return Path(value) if value else None
 
 
+def _made(path: Path) -> Path:
+    """``path``, created if it can be. On a read-only or full disk it is not: what writes there then says so
+    in its own words (the job store, a report), and what only reads (settings, History) carries on."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    return path
+
+
 def data_dir() -> Path:
     """Job store, demo database, reports."""
     home = _home()
-    path = home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))
 
 
 def config_dir() -> Path:
     """Settings and mapping profiles (never secrets: those live in the OS keyring)."""
     home = _home()
-    path = home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)))
+
+
+def mapping_profiles_dir() -> Path:
+    """Mapping profiles saved from the GUI (the CLI's ``--mapping`` JSON)."""
+    return _made(config_dir() / "mappings")
 
 
 def job_store_path() -> Path:
@@ -44,6 +55,4 @@ def demo_pgdata_dir() -> Path:
 
 
 def reports_dir() -> Path:
-    path = data_dir() / "reports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "reports")

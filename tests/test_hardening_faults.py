@@ -75,28 +75,13 @@ from leadfiles import (
 )
 from pgfixture import PasswordLogin, ServerInfo
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from system import is_root, need, read_only, small_tmpfs
 from tcpproxy import TcpProxy
 
 N_LEADS = 12_000  # three commit batches of 5,000: rows 2-5001, 5002-10001, 10002-12001
 GATED_ROW = 7_000  # a row of the second batch
 ROUND_ROBIN = "round-robin:" + ",".join(SALES)
 GATE_KEY = 7_400_001
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def need(ok: bool, reason: str) -> None:
-    """Skip with the reason here; in CI the tool must be there (.ci/apt-packages.txt, root)."""
-    if not ok:
-        if in_ci():
-            pytest.fail(f"{reason} (CI must provide it: .ci/apt-packages.txt, run as root)", pytrace=False)
-        pytest.skip(reason)
-
-
-def is_root() -> bool:
-    return os.geteuid() == 0
 
 
 # --- the importer in a subprocess ------------------------------------------------------------------------
@@ -906,18 +891,6 @@ def test_import_resume_and_undo_through_a_transaction_pooler(pg_dsn: str, pg_pas
 
 
 # --- the job store's disk -----------------------------------------------------------------------------------
-@contextmanager
-def small_tmpfs(path: Path, size: str = "32m") -> Iterator[Path]:
-    need(is_root() and shutil.which("mount") is not None, "needs root to mount a small tmpfs")
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)], check=True,
-                   capture_output=True, timeout=30)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False, capture_output=True, timeout=30)
-
-
 def fill(folder: Path) -> Path:
     """Write zeros into ``folder`` until its file system is full; returns the filler file."""
     filler = folder / "filler"
@@ -970,8 +943,7 @@ def test_job_store_on_a_read_only_file_system(pg_dsn: str, tmp_path: Path, gates
         gate.open()
         wait_for("the killed importer's backend to end", lambda: importer_backends(pg_dsn) == 0, 30)
         job_id = the_job(home)
-        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, capture_output=True, timeout=30)
-        try:
+        with read_only(disk):
             other = write_leads_csv(tmp_path / "other.csv", [lead(i) for i in range(50_000, 50_100)])
             for args in (["resume", job_id], ["import", str(other), "--db", pg_dsn, "--as", ADMIN]):
                 refused = run_cli(home, *args)
@@ -989,9 +961,6 @@ def test_job_store_on_a_read_only_file_system(pg_dsn: str, tmp_path: Path, gates
             assert server_batches(pg_dsn) == [0]  # no batch went to the CRM without its checkpoint
             assert scalar(pg_dsn, "SELECT count(*) FROM public.import_jobs") == 1
             assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 5_000
-        finally:
-            subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=False, capture_output=True,
-                           timeout=30)
         assert integrity(home) == "ok"
         resumed = run_cli(home, "resume", job_id, "--json")
         assert resumed.returncode == 0, resumed.stderr

@@ -66,23 +66,13 @@ from leadfiles import (
 from openpyxl.utils.escape import unescape
 from pgfixture import PasswordLogin, ServerInfo
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from system import need
 from tcpproxy import TcpProxy
 
 from crm_importer.cli import main
 from crm_importer.crm.connection import CrmError, connect
 from crm_importer.crm.demo import seed_demo_profiles
 from crm_importer.engine.report import FORMULA_STARTS
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def need(ok: bool, reason: str) -> None:
-    if not ok:
-        if in_ci():
-            pytest.fail(f"{reason} (CI must provide it: .ci/apt-packages.txt)", pytrace=False)
-        pytest.skip(reason)
 
 
 def one_line(err: str) -> str:

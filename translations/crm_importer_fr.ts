@@ -271,117 +271,117 @@
 <context>
     <name>FilePage</name>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="167"/>
+        <location filename="../crm_importer/gui/page_file.py" line="161"/>
         <source>Choose the file to import</source>
         <translation>Choisissez le fichier à importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="169"/>
+        <location filename="../crm_importer/gui/page_file.py" line="163"/>
         <source>A CSV, TSV or TXT file, or an Excel workbook (XLSX). Nothing is sent to the CRM before the last step.</source>
         <translation>Un fichier CSV, TSV ou TXT, ou un classeur Excel (XLSX). Rien n’est envoyé au CRM avant la dernière étape.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="171"/>
+        <location filename="../crm_importer/gui/page_file.py" line="165"/>
         <source>No CRM is connected yet. You can try everything on the built-in demo database, or connect to your CRM.</source>
         <translation>Aucun CRM n’est encore connecté. Vous pouvez tout essayer sur la base de démonstration intégrée, ou vous connecter à votre CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="172"/>
+        <location filename="../crm_importer/gui/page_file.py" line="166"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="173"/>
+        <location filename="../crm_importer/gui/page_file.py" line="167"/>
         <source>Connect to my CRM…</source>
         <translation>Me connecter à mon CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="174"/>
+        <location filename="../crm_importer/gui/page_file.py" line="168"/>
         <source>Drop a spreadsheet here</source>
         <translation>Déposez un tableur ici</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="175"/>
+        <location filename="../crm_importer/gui/page_file.py" line="169"/>
         <source>Choose a file…</source>
         <translation>Choisir un fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="176"/>
+        <location filename="../crm_importer/gui/page_file.py" line="170"/>
         <source>or try the sample file</source>
         <translation>ou essayez le fichier d’exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="177"/>
+        <location filename="../crm_importer/gui/page_file.py" line="171"/>
         <source>Sheet:</source>
         <translation>Feuille :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="178"/>
+        <location filename="../crm_importer/gui/page_file.py" line="172"/>
         <source>Encoding:</source>
         <translation>Encodage :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="179"/>
+        <location filename="../crm_importer/gui/page_file.py" line="173"/>
         <source>Delimiter:</source>
         <translation>Séparateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="180"/>
+        <location filename="../crm_importer/gui/page_file.py" line="174"/>
         <source>Show that import</source>
         <translation>Voir cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="186"/>
+        <location filename="../crm_importer/gui/page_file.py" line="180"/>
         <source>Open a spreadsheet</source>
         <translation>Ouvrir un tableur</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="187"/>
+        <location filename="../crm_importer/gui/page_file.py" line="181"/>
         <source>Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)</source>
         <translation>Tableurs (*.csv *.tsv *.txt *.xlsx *.xlsm);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="306"/>
+        <location filename="../crm_importer/gui/page_file.py" line="300"/>
         <source>Detected: {encoding}</source>
         <translation>Détecté : {encoding}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="312"/>
+        <location filename="../crm_importer/gui/page_file.py" line="306"/>
         <source>Detected: {delimiter}</source>
         <translation>Détecté : {delimiter}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="335"/>
+        <location filename="../crm_importer/gui/page_file.py" line="329"/>
         <source>Opening…</source>
         <translation>Ouverture…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="340"/>
+        <location filename="../crm_importer/gui/page_file.py" line="334"/>
         <source>Excel workbook</source>
         <translation>Classeur Excel</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="340"/>
+        <location filename="../crm_importer/gui/page_file.py" line="334"/>
         <source>Text file (CSV)</source>
         <translation>Fichier texte (CSV)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="341"/>
+        <location filename="../crm_importer/gui/page_file.py" line="335"/>
         <source>{kind} · {size} · {columns} columns · header on row {row}</source>
         <translation>{kind} · {size} · {columns} colonnes · en-tête en ligne {row}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="348"/>
+        <location filename="../crm_importer/gui/page_file.py" line="342"/>
         <source>SHA-256: computing…</source>
         <translation>SHA-256 : calcul en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="350"/>
+        <location filename="../crm_importer/gui/page_file.py" line="344"/>
         <source>SHA-256: {hash}</source>
         <translation>SHA-256 : {hash}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="355"/>
+        <location filename="../crm_importer/gui/page_file.py" line="349"/>
         <source>This file was already imported into this CRM on {date} by {who} (import {job}). Importing it again will ask for confirmation.</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job}). L’importer à nouveau demandera une confirmation.</translation>
     </message>
@@ -407,83 +407,83 @@
 <context>
     <name>HistoryView</name>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="104"/>
+        <location filename="../crm_importer/gui/history.py" line="97"/>
         <source>Import history</source>
         <extracomment>(action, result) once a Resume/Retry/Undo/Report finished; result is an exception when it failed.</extracomment>
         <translation>Historique des imports</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="106"/>
+        <location filename="../crm_importer/gui/history.py" line="99"/>
         <source>Every validation and import made on this computer. An interrupted import can be resumed where it stopped; an import can be undone.</source>
         <translation>Toutes les validations et tous les imports faits sur cet ordinateur. Un import interrompu peut reprendre là où il s’est arrêté ; un import peut être annulé.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="108"/>
+        <location filename="../crm_importer/gui/history.py" line="101"/>
         <source>Resume</source>
         <translation>Reprendre</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="109"/>
+        <location filename="../crm_importer/gui/history.py" line="102"/>
         <source>Retry</source>
         <translation>Réessayer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="110"/>
+        <location filename="../crm_importer/gui/history.py" line="103"/>
         <source>Report</source>
         <translation>Rapport</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="111"/>
+        <location filename="../crm_importer/gui/history.py" line="104"/>
         <source>Undo</source>
         <translation>Annuler l’import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="112"/>
+        <location filename="../crm_importer/gui/history.py" line="105"/>
         <source>Refresh</source>
         <translation>Actualiser</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="113"/>
+        <location filename="../crm_importer/gui/history.py" line="106"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="139"/>
+        <location filename="../crm_importer/gui/history.py" line="132"/>
         <source>Connect to the CRM of this import first.</source>
         <translation>Connectez-vous d’abord au CRM de cet import.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="166"/>
+        <location filename="../crm_importer/gui/history.py" line="159"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="167"/>
+        <location filename="../crm_importer/gui/history.py" line="160"/>
         <source>Undo the import of {file} from {date}? The leads it created are removed (those edited since are kept) and the leads it updated get their previous values back.</source>
         <translation>Annuler l’import de {file} du {date} ? Les leads qu’il a créés sont supprimés (ceux modifiés depuis sont conservés) et les leads qu’il a mis à jour retrouvent leurs valeurs précédentes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="188"/>
+        <location filename="../crm_importer/gui/history.py" line="181"/>
         <source>{phase} {rows} rows</source>
         <translation>{phase} {rows} lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="197"/>
+        <location filename="../crm_importer/gui/history.py" line="190"/>
         <source>Report: {path}</source>
         <translation>Rapport : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="201"/>
+        <location filename="../crm_importer/gui/history.py" line="194"/>
         <source>Import completed: {imported} leads created and {updated} updated.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="210"/>
+        <location filename="../crm_importer/gui/history.py" line="203"/>
         <source>Stopped; the import can be resumed.</source>
         <translation>Arrêté ; l’import peut être repris.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="231"/>
+        <location filename="../crm_importer/gui/history.py" line="224"/>
         <source>No import yet: they will be listed here.</source>
         <translation>Aucun import pour l’instant : ils apparaîtront ici.</translation>
     </message>
@@ -491,152 +491,152 @@
 <context>
     <name>ImportPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="182"/>
+        <location filename="../crm_importer/gui/page_import.py" line="176"/>
         <source>Import into the CRM</source>
         <translation>Importer dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="184"/>
+        <location filename="../crm_importer/gui/page_import.py" line="178"/>
         <source>Rows go in by batches; each batch is committed exactly once, so a cancelled or interrupted import can be resumed later without duplicates.</source>
         <translation>Les lignes sont envoyées par lots ; chaque lot est enregistré une seule fois, si bien qu’un import annulé ou interrompu peut reprendre plus tard sans doublons.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="186"/>
+        <location filename="../crm_importer/gui/page_import.py" line="180"/>
         <source>No CRM is connected: connect to one (or use the demo database) to import.</source>
         <translation>Aucun CRM n’est connecté : connectez-vous à un CRM (ou utilisez la base de démonstration) pour importer.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="187"/>
+        <location filename="../crm_importer/gui/page_import.py" line="181"/>
         <source>Connect…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="188"/>
+        <location filename="../crm_importer/gui/page_import.py" line="182"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="189"/>
+        <location filename="../crm_importer/gui/page_import.py" line="183"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="190"/>
+        <location filename="../crm_importer/gui/page_import.py" line="184"/>
         <source>leads created</source>
         <translation>leads créés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="191"/>
+        <location filename="../crm_importer/gui/page_import.py" line="185"/>
         <source>leads updated</source>
         <translation>leads mis à jour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="192"/>
+        <location filename="../crm_importer/gui/page_import.py" line="186"/>
         <source>skipped: already in the CRM</source>
         <translation>ignorées : déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="193"/>
+        <location filename="../crm_importer/gui/page_import.py" line="187"/>
         <source>rows not imported (invalid, duplicates, rejected)</source>
         <translation>lignes non importées (invalides, doublons, refusées)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="194"/>
+        <location filename="../crm_importer/gui/page_import.py" line="188"/>
         <source>time taken</source>
         <translation>durée</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="195"/>
+        <location filename="../crm_importer/gui/page_import.py" line="189"/>
         <source>Open the report</source>
         <translation>Ouvrir le rapport</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="196"/>
+        <location filename="../crm_importer/gui/page_import.py" line="190"/>
         <source>Resume the import</source>
         <translation>Reprendre l’import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="197"/>
+        <location filename="../crm_importer/gui/page_import.py" line="191"/>
         <source>Undo this import</source>
         <translation>Annuler cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="198"/>
+        <location filename="../crm_importer/gui/page_import.py" line="192"/>
         <source>New import</source>
         <translation>Nouvel import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="233"/>
+        <location filename="../crm_importer/gui/page_import.py" line="227"/>
         <source>Leave them unassigned</source>
         <translation>Ne pas les attribuer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="235"/>
+        <location filename="../crm_importer/gui/page_import.py" line="229"/>
         <source>Assign them to {user}</source>
         <translation>Les attribuer à {user}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="261"/>
+        <location filename="../crm_importer/gui/page_import.py" line="255"/>
         <source>Import this file again?</source>
         <translation>Importer ce fichier à nouveau ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="262"/>
+        <location filename="../crm_importer/gui/page_import.py" line="256"/>
         <source>This file was already imported into this CRM on {date} by {who}. Import it again anyway?</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who}. L’importer à nouveau quand même ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="300"/>
+        <location filename="../crm_importer/gui/page_import.py" line="294"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="320"/>
+        <location filename="../crm_importer/gui/page_import.py" line="314"/>
         <source>{done} of {total} rows</source>
         <translation>{done} lignes sur {total}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="323"/>
+        <location filename="../crm_importer/gui/page_import.py" line="317"/>
         <source>{rate} rows/s</source>
         <translation>{rate} lignes/s</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="325"/>
+        <location filename="../crm_importer/gui/page_import.py" line="319"/>
         <source>about {time} left</source>
         <translation>encore {time} environ</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="346"/>
+        <location filename="../crm_importer/gui/page_import.py" line="340"/>
         <source>Not imported: this file is already in the CRM.</source>
         <translation>Non importé : ce fichier est déjà dans le CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="361"/>
+        <location filename="../crm_importer/gui/page_import.py" line="355"/>
         <source>Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or from History, or undo it.</source>
         <translation>Import annulé après {rows} leads ; ce qui a été enregistré reste dans le CRM. Reprenez-le ici ou depuis l’historique, ou annulez-le.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="385"/>
+        <location filename="../crm_importer/gui/page_import.py" line="379"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="386"/>
+        <location filename="../crm_importer/gui/page_import.py" line="380"/>
         <source>The leads this import created will be removed (those edited since are kept) and the leads it updated get their previous values back. Continue?</source>
         <translation>Les leads créés par cet import seront supprimés (ceux modifiés depuis sont conservés) et les leads mis à jour retrouveront leurs valeurs précédentes. Continuer ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="429"/>
+        <location filename="../crm_importer/gui/page_import.py" line="423"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="430"/>
+        <location filename="../crm_importer/gui/page_import.py" line="424"/>
         <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
         <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="433"/>
+        <location filename="../crm_importer/gui/page_import.py" line="427"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Importer %Ln ligne</numerusform>
@@ -644,12 +644,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="444"/>
+        <location filename="../crm_importer/gui/page_import.py" line="438"/>
         <source>{count} owners in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>{count} propriétaires du fichier ne correspondent à aucun utilisateur actif du CRM : {owners}. Leurs leads :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="470"/>
+        <location filename="../crm_importer/gui/page_import.py" line="464"/>
         <source>Import completed: {imported} leads created and {updated} updated in {time}.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour en {time}.</translation>
     </message>
@@ -705,114 +705,128 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="162"/>
+        <location filename="../crm_importer/gui/app.py" line="138"/>
+        <source>Job store read-only</source>
+        <translation>Fichier de suivi en lecture seule</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="139"/>
+        <source>{reason}
+
+History can be read, but files cannot be validated or imported until it can be written.</source>
+        <translation>{reason}
+
+L’historique reste consultable, mais aucun fichier ne peut être validé ni importé tant qu’il ne peut pas être écrit.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="174"/>
         <source>CRM Importer {version}</source>
         <translation>CRM Importer {version}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="163"/>
+        <location filename="../crm_importer/gui/app.py" line="175"/>
         <source>New import</source>
         <translation>Nouvel import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="164"/>
+        <location filename="../crm_importer/gui/app.py" line="176"/>
         <source>Import history</source>
         <translation>Historique des imports</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="165"/>
+        <location filename="../crm_importer/gui/app.py" line="177"/>
         <source>CRM</source>
         <translation>CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="166"/>
+        <location filename="../crm_importer/gui/app.py" line="178"/>
         <source>&amp;File</source>
         <translation>&amp;Fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="167"/>
+        <location filename="../crm_importer/gui/app.py" line="179"/>
         <source>&amp;Connection…</source>
         <translation>&amp;Connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="168"/>
+        <location filename="../crm_importer/gui/app.py" line="180"/>
         <source>Use the &amp;demo database</source>
         <translation>Utiliser la base de &amp;démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="169"/>
+        <location filename="../crm_importer/gui/app.py" line="181"/>
         <source>Import &amp;history</source>
         <translation>&amp;Historique des imports</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="170"/>
+        <location filename="../crm_importer/gui/app.py" line="182"/>
         <source>&amp;Quit</source>
         <translation>&amp;Quitter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="171"/>
+        <location filename="../crm_importer/gui/app.py" line="183"/>
         <source>&amp;Language</source>
         <translation>&amp;Langue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="172"/>
+        <location filename="../crm_importer/gui/app.py" line="184"/>
         <source>System language</source>
         <translation>Langue du système</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="179"/>
+        <location filename="../crm_importer/gui/app.py" line="191"/>
         <source>Not connected. Files can still be validated offline.</source>
         <translation>Non connecté. Les fichiers peuvent quand même être validés hors ligne.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="180"/>
+        <location filename="../crm_importer/gui/app.py" line="192"/>
         <source>Connect…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="182"/>
+        <location filename="../crm_importer/gui/app.py" line="194"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="183"/>
+        <location filename="../crm_importer/gui/app.py" line="195"/>
         <source>{target}
 Signed in as {who}</source>
         <translation>{target}
 Connecté en tant que {who}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="184"/>
+        <location filename="../crm_importer/gui/app.py" line="196"/>
         <source>Change connection…</source>
         <translation>Changer de connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="219"/>
+        <location filename="../crm_importer/gui/app.py" line="231"/>
         <source>Starting the demo database…</source>
         <translation>Démarrage de la base de démonstration…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="232"/>
+        <location filename="../crm_importer/gui/app.py" line="244"/>
         <source>Connection</source>
         <translation>Connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="245"/>
+        <location filename="../crm_importer/gui/app.py" line="257"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="258"/>
+        <location filename="../crm_importer/gui/app.py" line="270"/>
         <source>Stop the import?</source>
         <translation>Arrêter l’import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="259"/>
+        <location filename="../crm_importer/gui/app.py" line="271"/>
         <source>An import is running. Stop it after the current batch and quit? It can be resumed later from History.</source>
         <translation>Un import est en cours. L’arrêter à la fin du lot en cours et quitter ? Il pourra être repris plus tard depuis l’historique.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="266"/>
+        <location filename="../crm_importer/gui/app.py" line="278"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
@@ -820,79 +834,85 @@ Connecté en tant que {who}</translation>
 <context>
     <name>MappingPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="125"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="117"/>
         <source>Check the columns</source>
         <translation>Vérifiez les colonnes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="127"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="119"/>
         <source>Each column of the file feeds one CRM field, guessed from its header. Columns left “Not imported” stay in the error report. Below, the first 100 rows as read from the file.</source>
         <translation>Chaque colonne du fichier alimente un champ du CRM, deviné d’après son en-tête. Les colonnes laissées « Non importée » restent dans le rapport d’erreurs. En dessous, les 100 premières lignes telles que lues dans le fichier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="129"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="121"/>
         <source>Mapping profile:</source>
         <translation>Profil de correspondance :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="130"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="122"/>
         <source>Apply</source>
         <translation>Appliquer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="131"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="123"/>
         <source>Save as profile…</source>
         <translation>Enregistrer comme profil…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="132"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="124"/>
         <source>Guess again from headers</source>
         <translation>Redeviner d’après les en-têtes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="133"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="125"/>
         <source>Column in the file</source>
         <translation>Colonne du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="134"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="126"/>
         <source>Example</source>
         <translation>Exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="135"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="127"/>
         <source>CRM field</source>
         <translation>Champ du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="165"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="157"/>
         <source>(column {number}, no header)</source>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="223"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="215"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="237"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="229"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="246"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="238"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="246"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="238"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="267"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="250"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="264"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="250"/>
+        <source>The profile {path} cannot be saved: {reason}.</source>
+        <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>
 </context>
 <context>
@@ -982,112 +1002,112 @@ Connecté en tant que {who}</translation>
 <context>
     <name>OptionsPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="142"/>
+        <location filename="../crm_importer/gui/page_options.py" line="136"/>
         <source>Choose how to import</source>
         <translation>Choisissez comment importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="143"/>
+        <location filename="../crm_importer/gui/page_options.py" line="137"/>
         <source>These choices apply to this import only; the defaults suit most files.</source>
         <translation>Ces choix ne valent que pour cet import ; les valeurs par défaut conviennent à la plupart des fichiers.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="144"/>
+        <location filename="../crm_importer/gui/page_options.py" line="138"/>
         <source>Duplicates</source>
         <translation>Doublons</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="146"/>
+        <location filename="../crm_importer/gui/page_options.py" line="140"/>
         <source>Two rows are the same lead when they share one of these. Rows repeating an earlier row of the file are set aside; rows matching a lead already in the CRM follow the choice on the right.</source>
         <translation>Deux lignes sont le même lead quand elles partagent l’un de ces critères. Les lignes qui répètent une ligne précédente du fichier sont écartées ; celles qui correspondent à un lead déjà dans le CRM suivent le choix de droite.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="148"/>
+        <location filename="../crm_importer/gui/page_options.py" line="142"/>
         <source>Same email address</source>
         <translation>Même adresse e-mail</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="149"/>
+        <location filename="../crm_importer/gui/page_options.py" line="143"/>
         <source>Same phone number</source>
         <translation>Même numéro de téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="150"/>
+        <location filename="../crm_importer/gui/page_options.py" line="144"/>
         <source>Same external ID</source>
         <translation>Même identifiant externe</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="151"/>
+        <location filename="../crm_importer/gui/page_options.py" line="145"/>
         <source>When the lead already exists in the CRM</source>
         <translation>Quand le lead existe déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="152"/>
+        <location filename="../crm_importer/gui/page_options.py" line="146"/>
         <source>Skip it (recommended)</source>
         <translation>L’ignorer (recommandé)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="153"/>
+        <location filename="../crm_importer/gui/page_options.py" line="147"/>
         <source>The existing lead is left untouched; the row goes to the report.</source>
         <translation>Le lead existant reste intact ; la ligne figure dans le rapport.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="154"/>
+        <location filename="../crm_importer/gui/page_options.py" line="148"/>
         <source>Update the existing lead</source>
         <translation>Mettre à jour le lead existant</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="156"/>
+        <location filename="../crm_importer/gui/page_options.py" line="150"/>
         <source>Filled cells of the file replace the lead&apos;s values; undoing the import restores them.</source>
         <translation>Les cellules remplies du fichier remplacent les valeurs du lead ; annuler l’import les rétablit.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="157"/>
+        <location filename="../crm_importer/gui/page_options.py" line="151"/>
         <source>Create a new lead anyway</source>
         <translation>Créer quand même un nouveau lead</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="158"/>
+        <location filename="../crm_importer/gui/page_options.py" line="152"/>
         <source>The CRM will then hold both leads.</source>
         <translation>Le CRM contiendra alors les deux leads.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="159"/>
+        <location filename="../crm_importer/gui/page_options.py" line="153"/>
         <source>Assign the new leads</source>
         <translation>Attribuer les nouveaux leads</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="160"/>
+        <location filename="../crm_importer/gui/page_options.py" line="154"/>
         <source>Leave them unassigned</source>
         <translation>Ne pas les attribuer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="161"/>
+        <location filename="../crm_importer/gui/page_options.py" line="155"/>
         <source>All to one user:</source>
         <translation>Tous à un utilisateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="162"/>
+        <location filename="../crm_importer/gui/page_options.py" line="156"/>
         <source>In turn to the users ticked below (round-robin)</source>
         <translation>À tour de rôle aux utilisateurs cochés ci-dessous (round-robin)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="163"/>
+        <location filename="../crm_importer/gui/page_options.py" line="157"/>
         <source>From a column holding the owner&apos;s email or name:</source>
         <translation>D’après une colonne contenant l’e-mail ou le nom du propriétaire :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="164"/>
+        <location filename="../crm_importer/gui/page_options.py" line="158"/>
         <source>Connect to a CRM to list its users.</source>
         <translation>Connectez-vous à un CRM pour afficher ses utilisateurs.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="165"/>
+        <location filename="../crm_importer/gui/page_options.py" line="159"/>
         <source>Phone numbers</source>
         <translation>Numéros de téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="167"/>
+        <location filename="../crm_importer/gui/page_options.py" line="161"/>
         <source>Country of the numbers written without an international prefix (like 06 12 34 56 78):</source>
         <translation>Pays des numéros écrits sans indicatif international (comme 06 12 34 56 78) :</translation>
     </message>
@@ -1322,118 +1342,118 @@ Connecté en tant que {who}</translation>
 <context>
     <name>ValidationPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="170"/>
-        <location filename="../crm_importer/gui/page_validation.py" line="174"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="164"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="168"/>
         <source>Validate &amp; analyse</source>
         <translation>Valider &amp; analyser</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="172"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="166"/>
         <source>The whole file is read and checked against the CRM&apos;s rules, and duplicates inside the file are found. Nothing is sent to the CRM yet.</source>
         <translation>Tout le fichier est lu et vérifié selon les règles du CRM, et les doublons internes au fichier sont repérés. Rien n’est encore envoyé au CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="175"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="169"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="176"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="170"/>
         <source>rows in the file</source>
         <translation>lignes dans le fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="177"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="171"/>
         <source>valid rows (duplicates included)</source>
         <translation>lignes valides (doublons compris)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="178"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="172"/>
         <source>invalid rows</source>
         <translation>lignes invalides</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="179"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="173"/>
         <source>duplicates in the file</source>
         <translation>doublons dans le fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="180"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="174"/>
         <source>Show:</source>
         <translation>Afficher :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="181"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="175"/>
         <source>Fix this row…</source>
         <translation>Corriger cette ligne…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="182"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="176"/>
         <source>Export the report…</source>
         <translation>Exporter le rapport…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="229"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="223"/>
         <source>{phase} {rows} rows</source>
         <translation>{phase} {rows} lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="247"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="241"/>
         <source>Validation cancelled. Run it again to continue where it stopped.</source>
         <translation>Validation annulée. Relancez-la pour reprendre là où elle s’est arrêtée.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="264"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="258"/>
         <source>Every problem ({count})</source>
         <translation>Tous les problèmes ({count})</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="266"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="260"/>
         <source>{reason} ({count})</source>
         <translation>{reason} ({count})</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="318"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="312"/>
         <source>Row {row} is valid now.</source>
         <translation>La ligne {row} est maintenant valide.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="320"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="314"/>
         <source>Row {row} still has a problem: see the table.</source>
         <translation>La ligne {row} a encore un problème : voir le tableau.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="337"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="331"/>
         <source>{file}-errors.xlsx</source>
         <translation>{file}-erreurs.xlsx</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="339"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="333"/>
         <source>Export the report</source>
         <translation>Exporter le rapport</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="340"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="334"/>
         <source>Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)</source>
         <translation>Classeur Excel (*.xlsx);;CSV, UTF-8 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="353"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="347"/>
         <source>Report saved: {path}</source>
         <translation>Rapport enregistré : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="389"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="383"/>
         <source>{ready} rows are ready to import. The rows below will not be imported: fix them here (double-click a value) or export the report to send back.</source>
         <translation>{ready} lignes sont prêtes à être importées. Les lignes ci-dessous ne seront pas importées : corrigez-les ici (double-clic sur une valeur) ou exportez le rapport pour le renvoyer.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="393"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="387"/>
         <source>Every row is valid: {ready} rows are ready to import.</source>
         <translation>Toutes les lignes sont valides : {ready} lignes sont prêtes à être importées.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="397"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="391"/>
         <source>Nothing has been validated yet with these settings: click “Validate &amp; analyse”.</source>
         <translation>Rien n’a encore été validé avec ces réglages : cliquez sur « Valider &amp; analyser ».</translation>
     </message>

@@ -148,6 +148,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The job store {path} cannot be written ({reason}); free some space or fix its permissions.",
         "fr": "Le fichier de suivi {path} ne peut pas être écrit ({reason}) ; libérez de l’espace ou corrigez ses droits.",
     },
+    "store_too_new": {
+        "en": "The job store {path} was made by a newer crm-importer (format v{version}); update crm-importer "
+        "to use it.",
+        "fr": "Le fichier de suivi {path} vient d’une version plus récente de crm-importer (format v{version}) ; "
+        "mettez crm-importer à jour pour l’utiliser.",
+    },
     "job_not_found": {
         "en": "There is no import job {job_id}.",
         "fr": "Il n’y a pas de traitement d’import {job_id}.",

@@ -238,6 +238,7 @@ class JobStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path else paths.job_store_path()
         self.read_only = read_only
+        self.write_error: StoreError | None = None
         if read_only:
             self._open_read_only()
             return
@@ -265,24 +266,39 @@ class JobStore:
                 self._migrate()
                 return
             uri = self.path.resolve().as_uri() + "?mode=ro"
-            self._db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout=30000")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            try:
+                version = self._connect_read_only(uri)
+            except sqlite3.OperationalError:
+                # A WAL store closed cleanly has no -shm file, and one cannot be made on a read-only disk;
+                # with no -wal file either, the database file holds everything: read it as immutable.
+                wal = self.path.with_name(self.path.name + "-wal")
+                if wal.exists() and wal.stat().st_size > 0:
+                    raise
+                version = self._connect_read_only(uri + "&immutable=1")
         except sqlite3.Error as exc:
             raise self._store_error(exc) from None
-        if version != SCHEMA_VERSION:
+        if version > SCHEMA_VERSION:  # an older one reads fine: the columns it lacks take their defaults
             self._db.close()
-            raise StoreError("store_unwritable", path=str(self.path),
-                             reason=f"its format (v{version}) needs a crm-importer that can write it")
+            raise StoreError("store_too_new", path=str(self.path), version=version)
+
+    def _connect_read_only(self, uri: str) -> int:
+        self._db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout=30000")
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     @classmethod
     def for_reading(cls, path: str | Path | None = None) -> JobStore:
-        """The store as usual, or read-only when it cannot be written (reading must not need a writable disk)."""
+        """The store as usual, or read-only when it cannot be written (reading must not need a writable
+        disk); then ``write_error`` says why it cannot be written."""
         try:
             return cls(path)
-        except StoreError:
-            return cls(path, read_only=True)
+        except StoreError as exc:
+            if exc.code == "store_too_new":
+                raise
+            store = cls(path, read_only=True)
+            store.write_error = exc
+            return store
 
     def close(self) -> None:
         self._db.close()
@@ -324,9 +340,7 @@ class JobStore:
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                "store_unwritable", path=str(self.path), reason=f"made by a newer crm-importer (v{version})"
-            )
+            raise StoreError("store_too_new", path=str(self.path), version=version)
         if version == SCHEMA_VERSION:
             return
         with self.transaction() as db:

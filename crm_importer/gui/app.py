@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -28,11 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from crm_importer import __version__
+from crm_importer.engine.errors import ImporterError
 from crm_importer.gui import tasks
 from crm_importer.gui.connection_dialog import ConnectionDialog
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.history import HistoryView
-from crm_importer.gui.i18n import Translations
+from crm_importer.gui.i18n import Translations, system_language
 from crm_importer.gui.resources import icon, stylesheet
 from crm_importer.gui.settings import ConnectionSettings, Settings
 from crm_importer.gui.wizard import ImportWizard
@@ -45,7 +47,7 @@ WIZARD, HISTORY = range(2)
 class MainWindow(QMainWindow):
     """Side navigation (New import / History), the connection status, and the menus."""
 
-    def __init__(self, ctx: AppContext, *, auto_connect: bool = True) -> None:
+    def __init__(self, ctx: AppContext, *, auto_connect: bool = True, notices: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
         self._closing = False
@@ -126,6 +128,16 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if auto_connect:
             QTimer.singleShot(0, self.reconnect)
+        if notices and ctx.store.write_error is not None:  # said once the window is up
+            QTimer.singleShot(0, self._tell_store_unwritable)
+
+    def _tell_store_unwritable(self) -> None:
+        error = self.ctx.store.write_error
+        if error is None:
+            return
+        self.ctx.tell(self, self.tr("Job store read-only"), self.tr(
+            "{reason}\n\nHistory can be read, but files cannot be validated or imported until it can be "
+            "written.").format(reason=error.text(self.ctx.lang)), error=True)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -285,13 +297,13 @@ def create_app(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def create_main_window(*, auto_connect: bool = True) -> MainWindow:
+def create_main_window(*, auto_connect: bool = True, notices: bool = True) -> MainWindow:
     """The context (settings, translations, pool, job store) and the window; needs a QApplication."""
     settings = Settings()
     translations = Translations()
     translations.apply(settings.language)
     ctx = AppContext(settings, translations)
-    window = MainWindow(ctx, auto_connect=auto_connect)
+    window = MainWindow(ctx, auto_connect=auto_connect, notices=notices)
     # Everything built so far lives as long as the app: keep it out of the collector's full passes, which
     # run holding the GIL, on whichever thread allocates (usually the worker) and stall the event loop.
     gc.freeze()
@@ -309,7 +321,15 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     if smoke and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = create_app(args)
-    window = create_main_window(auto_connect=not smoke)
+    try:
+        window = create_main_window(auto_connect=not smoke, notices=not smoke)
+    except ImporterError as exc:  # a job store that cannot even be read (made by a newer version…)
+        lang = Settings().language or system_language()
+        if smoke:
+            print(exc.text(lang), file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "CRM Importer", exc.text(lang))
+        return exc.exit_code
     window.show()
     if smoke:
         QTimer.singleShot(400, window.close)

@@ -45,8 +45,9 @@ class AppContext(QObject):
         self.translations = translations
         self.pool = TaskPool(self)
         self.store_path: Path = paths.job_store_path()
-        #: Reads only (history, error table); writes happen in workers, each with its own store.
-        self.store = JobStore(self.store_path)
+        #: Reads only (history, error table); writes happen in workers, each with its own store. A store
+        #: that cannot be written is still read (History); ``store.write_error`` then says why.
+        self.store = JobStore.for_reading(self.store_path)
         self.session: CrmSession | None = None
         self.demo: Any = None  # crm_importer.crm.demo.DemoServer while the demo CRM runs
         self._closed = False

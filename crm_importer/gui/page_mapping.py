@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -33,10 +34,8 @@ from crm_importer.gui.widgets import Banner, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 
-def profiles_dir():  # noqa: ANN201 - Path
-    path = paths.config_dir() / "mappings"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def profiles_dir() -> Path:
+    return paths.mapping_profiles_dir()
 
 
 def profile_file_name(name: str) -> str:
@@ -245,7 +244,12 @@ class MappingPage(QWidget):
         if self.state.mapping is None:
             return
         path = profiles_dir() / profile_file_name(name)
-        save_mapping_file(path, self.state.mapping)
+        try:
+            save_mapping_file(path, self.state.mapping)
+        except OSError as exc:
+            self.ctx.tell(self, self.tr("Mapping profile"), self.tr("The profile {path} cannot be saved: {reason}.")
+                          .format(path=path, reason=exc.strerror or exc), error=True)
+            return
         self._fill_profiles()
         self.profiles.setCurrentIndex(max(0, self.profiles.findData(path.stem)))
 
