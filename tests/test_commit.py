@@ -27,6 +27,7 @@ from leadfiles import (
     do_import,
     e164,
     fresh_crms,
+    grant_crm_access,
     insert_leads,
     lead,
     query,
@@ -34,6 +35,7 @@ from leadfiles import (
     snapshot,
     write_leads_csv,
 )
+from pgfixture import PasswordLogin
 from psycopg import sql
 
 from crm_importer.crm import commit
@@ -424,6 +426,47 @@ def test_undo_keeps_the_leads_other_crm_records_refer_to(pg_dsn: str, store: Job
     assert sorted(str(i) for (i,) in query(pg_dsn, "SELECT id FROM public.leads")) == sorted([ids[3], ids[6]])
     assert scalar(pg_dsn, "SELECT count(*) FROM public.deals") == 1
     assert scalar(pg_dsn, 'SELECT count(*) FROM "Sales Ops"."Tasks"') == 1
+
+
+def test_undo_refuses_to_cascade_into_records_this_login_cannot_see(
+    pg_dsn: str, pg_password_login: PasswordLogin, store: JobStore, tmp_path: Path
+) -> None:
+    """Tasks (ON DELETE CASCADE) this login may not read, and deals (ON DELETE SET NULL) under row-level
+    security: the undo is refused and names them; a plain foreign key it cannot read is left to the DELETE
+    (which stops at a referenced lead). Once it may read them in full, the undo runs."""
+    login = grant_crm_access(pg_dsn, pg_password_login)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.tasks (id serial PRIMARY KEY,"
+                     " lead_id uuid REFERENCES public.leads(id) ON DELETE CASCADE)")
+        conn.execute("CREATE TABLE public.deals (id serial PRIMARY KEY,"
+                     " lead_id uuid REFERENCES public.leads(id) ON DELETE SET NULL)")
+        conn.execute("ALTER TABLE public.deals ENABLE ROW LEVEL SECURITY")
+        conn.execute(f"GRANT SELECT ON public.deals TO {login.user}")  # but no policy: it sees no row
+        conn.execute("CREATE TABLE public.notes (id serial PRIMARY KEY, lead_id uuid REFERENCES public.leads(id))")
+        conn.execute(f"REVOKE ALL ON public.tasks, public.notes FROM {login.user}")
+    job = do_import(pg_dsn, rr_file(tmp_path, 4), store)
+    ids = {row: str(i) for i, row in query(pg_dsn, "SELECT id, import_row FROM public.leads"
+                                                   " WHERE import_job_id = %s", (job.id,))}
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO public.tasks (lead_id) VALUES (%s)", (ids[2],))
+        conn.execute("INSERT INTO public.deals (lead_id) VALUES (%s)", (ids[3],))
+    with pytest.raises(RefusedError) as info:
+        undo_import(job.id, dsn=login.dsn, password=login.password, actor_email=ADMIN, store=store)
+    assert info.value.code == "undo_unsafe" and info.value.exit_code == 4
+    assert "public.deals, public.tasks" in info.value.text() and "public.notes" not in info.value.text()
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 4
+    assert query(pg_dsn, "SELECT count(*), count(lead_id) FROM public.deals") == [(1, 1)]
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.tasks") == 1
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"GRANT SELECT ON public.tasks, public.notes TO {login.user}")
+        # Row-level security does not apply to a table's owner (policies are not evaluated: a table with
+        # row-level security is readable in full only by its owner, a superuser or a BYPASSRLS role).
+        conn.execute(f"ALTER TABLE public.deals OWNER TO {login.user}")
+    result = undo_import(job.id, dsn=login.dsn, password=login.password, actor_email=ADMIN, store=store)
+    assert (result["deleted"], result["referenced"]) == (2, [ids[2], ids[3]])
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.tasks") == 1
+    assert query(pg_dsn, "SELECT count(*), count(lead_id) FROM public.deals") == [(1, 1)]
 
 
 def test_an_undo_the_crm_refuses_changes_nothing_and_says_why(pg_dsn: str, store: JobStore,

@@ -226,6 +226,28 @@ def test_an_error_before_the_first_batch_says_so_and_resume_finishes(pg_dsn: str
     assert (job.status, job.imported_rows) == (COMPLETED, 30)
 
 
+def test_a_transaction_the_server_ends_as_idle_is_retried(pg_dsn: str, store: JobStore, tmp_path: Path,
+                                                          small_batches: int, monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """The importer stalls mid-batch longer than the idle-in-transaction limit it sets (a laptop asleep):
+    the server ends the session (25P03, an InternalError); the batch is retried, nothing is lost or doubled."""
+    monkeypatch.setattr(commit, "IDLE_IN_TRANSACTION_TIMEOUT", "1s")
+    insert_range = commit.JobCommitter._insert_range
+    stalls: list[int] = []
+
+    def stalled(self: Any, conn: Any, row_numbers: list[int], outcome: Any) -> None:
+        if not stalls and row_numbers[0] > 100:  # after the COPY, the transaction idle on the server
+            stalls.append(1)
+            time.sleep(2.5)
+        insert_range(self, conn, row_numbers, outcome)
+
+    monkeypatch.setattr(commit.JobCommitter, "_insert_range", stalled)
+    job = do_import(pg_dsn, leads_file(tmp_path, 300), store)
+    assert stalls == [1]
+    assert (job.status, job.imported_rows) == (COMPLETED, 300)
+    exactly_once(pg_dsn, job.id, set(range(2, 302)))
+
+
 def test_permanent_error_stops_the_job_and_resume_finishes_after_the_fix(
     pg_dsn: str, store: JobStore, tmp_path: Path, small_batches: int
 ) -> None:

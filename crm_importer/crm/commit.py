@@ -266,11 +266,15 @@ class CrmLink:
                 if exc.code not in ("db_unreachable", "db_busy"):  # down, restarting, or out of slots
                     raise
                 last = exc
-            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            except psycopg.Error as exc:
                 if isinstance(exc, pg_errors.QueryCanceled):
                     raise NotCompletedError("statement_timeout", job_id=job_id) from None
-                sqlstate = getattr(exc, "sqlstate", None)
-                if sqlstate is not None and sqlstate not in RETRYABLE_SQLSTATES and not self._broken():
+                sqlstate = exc.sqlstate
+                # Transient: a listed SQLSTATE whatever its class (the server ending an idle transaction,
+                # 25P03, is an InternalError), a connection gone, or a connection failure without a code.
+                transient = sqlstate in RETRYABLE_SQLSTATES or self._broken() or (
+                    sqlstate is None and isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)))
+                if not transient:
                     raise
                 last = exc
                 if self._broken():
@@ -869,8 +873,9 @@ def _settle_commit_options(link: CrmLink, store: JobStore, job: Job,
     if not isinstance(request, dict):
         raise ImporterError("job_not_importable", job_id=job.id)
     assignment = Assignment.from_json(request.get("assignment"))
-    commit = prepare_commit_options(link, store, job, policy=request.get("on_duplicate", "skip"),
-                                    assignment=assignment)
+    # Through retrying: after minutes of validation the connection may have gone (a pooler's idle timeout).
+    commit = link.retrying(lambda _conn: prepare_commit_options(
+        link, store, job, policy=request.get("on_duplicate", "skip"), assignment=assignment), job_id=job.id)
     commit["lang"] = request.get("lang", "en")
     commit["report"] = request.get("report")
     store.update_job(job.id, options={**job.options, "commit": commit})
@@ -985,14 +990,20 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
     return store.get_job(job.id)
 
 
+#: Jobs compacted at the end of one import or undo at the most (older ones wait for the next): the first
+#: import after an upgrade must not sit at 100 % compacting every job of the past.
+COMPACT_PER_RUN = 3
+
+
 def compact_finished_jobs(store: JobStore) -> None:
-    """Completed and undone jobs keep only the staged rows their error report shows (best effort: a job
-    store that cannot be written now is compacted another time)."""
+    """Completed and undone jobs keep only the staged rows their error report shows. Best effort, after the
+    work is done: a failure here (a store that cannot be written now) is logged, never raised, and the job
+    is compacted another time."""
     try:
-        for job_id in store.jobs_to_compact():
+        for job_id in store.jobs_to_compact()[:COMPACT_PER_RUN]:
             store.compact_job(job_id, REPORTED)
-    except ImporterError as exc:
-        log.warning("job store not compacted: %s", exc.text())
+    except Exception as exc:  # noqa: BLE001 - the import or undo already succeeded
+        log.warning("job store not compacted: %s", exc)
 
 
 def _write_job_report(store: JobStore, job: Job) -> Job:
@@ -1110,7 +1121,7 @@ def _undo(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str
         )]
         # Leads other records of the CRM point to (a deal, a task, an activity) stay: deleting them would
         # fail the whole undo, or cascade to those records.
-        unreferenced = _unreferenced_condition(conn)
+        unreferenced = _unreferenced_condition(conn, job_id)
         referenced = [str(r[0]) for r in conn.execute(
             sql.SQL("SELECT id FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
                     " AND NOT ({}) ORDER BY import_row").format(unreferenced),
@@ -1161,26 +1172,38 @@ def _undo(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str
             "referenced": referenced}
 
 
-def _unreferenced_condition(conn: psycopg.Connection) -> sql.Composable:
+def _unreferenced_condition(conn: psycopg.Connection, job_id: str) -> sql.Composable:
     """SQL true for a lead ``l`` that no row of another table refers to by foreign key (any ``ON DELETE``
     action: a cascade would delete the CRM's own records). ``lead_history`` is the import's own log. The
-    foreign-key columns are usually not indexed: each check is then a scan of that table, once per undo."""
+    foreign-key columns are usually not indexed: each check is then one scan of that table per undo.
+
+    A table this login cannot read in full (no privilege, or row-level security hiding rows from it) cannot
+    be checked. If it refers to leads with ``NO ACTION``/``RESTRICT`` the DELETE itself stops at a lead it
+    refers to (the undo fails, nothing changed); with ``CASCADE``/``SET NULL``/``SET DEFAULT`` the DELETE
+    would silently change rows nobody checked, so the undo is refused, naming those tables.
+    """
     keys = conn.execute(
-        "SELECT n.nspname, t.relname, array_agg(a.attname ORDER BY k.n), array_agg(ra.attname ORDER BY k.n)"
+        "SELECT n.nspname, t.relname, array_agg(a.attname ORDER BY k.n), array_agg(ra.attname ORDER BY k.n),"
+        " c.confdeltype::text,"
+        " has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.conrelid, 'SELECT')"
+        " AND (NOT t.relrowsecurity OR (pg_has_role(t.relowner, 'USAGE') AND NOT t.relforcerowsecurity)"
+        "      OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user))"
         " FROM pg_constraint c"
         " JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
         " CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(att, ratt, n)"
         " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att"
         " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.ratt"
-        " WHERE c.contype = 'f' AND c.confrelid = 'public.leads'::regclass"
+        " WHERE c.contype = 'f' AND c.confrelid = 'public.leads'::regclass AND c.conparentid = 0"
         " AND c.conrelid <> 'public.lead_history'::regclass"
-        # A table this login may not read cannot be looked into (the DELETE then says if it is in the way).
-        " AND has_table_privilege(c.conrelid, 'SELECT')"
-        " GROUP BY c.oid, n.nspname, t.relname ORDER BY c.oid"
+        " GROUP BY c.oid, c.conrelid, c.confdeltype, n.oid, n.nspname, t.relname, t.relrowsecurity, t.relowner,"
+        " t.relforcerowsecurity"
+        " ORDER BY c.oid"
     ).fetchall()
-    if not keys:
-        return sql.SQL("true")
-    return sql.SQL(" AND ").join(
+    unsafe = sorted({f"{schema}.{table}" for schema, table, _c, _r, action, visible in keys
+                     if not visible and action in ("c", "n", "d")})
+    if unsafe:
+        raise RefusedError("undo_unsafe", job_id=job_id, tables=", ".join(unsafe))
+    checks = [
         sql.SQL("NOT EXISTS (SELECT 1 FROM {t} r WHERE {match})").format(
             t=sql.Identifier(schema, table),
             match=sql.SQL(" AND ").join(
@@ -1188,8 +1211,10 @@ def _unreferenced_condition(conn: psycopg.Connection) -> sql.Composable:
                 for c, rc in zip(cols, rcols, strict=True)
             ),
         )
-        for schema, table, cols, rcols in keys
-    )
+        for schema, table, cols, rcols, _action, visible in keys
+        if visible
+    ]
+    return sql.SQL(" AND ").join(checks) if checks else sql.SQL("true")
 
 
 def iter_unknown_owners(job: Job) -> Iterator[str]:

@@ -206,6 +206,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Job {job_id} was a validation only (no CRM): run crm-importer import to import the file.",
         "fr": "Le traitement {job_id} était une simple validation (sans CRM) : lancez crm-importer import.",
     },
+    "undo_unsafe": {
+        "en": "Undo of job {job_id} refused: {tables} refer to leads with ON DELETE CASCADE or SET NULL, and this "
+        "login cannot read all their rows, so removing leads could change records nobody checked. Undo it as "
+        "a login that may read them (their owner, for instance).",
+        "fr": "Annulation de l’import {job_id} refusée : {tables} font référence aux leads avec ON DELETE CASCADE "
+        "ou SET NULL, et cette connexion ne peut pas en lire toutes les lignes ; supprimer des leads pourrait "
+        "modifier des fiches que personne n’a vérifiées. Annulez-le avec une connexion qui peut les lire "
+        "(leur propriétaire, par exemple).",
+    },
     "undo_failed": {
         "en": "The CRM refused the undo of job {job_id} ({reason}); nothing was changed.",
         "fr": "Le CRM a refusé l’annulation de l’import {job_id} ({reason}) ; rien n’a été modifié.",

@@ -283,22 +283,36 @@ class JobStore:
 
     def _connect_read_only(self, uri: str) -> int:
         self._db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout=30000")
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout=30000")
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error:
+            self._db.close()
+            raise
 
     @classmethod
     def for_reading(cls, path: str | Path | None = None) -> JobStore:
         """The store as usual, or read-only when it cannot be written (reading must not need a writable
         disk); then ``write_error`` says why it cannot be written."""
         try:
-            return cls(path)
+            store = cls(path)
         except StoreError as exc:
             if exc.code == "store_too_new":
                 raise
             store = cls(path, read_only=True)
             store.write_error = exc
             return store
+        # SQLite opens a file it cannot write read-only without a word (a read-only disk with the -wal and
+        # -shm files of a crash): ask the file system, so that the store says so now, not at the first write.
+        try:
+            with open(store.path, "r+b"):
+                pass
+        except OSError as exc:
+            store.close()
+            store = cls(path, read_only=True)
+            store.write_error = StoreError("store_unwritable", path=str(store.path), reason=exc.strerror or str(exc))
+        return store
 
     def close(self) -> None:
         self._db.close()
@@ -404,8 +418,10 @@ class JobStore:
             sql += f" LIMIT {int(limit)}"
         return [Job.from_row(r) for r in self._db.execute(sql)]
 
-    def find_unfinished_validation(self, file_hash: str, mapping: list[str | None], options: dict[str, Any]) -> Job | None:
-        """A validation of the same file with the same mapping and options that a crash cut short.
+    def find_unfinished_validation(self, file_hash: str, mapping: list[str | None], options: dict[str, Any],
+                                   ignore: Sequence[str] = ()) -> Job | None:
+        """A validation of the same file with the same mapping and options that a crash cut short
+        (option keys in ``ignore`` are not compared: they do not change what is validated).
 
         ``validation_done`` is not required to be 0: a kill between the duplicates and the final status
         leaves it set, and finishing that job beats starting a second one.
@@ -416,7 +432,8 @@ class JobStore:
         ).fetchall()
         for row in rows:
             job = Job.from_row(row)
-            if job.mapping == mapping and job.options == options:
+            kept = {k: v for k, v in job.options.items() if k not in ignore}
+            if job.mapping == mapping and kept == {k: v for k, v in options.items() if k not in ignore}:
                 return job
         return None
 
@@ -503,9 +520,12 @@ class JobStore:
         return dropped
 
     def jobs_to_compact(self) -> list[str]:
-        """Completed or undone jobs whose staged rows were not compacted yet, oldest first."""
+        """Completed jobs, and undone ones whose import had completed (an import undone while it ran may
+        still be committing in another process), not compacted yet, oldest first."""
         return [r[0] for r in self._db.execute(
-            "SELECT id FROM jobs WHERE status IN (?, ?) AND compacted = 0 ORDER BY created_at", (COMPLETED, UNDONE)
+            "SELECT id FROM jobs WHERE compacted = 0 AND (status = ? OR (status = ? AND commit_total_batches"
+            " IS NOT NULL AND committed_batches >= commit_total_batches)) ORDER BY created_at",
+            (COMPLETED, UNDONE),
         )]
 
     def batch_for_row(self, job_id: str, row_no: int) -> int | None:

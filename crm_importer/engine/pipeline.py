@@ -172,8 +172,15 @@ def validate_file(
             )
         warm.join()
         info = reader.info
-        options_json = {**options.to_json(), "read": _read_json(read_options, info.sheet), **(extra_options or {})}
-        job = store.find_unfinished_validation(scan.sha256, mapping.fields, options_json) if resume else None
+        base_options = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
+        options_json = {**base_options, **(extra_options or {})}
+        job = None
+        if resume:  # what validation depends on must match; extra options (the commit's) are updated
+            job = store.find_unfinished_validation(scan.sha256, mapping.fields, base_options,
+                                                   ignore=tuple(extra_options or ()))
+            if job is not None and extra_options and any(job.options.get(k) != v for k, v in extra_options.items()):
+                store.update_job(job.id, options={**job.options, **extra_options})
+                job = store.get_job(job.id)
         if job is None:
             job = store.create_job(
                 file_path=path,

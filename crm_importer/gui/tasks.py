@@ -247,7 +247,8 @@ def commit(store_path: Path, job_id: str, session: CrmSession, *, policy: str, a
         job = store.get_job(job_id)
         link, identity = open_link(session.dsn, session.email, interactive=False, password=session.password)
         try:
-            prior = link.retrying(lambda conn: previous_import(conn, job.file_hash or "", job.id), job_id=job.id)
+            prior = link.retrying(lambda conn: previous_import(conn, job.file_hash or "", job.id, identity.profile_id),
+                                  job_id=job.id)
             if prior and not confirm_reimport:
                 raise RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
             options = prepare_commit_options(link, store, job, policy=policy, assignment=assignment)
