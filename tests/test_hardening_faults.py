@@ -493,7 +493,9 @@ def test_sigkill_in_a_loop_never_corrupts_the_store_nor_moves_its_checkpoint_bac
                 wait_for("a batch staged", lambda: staged(home), 120, importer)
                 time.sleep(rng.uniform(0.0, 0.3))
             else:
-                time.sleep(rng.uniform(0.5, 4.0))  # a resume takes a second or two before its first batch
+                # A resume takes a second or two before its first batch, then commits a batch every few
+                # tenths of a second: most kills land mid-commit, and the 30 batches take 8 kills or more.
+                time.sleep(rng.uniform(0.3, 2.5))
             if not importer.alive():
                 assert importer.proc.returncode == 0, importer.err
                 break
