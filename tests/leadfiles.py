@@ -141,6 +141,15 @@ def write_generated(
 
 
 # --- the CRM side ------------------------------------------------------------------------------------------
+def refuse(dsn: str, when: str, table: str, message: str, errcode: str = "P0001") -> None:
+    """A trigger that makes the server refuse every row ``when`` (``BEFORE INSERT``, ``BEFORE DELETE``…)
+    on ``table``, with ``message``: the CRM's own rule, as a real CRM could have one."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION crm_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                     f" RAISE EXCEPTION '{message}' USING ERRCODE = '{errcode}'; END $$")
+        conn.execute(f"CREATE TRIGGER crm_test_refuse {when} ON {table} FOR EACH ROW EXECUTE FUNCTION crm_test_refuse()")
+
+
 def insert_leads(dsn: str, rows: Iterable[Mapping[str, Any]]) -> list[str]:
     """Leads typed by people straight into the CRM (not through the importer); returns their ids."""
     ids = []

@@ -31,6 +31,7 @@ from leadfiles import (
     insert_leads,
     lead,
     query,
+    refuse,
     scalar,
     snapshot,
     write_leads_csv,
@@ -472,11 +473,7 @@ def test_undo_refuses_to_cascade_into_records_this_login_cannot_see(
 def test_an_undo_the_crm_refuses_changes_nothing_and_says_why(pg_dsn: str, store: JobStore,
                                                                tmp_path: Path) -> None:
     job = do_import(pg_dsn, rr_file(tmp_path, 4), store)
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute("CREATE FUNCTION crm_test_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                     " RAISE EXCEPTION 'leads are never deleted here'; END $$")
-        conn.execute("CREATE TRIGGER crm_test_keep BEFORE DELETE ON public.leads FOR EACH ROW"
-                     " EXECUTE FUNCTION crm_test_keep()")
+    refuse(pg_dsn, "BEFORE DELETE", "public.leads", "leads are never deleted here")
     with pytest.raises(ImporterError) as info:
         undo_import(job.id, dsn=pg_dsn, actor_email=ADMIN, store=store)
     assert info.value.code == "undo_failed" and info.value.exit_code == 3

@@ -31,6 +31,7 @@ from leadfiles import (
     one_json,
     popen_cli,
     query,
+    refuse,
     run_cli,
     scalar,
     with_password,
@@ -207,11 +208,7 @@ def test_transient_error_raised_once_is_retried_without_duplicates(
 def test_an_error_before_the_first_batch_says_so_and_resume_finishes(pg_dsn: str, store: JobStore,
                                                                      tmp_path: Path) -> None:
     """The server-side job row is refused (no batch planned yet): said as such, not as "batch 1 of ?"."""
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute("CREATE FUNCTION crm_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                     " RAISE EXCEPTION 'import jobs are frozen' USING ERRCODE = '42501'; END $$")
-        conn.execute("CREATE TRIGGER crm_test_refuse BEFORE INSERT ON public.import_jobs FOR EACH ROW"
-                      " EXECUTE FUNCTION crm_test_refuse()")
+    refuse(pg_dsn, "BEFORE INSERT", "public.import_jobs", "import jobs are frozen", "42501")
     with pytest.raises(NotCompletedError) as info:
         do_import(pg_dsn, leads_file(tmp_path, 30), store)
     err = info.value
