@@ -251,6 +251,26 @@ def test_cancel_then_resume_continues_the_same_job(tmp_path: Path, store: JobSto
         assert_same_outcome(store, job, clean_store, clean)
 
 
+def test_a_file_saved_over_while_it_is_read_fails_the_job(tmp_path: Path, store: JobStore) -> None:
+    """Excel or a sync client rewrites the file mid-validation: the staged rows would mix two versions that
+    the job's fingerprint does not describe, so the job fails and says so (resume refuses it too)."""
+    path = write_leads(tmp_path / "c.csv", 20_000)
+    rewritten: list[int] = []
+
+    def progress(p: Progress) -> None:
+        if p.phase == "validating" and not rewritten:
+            rewritten.append(p.rows)
+            with path.open("a", encoding="utf-8") as f:
+                f.write("Zoé;Nouvelle;zoe.nouvelle@exemple.fr;;;\r\n")
+
+    with pytest.raises(UnusableFileError) as info:
+        validate_file(path, store, read_options=ReadOptions(batch_rows=1_500), progress=progress)
+    assert info.value.code == "file_changed" and rewritten
+    [job] = store.list_jobs()
+    assert (job.status, job.error_code) == ("failed", "file_changed")
+    assert "changed since job" in job.error_text("en") and "a changé" in job.error_text("fr")
+
+
 def test_kill_after_duplicates_before_final_status_is_finished_not_redone(tmp_path: Path, store: JobStore) -> None:
     path = write_leads(tmp_path / "c.csv", 2_000, dup_every=5)
     first = validate_file(path, store, read_options=ReadOptions(batch_rows=300))

@@ -82,6 +82,7 @@ from crm_importer.engine.pipeline import (
     CancelFn,
     Progress,
     ProgressFn,
+    ensure_unchanged,
     never_cancelled,
     no_progress,
     open_for_import,
@@ -1074,6 +1075,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
                                    ValidationOptions.from_json(job.options), progress, is_cancelled)
                 finally:
                     reader.close()
+                ensure_unchanged(path, scan, store, job.id)
                 job = store.get_job(job.id)
             job = _settle_commit_options(link, store, job)
             return _commit_and_report(store, job, link, identity, progress, is_cancelled)

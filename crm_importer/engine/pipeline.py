@@ -201,9 +201,27 @@ def validate_file(
                 **(extra_job_values or {}),
             )
         run_validation(store, job, reader, mapping, options, progress, is_cancelled)
+        ensure_unchanged(path, scan, store, job.id)
         return store.get_job(job.id)
     finally:
         reader.close()
+
+
+def ensure_unchanged(path: Path, scan: FileScan, store: JobStore, job_id: str) -> None:
+    """The file was not saved over while it was read (Excel, a sync client): the rows staged are then a
+    mix of two versions that its fingerprint does not describe. The job fails and says so."""
+    try:
+        stat = path.stat()
+        changed = (stat.st_size, stat.st_mtime) != (scan.size, scan.mtime)
+    except OSError:
+        changed = True
+    if changed:
+        err = UnusableFileError("file_changed", path=str(path), job_id=job_id)
+        try:
+            store.fail_job(job_id, err, phase="failed")
+        except ImporterError:
+            pass
+        raise err
 
 
 def _read_json(read_options: ReadOptions, sheet: str | None) -> dict[str, Any]:
