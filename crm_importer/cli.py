@@ -311,6 +311,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "actor": job.actor_email,
         "crm": job.crm_target,
         "error": job.error_message,
+        "error_code": job.error_code,
         "unknown_owners": job.options.get("commit", {}).get("unknown_owners", []),
     }
 

@@ -352,6 +352,14 @@ def test_history_json_newest_first(tmp_path: Path, capsys: pytest.CaptureFixture
     assert len(newest["file_hash"]) == 64
     code, text, _ = run(capsys, "history")
     assert code == 0 and ids[0][:8] in text and "f0.csv" in text
+    # A job that failed deep in its file says why, as a sentence and as a code scripts can test.
+    huge = write_csv(tmp_path / "huge.csv", [["E-mail", "Notes"], ["a@exemple.fr", "x" * 40_000]])
+    code, failure = run_json(capsys, "validate", str(huge))
+    assert code == 2 and failure["error_code"] == "cell_too_large"  # type: ignore[index]
+    _, out = run_json(capsys, "history")
+    failed = out[0]  # type: ignore[index]
+    assert (failed["file_name"], failed["status"], failed["error_code"]) == ("huge.csv", "failed", "cell_too_large")
+    assert failed["error"] == failure["error"]  # type: ignore[index]
 
 
 def test_report_command_with_id_prefix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
