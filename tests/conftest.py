@@ -15,12 +15,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pytest  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 
-try:
-    from pgfixture import *  # noqa: E402,F401,F403
-except ImportError:  # pragma: no cover - only while the fixture module is being written
-    pass
+import pytest  # noqa: E402
+from pgfixture import *  # noqa: E402,F401,F403
+
+from crm_importer.engine.jobstore import JobStore  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +29,19 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("CRM_IMPORTER_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[JobStore]:
+    """A job store of the test's own (beside, not inside, the isolated home)."""
+    with JobStore(tmp_path / "store" / "jobs.sqlite3") as s:
+        yield s
+
+
+@pytest.fixture
+def make_crm(pg_server: str, pg_template: str) -> Iterator[Callable[[], str]]:
+    """A factory of fresh CRM databases, each dropped at the end of the test."""
+    from leadfiles import fresh_crms
+
+    with fresh_crms(pg_server, pg_template) as make:
+        yield make

@@ -124,3 +124,25 @@ def write_leads(path: Path, n: int, *, dup_every: int = 0, bad_every: int = 0) -
             lines = lead_lines(min(step, n - start), start=start, dup_every=dup_every, bad_every=bad_every)
             f.write("\r\n".join(lines) + "\r\n")
     return path
+
+
+def write_overlong_cell_xlsx(path: Path, extra: int = 5_000) -> Path:
+    """A workbook whose cell B3 is ``extra`` characters longer than Excel allows (Excel and openpyxl stop
+    at 32,767; a hostile file need not): the sheet XML is patched after openpyxl wrote it."""
+    import zipfile
+
+    import openpyxl
+
+    from crm_importer.engine.readers.base import MAX_CELL_CHARS
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "email"
+    ws["A2"] = "a@b.fr"
+    ws["B3"] = "PLACEHOLDER"
+    source = path.with_name(path.stem + "-src.xlsx")
+    wb.save(source)
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info).replace(b"PLACEHOLDER", b"x" * (MAX_CELL_CHARS + extra)))
+    return path

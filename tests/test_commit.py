@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from leadfiles import (
     crm_job,
     do_import,
     e164,
-    fresh_crms,
     grant_crm_access,
     insert_leads,
     lead,
@@ -49,18 +48,6 @@ from crm_importer.engine.pipeline import Progress
 BRUNO, CHLOE, DAVID = SALES
 LEAD_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "city", "postal_code",
                "country", "source", "external_id", "notes")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[JobStore]:
-    with JobStore(tmp_path / "store" / "jobs.sqlite3") as s:
-        yield s
-
-
-@pytest.fixture
-def make_crm(pg_server: str, pg_template: str) -> Iterator[Callable[[], str]]:
-    with fresh_crms(pg_server, pg_template) as make:
-        yield make
 
 
 def issue_params(store: JobStore, job: Job, status: str) -> dict[int, dict[str, Any]]:

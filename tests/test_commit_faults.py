@@ -11,7 +11,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,6 @@ from leadfiles import (
     check_audit,
     crm_job,
     do_import,
-    fresh_crms,
     grant_crm_access,
     insert_leads,
     lead,
@@ -45,18 +44,6 @@ from crm_importer.crm import commit
 from crm_importer.crm.commit import ImportRequest, resume_import, run_import
 from crm_importer.engine.errors import ImporterError, NotCompletedError, StoreError
 from crm_importer.engine.jobstore import COMPLETED, FAILED, Job, JobStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[JobStore]:
-    with JobStore(tmp_path / "store" / "jobs.sqlite3") as s:
-        yield s
-
-
-@pytest.fixture
-def make_crm(pg_server: str, pg_template: str) -> Iterator[Callable[[], str]]:
-    with fresh_crms(pg_server, pg_template) as make:
-        yield make
 
 
 @pytest.fixture
@@ -101,6 +88,22 @@ def install_fault(dsn: str, body: str, *, row: int) -> None:
 
 def fault_tries(dsn: str) -> int:
     return int(scalar(dsn, "SELECT last_value FROM crm_test_fault_tries"))
+
+
+def terminate_when_sleeping(conn: psycopg.Connection, terminated: list[int],
+                            first: Callable[[], object] = lambda: None) -> None:
+    """Terminate the importer's backend once it sleeps in a test trigger (``pg_sleep``): within 60 s, the
+    backend's pid appended to ``terminated``; ``first`` runs just before the termination."""
+    deadline = time.monotonic() + 60
+    while not terminated and time.monotonic() < deadline:
+        for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'crm-importer'"
+            " AND datname = current_database() AND wait_event = 'PgSleep'"
+        ).fetchall():
+            first()
+            if conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]:
+                terminated.append(pid)
+        time.sleep(0.02)
 
 
 # --- kill -9 ---------------------------------------------------------------------------------------------------
@@ -167,15 +170,7 @@ def test_terminated_backend_mid_commit_is_survived(pg_dsn: str, store: JobStore,
 
     def terminate() -> None:  # ... and is terminated from another connection meanwhile.
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            deadline = time.monotonic() + 60
-            while not terminated and time.monotonic() < deadline:
-                for (pid,) in conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'crm-importer'"
-                    " AND datname = current_database() AND wait_event = 'PgSleep'"
-                ).fetchall():
-                    if conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]:
-                        terminated.append(pid)
-                time.sleep(0.02)
+            terminate_when_sleeping(conn, terminated)
 
     killer = threading.Thread(target=terminate)
     killer.start()
@@ -447,16 +442,8 @@ def test_reconnect_waits_for_a_free_connection_slot(pg_dsn: str, pg_password_log
 
     def terminate_and_fill_up() -> None:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
-            deadline = time.monotonic() + 60
-            while not terminated and time.monotonic() < deadline:
-                for (pid,) in conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'crm-importer'"
-                    " AND datname = current_database() AND wait_event = 'PgSleep'"
-                ).fetchall():
-                    conn.execute(f'ALTER DATABASE "{dbname}" CONNECTION LIMIT 0')
-                    if conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]:
-                        terminated.append(pid)
-                time.sleep(0.02)
+            terminate_when_sleeping(conn, terminated, first=lambda: conn.execute(
+                f'ALTER DATABASE "{dbname}" CONNECTION LIMIT 0'))
             time.sleep(refused_for)
             conn.execute(f'ALTER DATABASE "{dbname}" CONNECTION LIMIT -1')
 

@@ -24,12 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["Prénom", "E-mail", "Téléphone", "ID externe"]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> JobStore:
-    with JobStore(tmp_path / "store" / "jobs.sqlite3") as s:
-        yield s
-
-
 def duplicates(store: JobStore, job: Job) -> dict[int, int]:
     """Row -> the row it duplicates."""
     return {i.row_no: i.dup_of for i in store.issues(job.id, statuses=["duplicate"])}

@@ -31,12 +31,6 @@ ROWS = [
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> JobStore:
-    with JobStore(tmp_path / "jobs.sqlite3") as s:
-        yield s
-
-
-@pytest.fixture
 def job(tmp_path: Path, store: JobStore) -> Job:
     path = write_csv(tmp_path / "salon.csv", [HEADER, *ROWS], delimiter=";")
     return validate_file(path, store, read_options=ReadOptions(batch_rows=2))

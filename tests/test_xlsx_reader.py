@@ -12,6 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 import xlsxwriter
+from helpers import write_overlong_cell_xlsx
 
 from crm_importer.engine.errors import UnusableFileError
 from crm_importer.engine.readers.base import EXTRA_COL, MAX_CELL_CHARS, MAX_COLUMNS, ROW_COL, ReadOptions
@@ -376,22 +377,7 @@ def test_too_many_columns(tmp_path: Path) -> None:
 
 
 def test_cell_longer_than_excel_allows(tmp_path: Path) -> None:
-    # Excel (and openpyxl) stop at 32,767 characters; a hostile file need not: patch the sheet XML.
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws["A1"] = "email"
-    ws["A2"] = "a@b.fr"
-    ws["B3"] = "PLACEHOLDER"
-    wb.save(tmp_path / "src.xlsx")
-    path = tmp_path / "long.xlsx"
-    with (
-        zipfile.ZipFile(tmp_path / "src.xlsx") as zin,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout,
-    ):
-        for info in zin.infolist():
-            data = zin.read(info).replace(b"PLACEHOLDER", b"x" * (MAX_CELL_CHARS + 5000))
-            zout.writestr(info.filename, data)
-    err = raises_code("cell_too_large", path)
+    err = raises_code("cell_too_large", write_overlong_cell_xlsx(tmp_path / "long.xlsx"))
     assert err.params["row"] == 3
     assert err.params["size_kb"] == (MAX_CELL_CHARS + 5000) // 1024
     assert err.params["limit_kb"] == MAX_CELL_CHARS // 1024

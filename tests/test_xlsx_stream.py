@@ -22,13 +22,14 @@ import openpyxl
 import polars as pl
 import pytest
 import xlsxwriter
+from helpers import write_overlong_cell_xlsx
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from crm_importer.engine.errors import UnusableFileError
 from crm_importer.engine.readers import xlsx
 from crm_importer.engine.readers.base import EXTRA_COL as EXTRA
-from crm_importer.engine.readers.base import MAX_CELL_CHARS, MAX_COLUMNS, ReadOptions
+from crm_importer.engine.readers.base import MAX_COLUMNS, ReadOptions
 from crm_importer.engine.readers.xlsx import XlsxReader
 from crm_importer.engine.readers.xlsx_stream import excel_datetime_text, is_date_format, number_text
 
@@ -374,22 +375,7 @@ def test_too_many_columns_and_too_long_cells_as_the_fastexcel_path(tmp_path: Pat
     wide = write_cells(tmp_path / "w.xlsx", [["email", *[f"c{i}" for i in range(MAX_COLUMNS)]], ["a@b.fr"]])
     fast, slow = _errors(wide)
     assert slow.code == fast.code == "too_many_columns" and slow.params == fast.params
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws["A1"] = "email"
-    ws["A2"] = "a@b.fr"
-    ws["B3"] = "PLACEHOLDER"
-    wb.save(tmp_path / "src.xlsx")
-    path = tmp_path / "long.xlsx"
-    with (
-        zipfile.ZipFile(tmp_path / "src.xlsx") as zin,
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout,
-    ):
-        for info in zin.infolist():
-            zout.writestr(
-                info.filename, zin.read(info).replace(b"PLACEHOLDER", b"x" * (MAX_CELL_CHARS + 5000))
-            )
-    fast, slow = _errors(path)
+    fast, slow = _errors(write_overlong_cell_xlsx(tmp_path / "long.xlsx"))
     assert slow.code == fast.code == "cell_too_large" and slow.params == fast.params
     assert slow.params["row"] == 3
 
