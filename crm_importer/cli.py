@@ -514,6 +514,30 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
 }
 
 
+class _Worded(logging.Handler):
+    """What the engine logs for the user (a record with a message ``code``, such as a retry) goes to
+    stderr in the user's language; other warnings as they are. Writes to the current ``sys.stderr``."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(logging.WARNING)
+        self.lang = lang
+
+    def emit(self, record: logging.LogRecord) -> None:
+        code = getattr(record, "code", None)
+        text = message(code, self.lang, **getattr(record, "params", {})) if code else record.getMessage()
+        print(text, file=sys.stderr)
+
+
+def _log_to_stderr(lang: str, debug: bool) -> None:
+    """One handler for the importer's own log (replacing the one of an earlier run in this process); with
+    --debug the root logger shows everything instead. Records still propagate (to a caller's handlers)."""
+    logger = logging.getLogger("crm_importer")
+    for handler in [h for h in logger.handlers if isinstance(h, _Worded)]:
+        logger.removeHandler(handler)
+    if not debug:
+        logger.addHandler(_Worded(lang))
+
+
 def _quiet_libraries(debug: bool) -> None:
     """psycopg logs a warning when Ctrl+C interrupts a query mid-flight ("error ignored in rollback"):
     noise next to the one sentence the user gets. Shown with --debug only."""
@@ -539,6 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = getattr(args, "lang", None) or default_lang()
     debug = getattr(args, "debug", False) or bool(os.environ.get("CRM_IMPORTER_DEBUG"))
     _quiet_libraries(debug)
+    _log_to_stderr(lang, debug)
     try:
         return COMMANDS[args.command](args, lang)
     except CancelledError as exc:

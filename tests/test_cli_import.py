@@ -461,3 +461,29 @@ def test_unknown_owners_are_named_before_the_commit(pg_dsn: str, home: Path, tmp
                                      "--unknown-owner", "user:david.leroy@demo.crm-importer.test", "--lang", "fr"))
     assert out.returncode == 0, out.stderr
     assert "attribués à david.leroy@demo.crm-importer.test" in out.stderr
+
+
+@pytest.mark.parametrize(("lang", "said"), [("fr", "CRM indisponible (injected) ; nouvel essai n° 1 dans"),
+                                           ("en", "CRM unavailable (injected); retry 1 in")])
+def test_retries_are_told_in_the_users_language(pg_dsn: str, lang: str, said: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A retry is what the user sees while the CRM is away: one line on stderr, in --lang, every time."""
+    from crm_importer import cli
+    from crm_importer.crm.commit import CrmLink
+
+    failures = [psycopg.OperationalError("injected")]
+
+    def flaky(conn: psycopg.Connection) -> int:
+        if failures:
+            raise failures.pop()
+        return int(conn.execute("SELECT 1").fetchone()[0])
+
+    cli._log_to_stderr(lang, debug=False)
+    cli._log_to_stderr(lang, debug=False)  # a second run in the same process: still one line
+    link = CrmLink(pg_dsn, sleep=lambda _s: None)
+    try:
+        assert link.retrying(flaky) == 1
+    finally:
+        link.close()
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(said), lines

@@ -284,7 +284,8 @@ class CrmLink:
                     self._rollback_quietly()
             self.attempts_used += 1
             delay = self.backoff(attempt)
-            log.warning("CRM unavailable (%s); retry %d in %.1fs", _reason(last), attempt + 1, delay)
+            said = {"reason": _reason(last), "attempt": attempt + 1, "delay": f"{delay:.1f}"}
+            log.warning(E.message("crm_retrying", **said), extra={"code": "crm_retrying", "params": said})
             self._sleep(delay)
         raise NotCompletedError(
             "connection_lost", attempts=self.max_attempts, reason=_reason(last), job_id=job_id

@@ -186,6 +186,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "L’import s’est arrêté avant son premier lot : {reason}. Corrigez la cause puis : "
         "crm-importer resume {job_id}",
     },
+    "crm_retrying": {
+        "en": "CRM unavailable ({reason}); retry {attempt} in {delay} s",
+        "fr": "CRM indisponible ({reason}) ; nouvel essai n° {attempt} dans {delay} s",
+    },
     "connection_lost": {
         "en": "The connection to the CRM was lost and could not be re-established after {attempts} attempts "
         "({reason}). Nothing is lost: crm-importer resume {job_id}",
