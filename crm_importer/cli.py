@@ -89,6 +89,7 @@ PHASES = {
     "validating": {"en": "Validating", "fr": "Validation"},
     "deduplicating": {"en": "Duplicates", "fr": "Doublons"},
     "committing": {"en": "Importing", "fr": "Import"},
+    "reconnecting": {"en": "Reconnecting", "fr": "Reconnexion"},
     "reporting": {"en": "Report", "fr": "Rapport"},
     "undoing": {"en": "Undoing", "fr": "Annulation"},
 }

@@ -234,8 +234,11 @@ def test_a_transaction_the_server_ends_as_idle_is_retried(pg_dsn: str, store: Jo
         insert_range(self, conn, row_numbers, outcome)
 
     monkeypatch.setattr(commit.JobCommitter, "_insert_range", stalled)
-    job = do_import(pg_dsn, leads_file(tmp_path, 300), store)
+    phases: list[str] = []
+    job = run_import(ImportRequest(leads_file(tmp_path, 300), pg_dsn, ADMIN), store=store,
+                     progress=lambda p: phases.append(p.phase))
     assert stalls == [1]
+    assert "reconnecting" in phases and phases[-1] != "reconnecting"  # said while it waited, then went on
     assert (job.status, job.imported_rows) == (COMPLETED, 300)
     exactly_once(pg_dsn, job.id, set(range(2, 302)))
 

@@ -138,22 +138,22 @@
 <context>
     <name>Delimiters</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="106"/>
+        <location filename="../crm_importer/gui/texts.py" line="107"/>
         <source>Comma ( , )</source>
         <translation>Virgule ( , )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="107"/>
+        <location filename="../crm_importer/gui/texts.py" line="108"/>
         <source>Semicolon ( ; )</source>
         <translation>Point-virgule ( ; )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="108"/>
+        <location filename="../crm_importer/gui/texts.py" line="109"/>
         <source>Tab</source>
         <translation>Tabulation</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="109"/>
+        <location filename="../crm_importer/gui/texts.py" line="110"/>
         <source>Vertical bar ( | )</source>
         <translation>Barre verticale ( | )</translation>
     </message>
@@ -161,27 +161,27 @@
 <context>
     <name>Encodings</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="116"/>
+        <location filename="../crm_importer/gui/texts.py" line="117"/>
         <source>UTF-8</source>
         <translation>UTF-8</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="117"/>
+        <location filename="../crm_importer/gui/texts.py" line="118"/>
         <source>UTF-8 with BOM</source>
         <translation>UTF-8 avec BOM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="118"/>
+        <location filename="../crm_importer/gui/texts.py" line="119"/>
         <source>UTF-16</source>
         <translation>UTF-16</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="119"/>
+        <location filename="../crm_importer/gui/texts.py" line="120"/>
         <source>Windows-1252 (Western Europe)</source>
         <translation>Windows-1252 (Europe de l’Ouest)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="120"/>
+        <location filename="../crm_importer/gui/texts.py" line="121"/>
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
     </message>
@@ -189,7 +189,7 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="101"/>
+        <location filename="../crm_importer/gui/texts.py" line="102"/>
         <source>Unexpected error: {error}</source>
         <translation>Erreur inattendue : {error}</translation>
     </message>
@@ -1136,11 +1136,16 @@ Connecté en tant que {who}</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="44"/>
+        <source>The CRM does not answer: reconnecting…</source>
+        <translation>Le CRM ne répond pas : reconnexion…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="45"/>
         <source>Writing the report…</source>
         <translation>Écriture du rapport…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="45"/>
+        <location filename="../crm_importer/gui/texts.py" line="46"/>
         <source>Undoing the import…</source>
         <translation>Annulation de l’import…</translation>
     </message>
@@ -1148,47 +1153,47 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="67"/>
+        <location filename="../crm_importer/gui/texts.py" line="68"/>
         <source>No email or phone</source>
         <translation>Ni e-mail ni téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="68"/>
+        <location filename="../crm_importer/gui/texts.py" line="69"/>
         <source>Invalid email address</source>
         <translation>Adresse e-mail invalide</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="69"/>
+        <location filename="../crm_importer/gui/texts.py" line="70"/>
         <source>Invalid phone number</source>
         <translation>Numéro de téléphone invalide</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="70"/>
+        <location filename="../crm_importer/gui/texts.py" line="71"/>
         <source>Value too long</source>
         <translation>Valeur trop longue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="71"/>
+        <location filename="../crm_importer/gui/texts.py" line="72"/>
         <source>Forbidden character</source>
         <translation>Caractère interdit</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="72"/>
+        <location filename="../crm_importer/gui/texts.py" line="73"/>
         <source>More cells than columns</source>
         <translation>Plus de cellules que de colonnes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="73"/>
+        <location filename="../crm_importer/gui/texts.py" line="74"/>
         <source>Duplicate in the file</source>
         <translation>Doublon dans le fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="74"/>
+        <location filename="../crm_importer/gui/texts.py" line="75"/>
         <source>Already in the CRM</source>
         <translation>Déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="75"/>
+        <location filename="../crm_importer/gui/texts.py" line="76"/>
         <source>Rejected by the CRM</source>
         <translation>Refusée par le CRM</translation>
     </message>
@@ -1196,93 +1201,93 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Regions</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="131"/>
+        <location filename="../crm_importer/gui/texts.py" line="132"/>
         <source>France</source>
         <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
         <translation>France</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="132"/>
+        <location filename="../crm_importer/gui/texts.py" line="133"/>
         <source>Belgium</source>
         <translation>Belgique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="133"/>
+        <location filename="../crm_importer/gui/texts.py" line="134"/>
         <source>Switzerland</source>
         <translation>Suisse</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="134"/>
+        <location filename="../crm_importer/gui/texts.py" line="135"/>
         <source>Luxembourg</source>
         <translation>Luxembourg</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="135"/>
+        <location filename="../crm_importer/gui/texts.py" line="136"/>
         <source>Monaco</source>
         <translation>Monaco</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="136"/>
+        <location filename="../crm_importer/gui/texts.py" line="137"/>
         <source>Canada</source>
         <translation>Canada</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="137"/>
+        <location filename="../crm_importer/gui/texts.py" line="138"/>
         <source>United Kingdom</source>
         <translation>Royaume-Uni</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="138"/>
+        <location filename="../crm_importer/gui/texts.py" line="139"/>
         <source>Ireland</source>
         <translation>Irlande</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="139"/>
+        <location filename="../crm_importer/gui/texts.py" line="140"/>
         <source>Germany</source>
         <translation>Allemagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="140"/>
+        <location filename="../crm_importer/gui/texts.py" line="141"/>
         <source>Spain</source>
         <translation>Espagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="141"/>
+        <location filename="../crm_importer/gui/texts.py" line="142"/>
         <source>Italy</source>
         <translation>Italie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="142"/>
+        <location filename="../crm_importer/gui/texts.py" line="143"/>
         <source>Portugal</source>
         <translation>Portugal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="143"/>
+        <location filename="../crm_importer/gui/texts.py" line="144"/>
         <source>Netherlands</source>
         <translation>Pays-Bas</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="144"/>
+        <location filename="../crm_importer/gui/texts.py" line="145"/>
         <source>United States</source>
         <translation>États-Unis</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="145"/>
+        <location filename="../crm_importer/gui/texts.py" line="146"/>
         <source>Morocco</source>
         <translation>Maroc</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="146"/>
+        <location filename="../crm_importer/gui/texts.py" line="147"/>
         <source>Tunisia</source>
         <translation>Tunisie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="147"/>
+        <location filename="../crm_importer/gui/texts.py" line="148"/>
         <source>Senegal</source>
         <translation>Sénégal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="149"/>
+        <location filename="../crm_importer/gui/texts.py" line="150"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
     </message>
@@ -1290,38 +1295,38 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Statuses</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="52"/>
+        <location filename="../crm_importer/gui/texts.py" line="53"/>
         <source>Validation interrupted</source>
         <translation>Validation interrompue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="53"/>
+        <location filename="../crm_importer/gui/texts.py" line="54"/>
         <source>Validated</source>
         <translation>Validé</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="54"/>
-        <location filename="../crm_importer/gui/texts.py" line="58"/>
+        <location filename="../crm_importer/gui/texts.py" line="55"/>
+        <location filename="../crm_importer/gui/texts.py" line="59"/>
         <source>Interrupted</source>
         <translation>Interrompu</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="55"/>
+        <location filename="../crm_importer/gui/texts.py" line="56"/>
         <source>Completed</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="56"/>
+        <location filename="../crm_importer/gui/texts.py" line="57"/>
         <source>Failed</source>
         <translation>Échec</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="57"/>
+        <location filename="../crm_importer/gui/texts.py" line="58"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="59"/>
+        <location filename="../crm_importer/gui/texts.py" line="60"/>
         <source>Undone</source>
         <translation>Défait</translation>
     </message>
@@ -1329,12 +1334,12 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="88"/>
+        <location filename="../crm_importer/gui/texts.py" line="89"/>
         <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
         <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="92"/>
+        <location filename="../crm_importer/gui/texts.py" line="93"/>
         <source>{referenced} kept because other CRM records refer to them.</source>
         <translation>{referenced} conservés car d’autres fiches du CRM y font référence.</translation>
     </message>

@@ -213,6 +213,8 @@ class CrmLink:
         self._conn: psycopg.Connection | None = None
         self.identity: Identity | None = None
         self.attempts_used = 0
+        #: Told of each retry (reason, attempt, delay) before its wait: a progress display says it.
+        self.on_retry: Callable[[dict[str, Any]], None] | None = None
 
     @property
     def target(self) -> str:
@@ -286,6 +288,8 @@ class CrmLink:
             delay = self.backoff(attempt)
             said = {"reason": _reason(last), "attempt": attempt + 1, "delay": f"{delay:.1f}"}
             log.warning(E.message("crm_retrying", **said), extra={"code": "crm_retrying", "params": said})
+            if self.on_retry is not None:
+                self.on_retry(said)
             self._sleep(delay)
         raise NotCompletedError(
             "connection_lost", attempts=self.max_attempts, reason=_reason(last), job_id=job_id
@@ -566,6 +570,12 @@ class JobCommitter:
         current_staged: tuple[int, pl.DataFrame] | None = None
         dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
         rr_next = self._last_rr_next(done)
+
+        def reconnecting(_said: dict[str, Any]) -> None:  # the progress says why it stands still
+            self.progress(Progress("reconnecting", rows_done, rows_done / rows_total if rows_total else 1.0,
+                                   rows_total))
+
+        self.link.on_retry = reconnecting
         try:
             for batch in plan:
                 if batch.no in done:
@@ -586,6 +596,7 @@ class JobCommitter:
                 self.progress(Progress("committing", rows_done, rows_done / rows_total if rows_total else 1.0,
                                        rows_total))
         finally:
+            self.link.on_retry = None
             elapsed = time.monotonic() - started
             try:
                 current = store.get_job(job.id)

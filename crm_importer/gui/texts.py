@@ -41,6 +41,7 @@ def phase_label(phase: str) -> str:
         "validating": translate("Phases", "Reading and validating rows…"),
         "deduplicating": translate("Phases", "Looking for duplicates in the file…"),
         "committing": translate("Phases", "Importing into the CRM…"),
+        "reconnecting": translate("Phases", "The CRM does not answer: reconnecting…"),
         "reporting": translate("Phases", "Writing the report…"),
         "undoing": translate("Phases", "Undoing the import…"),
     }

@@ -185,3 +185,17 @@ def test_undo_summary_names_leads_kept_for_other_records(window: Any) -> None:
     window.set_language("en")
     assert texts.undo_summary({**result, "referenced": []}) == (
         "Import undone: 1,200 leads removed, 3 restored, 1 kept because they were edited since.")
+
+
+def test_every_phase_the_engine_reports_has_words_in_both_languages(window: Any) -> None:
+    from crm_importer.cli import PHASES
+    from crm_importer.gui import texts
+
+    phases = ("hashing", "validating", "deduplicating", "committing", "reconnecting", "reporting", "undoing")
+    assert set(PHASES) == set(phases)
+    window.set_language("fr")
+    assert texts.phase_label("reconnecting") == "Le CRM ne répond pas : reconnexion…"
+    french = {p: texts.phase_label(p) for p in phases}
+    window.set_language("en")
+    english = {p: texts.phase_label(p) for p in phases}
+    assert all(french[p] != english[p] != p for p in phases), (french, english)
