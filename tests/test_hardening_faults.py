@@ -410,6 +410,17 @@ def staged(home: Path) -> bool:
     return bool(rows) and rows[0][0] == "validating" and rows[0][1] >= 1
 
 
+def committed_so_far(home: Path) -> int:
+    """The committed batches of the job being imported (0 before there is one)."""
+    if not job_store(home).exists():
+        return 0
+    try:
+        rows = read_store(home, "SELECT coalesce(max(committed_batches), 0) FROM jobs")
+    except sqlite3.Error:
+        return 0
+    return int(rows[0][0])
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     staged_batches: int
@@ -493,9 +504,14 @@ def test_sigkill_in_a_loop_never_corrupts_the_store_nor_moves_its_checkpoint_bac
                 wait_for("a batch staged", lambda: staged(home), 120, importer)
                 time.sleep(rng.uniform(0.0, 0.3))
             else:
-                # A resume takes a second or two before its first batch, then commits a batch every few
-                # tenths of a second: most kills land mid-commit, and the 30 batches take 8 kills or more.
-                time.sleep(rng.uniform(0.3, 2.5))
+                # Progress, not wall time: each kill waits for one more committed batch than the last kill
+                # left (however slow the machine), then lands at a random point of the next batch. The 30
+                # batches then take at most 30 kills, and 8 or more.
+                done = committed_so_far(home)
+                deadline = time.monotonic() + 600
+                while importer.alive() and committed_so_far(home) <= done and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0.0, 0.4))
             if not importer.alive():
                 assert importer.proc.returncode == 0, importer.err
                 break

@@ -448,42 +448,42 @@
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="132"/>
+        <location filename="../crm_importer/gui/history.py" line="134"/>
         <source>Connect to the CRM of this import first.</source>
         <translation>Connectez-vous d’abord au CRM de cet import.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="159"/>
+        <location filename="../crm_importer/gui/history.py" line="161"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="160"/>
+        <location filename="../crm_importer/gui/history.py" line="162"/>
         <source>Undo the import of {file} from {date}? The leads it created are removed (those edited since are kept) and the leads it updated get their previous values back.</source>
         <translation>Annuler l’import de {file} du {date} ? Les leads qu’il a créés sont supprimés (ceux modifiés depuis sont conservés) et les leads qu’il a mis à jour retrouvent leurs valeurs précédentes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="181"/>
+        <location filename="../crm_importer/gui/history.py" line="183"/>
         <source>{phase} {rows} rows</source>
         <translation>{phase} {rows} lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="190"/>
+        <location filename="../crm_importer/gui/history.py" line="192"/>
         <source>Report: {path}</source>
         <translation>Rapport : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="194"/>
+        <location filename="../crm_importer/gui/history.py" line="196"/>
         <source>Import completed: {imported} leads created and {updated} updated.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="203"/>
+        <location filename="../crm_importer/gui/history.py" line="205"/>
         <source>Stopped; the import can be resumed.</source>
         <translation>Arrêté ; l’import peut être repris.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="224"/>
+        <location filename="../crm_importer/gui/history.py" line="226"/>
         <source>No import yet: they will be listed here.</source>
         <translation>Aucun import pour l’instant : ils apparaîtront ici.</translation>
     </message>
@@ -626,17 +626,17 @@
         <translation>Les leads créés par cet import seront supprimés (ceux modifiés depuis sont conservés) et les leads mis à jour retrouveront leurs valeurs précédentes. Continuer ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="423"/>
+        <location filename="../crm_importer/gui/page_import.py" line="426"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="424"/>
+        <location filename="../crm_importer/gui/page_import.py" line="427"/>
         <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
         <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="427"/>
+        <location filename="../crm_importer/gui/page_import.py" line="430"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Importer %Ln ligne</numerusform>
@@ -644,12 +644,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="438"/>
+        <location filename="../crm_importer/gui/page_import.py" line="441"/>
         <source>{count} owners in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>{count} propriétaires du fichier ne correspondent à aucun utilisateur actif du CRM : {owners}. Leurs leads :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="464"/>
+        <location filename="../crm_importer/gui/page_import.py" line="467"/>
         <source>Import completed: {imported} leads created and {updated} updated in {time}.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour en {time}.</translation>
     </message>
@@ -705,12 +705,26 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="138"/>
+        <location filename="../crm_importer/gui/app.py" line="143"/>
+        <source>Job store recovered</source>
+        <translation>Fichier de suivi récupéré</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="144"/>
+        <source>{said}
+
+Imports already in the CRM are listed again in History once you connect to it.</source>
+        <translation>{said}
+
+Les imports déjà présents dans le CRM réapparaissent dans l’historique dès que vous vous y connectez.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="151"/>
         <source>Job store read-only</source>
         <translation>Fichier de suivi en lecture seule</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="139"/>
+        <location filename="../crm_importer/gui/app.py" line="152"/>
         <source>{reason}
 
 History can be read, but files cannot be validated or imported until it can be written.</source>
@@ -719,114 +733,114 @@ History can be read, but files cannot be validated or imported until it can be w
 L’historique reste consultable, mais aucun fichier ne peut être validé ni importé tant qu’il ne peut pas être écrit.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="174"/>
+        <location filename="../crm_importer/gui/app.py" line="187"/>
         <source>CRM Importer {version}</source>
         <translation>CRM Importer {version}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="175"/>
+        <location filename="../crm_importer/gui/app.py" line="188"/>
         <source>New import</source>
         <translation>Nouvel import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="176"/>
+        <location filename="../crm_importer/gui/app.py" line="189"/>
         <source>Import history</source>
         <translation>Historique des imports</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="177"/>
+        <location filename="../crm_importer/gui/app.py" line="190"/>
         <source>CRM</source>
         <translation>CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="178"/>
+        <location filename="../crm_importer/gui/app.py" line="191"/>
         <source>&amp;File</source>
         <translation>&amp;Fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="179"/>
+        <location filename="../crm_importer/gui/app.py" line="192"/>
         <source>&amp;Connection…</source>
         <translation>&amp;Connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="180"/>
+        <location filename="../crm_importer/gui/app.py" line="193"/>
         <source>Use the &amp;demo database</source>
         <translation>Utiliser la base de &amp;démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="181"/>
+        <location filename="../crm_importer/gui/app.py" line="194"/>
         <source>Import &amp;history</source>
         <translation>&amp;Historique des imports</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="182"/>
+        <location filename="../crm_importer/gui/app.py" line="195"/>
         <source>&amp;Quit</source>
         <translation>&amp;Quitter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="183"/>
+        <location filename="../crm_importer/gui/app.py" line="196"/>
         <source>&amp;Language</source>
         <translation>&amp;Langue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="184"/>
+        <location filename="../crm_importer/gui/app.py" line="197"/>
         <source>System language</source>
         <translation>Langue du système</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="191"/>
+        <location filename="../crm_importer/gui/app.py" line="204"/>
         <source>Not connected. Files can still be validated offline.</source>
         <translation>Non connecté. Les fichiers peuvent quand même être validés hors ligne.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="192"/>
+        <location filename="../crm_importer/gui/app.py" line="205"/>
         <source>Connect…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="194"/>
+        <location filename="../crm_importer/gui/app.py" line="207"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="195"/>
+        <location filename="../crm_importer/gui/app.py" line="208"/>
         <source>{target}
 Signed in as {who}</source>
         <translation>{target}
 Connecté en tant que {who}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="196"/>
+        <location filename="../crm_importer/gui/app.py" line="209"/>
         <source>Change connection…</source>
         <translation>Changer de connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="231"/>
+        <location filename="../crm_importer/gui/app.py" line="244"/>
         <source>Starting the demo database…</source>
         <translation>Démarrage de la base de démonstration…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="244"/>
+        <location filename="../crm_importer/gui/app.py" line="257"/>
         <source>Connection</source>
         <translation>Connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="257"/>
+        <location filename="../crm_importer/gui/app.py" line="270"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="270"/>
+        <location filename="../crm_importer/gui/app.py" line="283"/>
         <source>Stop the import?</source>
         <translation>Arrêter l’import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="271"/>
+        <location filename="../crm_importer/gui/app.py" line="284"/>
         <source>An import is running. Stop it after the current batch and quit? It can be resumed later from History.</source>
         <translation>Un import est en cours. L’arrêter à la fin du lot en cours et quitter ? Il pourra être repris plus tard depuis l’historique.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="278"/>
+        <location filename="../crm_importer/gui/app.py" line="291"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
@@ -918,83 +932,83 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Models</name>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="102"/>
+        <location filename="../crm_importer/gui/models.py" line="103"/>
         <source>(no header)</source>
         <translation>(sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <location filename="../crm_importer/gui/models.py" line="230"/>
         <source>Row</source>
-        <extracomment>(row number, {column index: new value}) — the view re-validates that row in a worker.</extracomment>
+        <extracomment>(row number, {column index: new value}) — the view re-validates that row in a worker. The store error met by the last read (the page says it), or None.</extracomment>
         <translation>Ligne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <location filename="../crm_importer/gui/models.py" line="230"/>
         <source>Problem</source>
         <translation>Problème</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <location filename="../crm_importer/gui/models.py" line="230"/>
         <source>Column</source>
         <translation>Colonne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="215"/>
+        <location filename="../crm_importer/gui/models.py" line="230"/>
         <source>Value (double-click to fix)</source>
         <translation>Valeur (double-clic pour corriger)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="261"/>
+        <location filename="../crm_importer/gui/models.py" line="283"/>
         <source>(validation only)</source>
         <translation>(validation seule)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="264"/>
+        <location filename="../crm_importer/gui/models.py" line="286"/>
         <source>Validated (not imported)</source>
         <translation>Validé (non importé)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>Date</source>
         <translation>Date</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>File</source>
         <translation>Fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>By</source>
         <translation>Par</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>Status</source>
         <translation>Statut</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>Rows</source>
         <translation>Lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>To import</source>
         <translation>À importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="283"/>
+        <location filename="../crm_importer/gui/models.py" line="305"/>
         <source>Imported</source>
         <translation>Importées</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="284"/>
+        <location filename="../crm_importer/gui/models.py" line="306"/>
         <source>Updated</source>
         <translation>Mises à jour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/models.py" line="284"/>
+        <location filename="../crm_importer/gui/models.py" line="306"/>
         <source>Not imported</source>
         <translation>Non importées</translation>
     </message>
@@ -1408,57 +1422,57 @@ Connecté en tant que {who}</translation>
         <translation>Validation annulée. Relancez-la pour reprendre là où elle s’est arrêtée.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="258"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="262"/>
         <source>Every problem ({count})</source>
         <translation>Tous les problèmes ({count})</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="260"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="264"/>
         <source>{reason} ({count})</source>
         <translation>{reason} ({count})</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="312"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="323"/>
         <source>Row {row} is valid now.</source>
         <translation>La ligne {row} est maintenant valide.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="314"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="325"/>
         <source>Row {row} still has a problem: see the table.</source>
         <translation>La ligne {row} a encore un problème : voir le tableau.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="331"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="342"/>
         <source>{file}-errors.xlsx</source>
         <translation>{file}-erreurs.xlsx</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="333"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="344"/>
         <source>Export the report</source>
         <translation>Exporter le rapport</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="334"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="345"/>
         <source>Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)</source>
         <translation>Classeur Excel (*.xlsx);;CSV, UTF-8 (*.csv)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="347"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="358"/>
         <source>Report saved: {path}</source>
         <translation>Rapport enregistré : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="383"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="394"/>
         <source>{ready} rows are ready to import. The rows below will not be imported: fix them here (double-click a value) or export the report to send back.</source>
         <translation>{ready} lignes sont prêtes à être importées. Les lignes ci-dessous ne seront pas importées : corrigez-les ici (double-clic sur une valeur) ou exportez le rapport pour le renvoyer.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="387"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="398"/>
         <source>Every row is valid: {ready} rows are ready to import.</source>
         <translation>Toutes les lignes sont valides : {ready} lignes sont prêtes à être importées.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="391"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="402"/>
         <source>Nothing has been validated yet with these settings: click “Validate &amp; analyse”.</source>
         <translation>Rien n’a encore été validé avec ces réglages : cliquez sur « Valider &amp; analyser ».</translation>
     </message>

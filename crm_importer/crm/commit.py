@@ -53,6 +53,7 @@ from crm_importer.crm.connection import (
     sign_in,
     store_password,
 )
+from crm_importer.crm.relist import relist_quietly
 from crm_importer.crm.schema import crm_settings, require_schema
 from crm_importer.engine import errors as E
 from crm_importer.engine.errors import (
@@ -923,6 +924,7 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
         link, identity = open_link(request.dsn, request.actor_email, interactive=request.interactive,
                                    password=request.password)
         try:
+            relist_quietly(store, link, identity)
             path = Path(request.file)
             if not path.exists():
                 raise UnusableFileError("file_not_found", path=str(path))
@@ -1068,11 +1070,14 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
         job = store.get_job(job_id)
         if job.status in (COMPLETED, UNDONE):
             raise ImporterError("job_not_resumable", job_id=job.id, status=job.status)
+        if job.error_code in ("store_recovered_incomplete", "store_relisted_job"):
+            raise RefusedError(job.error_code, job_id=job.id)  # rows lost with a damaged store: never resumed
         if not job.crm_target or "commit" not in job.options and not job.actor_email:
             raise ImporterError("job_not_importable", job_id=job.id)
         target = dsn or _stored_target(job.crm_target)
         link, identity = open_link(target, job.actor_email or "", interactive=interactive, password=password)
         try:
+            relist_quietly(store, link, identity)
             if not job.validation_done:
                 path = Path(job.file_path)
                 scan = scan_file(path, progress, is_cancelled)
@@ -1109,6 +1114,7 @@ def undo_import(job_id: str, *, dsn: str, actor_email: str, interactive: bool = 
         if job.status not in (COMPLETED, FAILED, CANCELLED, INTERRUPTED, IMPORTING):
             raise ImporterError("job_not_undoable", job_id=job.id, status=job.status)
         link, identity = open_link(dsn, actor_email, interactive=interactive, password=password)
+        relist_quietly(store, link, identity)
         try:
             result = link.retrying(lambda conn: _undo(conn, job.id, identity), job_id=job.id)
         except psycopg.Error as exc:  # not transient: a constraint, a trigger, a permission of the CRM

@@ -148,6 +148,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The job store {path} cannot be written ({reason}); free some space or fix its permissions.",
         "fr": "Le fichier de suivi {path} ne peut pas être écrit ({reason}) ; libérez de l’espace ou corrigez ses droits.",
     },
+    "store_damaged": {
+        "en": "The job store {path} is damaged ({reason}); crm-importer sets it aside and recovers what it "
+        "can the next time it opens it.",
+        "fr": "Le fichier de suivi {path} est endommagé ({reason}) ; crm-importer le met de côté et récupère "
+        "ce qui peut l’être à sa prochaine ouverture.",
+    },
+    "store_recovered": {
+        "en": "The job store {path} was damaged: it was moved to {moved_to} and a new one started "
+        "(jobs recovered: {jobs}).",
+        "fr": "Le fichier de suivi {path} était endommagé : il a été déplacé vers {moved_to} et un nouveau "
+        "a été créé (traitements récupérés : {jobs}).",
+    },
+    "store_recovered_incomplete": {
+        "en": "Part of this job's data was lost with a damaged job store; it cannot be resumed. Validate "
+        "the file again to import what is missing.",
+        "fr": "Une partie des données de ce traitement a été perdue avec un fichier de suivi endommagé ; il "
+        "ne peut pas être repris. Validez à nouveau le fichier pour importer ce qui manque.",
+    },
+    "store_relisted_job": {
+        "en": "Listed again from the CRM after the job store was damaged; its local data is lost.",
+        "fr": "Relisté depuis le CRM après la perte du fichier de suivi ; ses données locales sont perdues.",
+    },
     "store_too_new": {
         "en": "The job store {path} was made by a newer crm-importer (format v{version}); update crm-importer "
         "to use it.",
@@ -316,7 +338,7 @@ class UnusableFileError(ImporterError):
 
 
 class StoreError(ImporterError):
-    """The local job store cannot be written (disk full, read-only, locked)."""
+    """The local job store cannot be written (disk full, read-only, locked) or is damaged."""
 
     exit_code = 3
 

@@ -7,15 +7,21 @@ keys, validity), which stages ~20k rows in one INSERT; the rows that will not be
 one per line in ``issues`` with their errors, so reports and the error table query them directly.
 A batch's rows, its issues and the job's checkpoint go in one transaction: a kill at any moment
 leaves either all of a batch or none of it.
+
+Any number of processes share the store (the GUI, CLI runs, a second GUI): nothing opens its files outside
+SQLite (see :mod:`storefiles`), a writer waits for the write lock in short steps that a cancel ends, and a
+store found damaged is moved aside and salvaged into a fresh one (``JobStore.salvage`` says what came back).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import sqlite3
+import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -25,9 +31,16 @@ from typing import Any
 import polars as pl
 
 from crm_importer import paths
-from crm_importer.engine.errors import MESSAGES, ImporterError, RowError, StoreError, message
+from crm_importer.engine import storefiles
+from crm_importer.engine.errors import MESSAGES, CancelledError, ImporterError, RowError, StoreError, message
 
-SCHEMA_VERSION = 2
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3
+
+#: How long a writer waits for another process's write transaction (checking for a cancel every step).
+LOCK_WAIT_SECONDS = 30.0
+_LOCK_STEP_MS = 200
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -113,6 +126,11 @@ _MIGRATIONS: dict[int, str] = {
     2: """
     ALTER TABLE jobs ADD COLUMN error_params TEXT;
     ALTER TABLE jobs ADD COLUMN compacted INTEGER NOT NULL DEFAULT 0;
+    """,
+    # meta: facts about the store itself ("recovered_at"/"recovered_from" after a damaged store was
+    # salvaged, "relisted:<crm>" once that CRM's imports were listed again from its import_jobs).
+    3: """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)
     """,
 }
 
@@ -233,28 +251,96 @@ def blob_to_frame(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataF
 
 
 class JobStore:
-    """The job store of this user (or of ``path``). Not shared between threads: open one per worker."""
+    """The job store of this user (or of ``path``). Not shared between threads: open one per worker.
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    ``is_cancelled`` (a callable) is asked while a write waits for another process's write lock, so that
+    a cancel is never stuck behind it. After the open, ``salvage`` is set when this open found the store
+    damaged, moved it aside and salvaged it into the fresh store it now uses.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False,
+                 is_cancelled: Callable[[], bool] | None = None) -> None:
         self.path = Path(path) if path else paths.job_store_path()
         self.read_only = read_only
         self.write_error: StoreError | None = None
+        self.salvage: storefiles.Salvage | None = None
+        self.is_cancelled = is_cancelled
         if read_only:
             self._open_read_only()
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise self._store_error(exc) from None
         except OSError as exc:
             raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
+        for _attempt in range(3):
+            ident = storefiles.inode(self.path)
+            try:
+                if storefiles.marked_damaged(self.path):
+                    raise _FoundDamaged("found damaged while in use")
+                self._open_writable()
+                return
+            except sqlite3.DatabaseError as exc:
+                if not (storefiles.is_damage(exc) or isinstance(exc, _FoundDamaged)):
+                    raise self._store_error(exc) from None
+                self._close_quietly()
+                self._recover(ident, str(exc))
+                if self.salvage is not None:
+                    return
+            except OSError as exc:
+                self._close_quietly()
+                raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
+        raise StoreError("store_damaged", path=str(self.path), reason="it could not be replaced")
+
+    def _open_writable(self) -> None:
+        self._db = sqlite3.connect(self.path, timeout=_LOCK_STEP_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute(f"PRAGMA busy_timeout={_LOCK_STEP_MS}")
+        self._waiting(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            try:
+                db.close()
+            except sqlite3.Error:
+                pass
+            del self._db
+
+    def _recover(self, ident: tuple[int, int] | None, reason: str) -> None:
+        """The store at ``path`` is damaged: move it aside (unless another process just did), start a fresh
+        one and copy into it what can be read back of the old one."""
+        moved = storefiles.move_aside(self.path, ident)
+        self._open_writable()
+        if moved is None:  # another process moved it aside: this fresh store is the one to use
+            self.salvage = storefiles.Salvage(moved_to=self.path)
+            self.salvage.method = "elsewhere"
+            return
+        log.info("job store %s damaged (%s): moved to %s", self.path, reason, moved)
+        salvage = storefiles.salvage_into(moved, self._db)
+        salvage.incomplete = self._mark_incomplete_jobs()
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_at', ?)", (now_iso(),))
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_from', ?)", (str(moved),))
+        self.salvage = salvage
+        params = {"path": str(self.path), "moved_to": str(moved), "jobs": salvage.jobs}
+        log.warning(message("store_recovered", **params), extra={"code": "store_recovered", "params": params})
+
+    def _mark_incomplete_jobs(self) -> int:
+        """Salvaged jobs that lost staged or committed batches can no more be resumed or committed: they
+        would import a file with rows missing. They are failed with ``store_recovered_incomplete``."""
+        rows = self._db.execute(
+            "SELECT j.id FROM jobs j WHERE j.status IN (?, ?, ?, ?, ?, ?) AND ("
+            " (SELECT count(*) FROM batches b WHERE b.job_id = j.id) < j.staged_batches"
+            " OR (SELECT count(*) FROM commits c WHERE c.job_id = j.id) < j.committed_batches)",
+            (*RESUMABLE, VALIDATED),
+        ).fetchall()
+        for (job_id,) in rows:
+            self.fail_job(job_id, ImporterError("store_recovered_incomplete", job_id=job_id))
+        return len(rows)
 
     def _open_read_only(self) -> None:
         """For reading only (``history``, a report) where the store cannot be written: a read-only disk,
@@ -270,13 +356,14 @@ class JobStore:
                 version = self._connect_read_only(uri)
             except sqlite3.OperationalError:
                 # A WAL store closed cleanly has no -shm file, and one cannot be made on a read-only disk;
-                # with no -wal file either, the database file holds everything: read it as immutable.
+                # with no -wal file either, the database file holds everything: read it as immutable. Only
+                # there: on a disk that can be written, another process may be writing it.
                 wal = self.path.with_name(self.path.name + "-wal")
-                if wal.exists() and wal.stat().st_size > 0:
+                if (wal.exists() and wal.stat().st_size > 0) or not storefiles.on_read_only_disk(self.path):
                     raise
                 version = self._connect_read_only(uri + "&immutable=1")
         except sqlite3.Error as exc:
-            raise self._store_error(exc) from None
+            raise self._store_error(exc, mark=False) from None
         if version > SCHEMA_VERSION:  # an older one reads fine: the columns it lacks take their defaults
             self._db.close()
             raise StoreError("store_too_new", path=str(self.path), version=version)
@@ -294,24 +381,25 @@ class JobStore:
     @classmethod
     def for_reading(cls, path: str | Path | None = None) -> JobStore:
         """The store as usual, or read-only when it cannot be written (reading must not need a writable
-        disk); then ``write_error`` says why it cannot be written."""
-        try:
-            store = cls(path)
-        except StoreError as exc:
-            if exc.code == "store_too_new":
-                raise
-            store = cls(path, read_only=True)
-            store.write_error = exc
-            return store
-        # SQLite opens a file it cannot write read-only without a word (a read-only disk with the -wal and
-        # -shm files of a crash): ask the file system, so that the store says so now, not at the first write.
-        try:
-            with open(store.path, "r+b"):
-                pass
-        except OSError as exc:
-            store.close()
-            store = cls(path, read_only=True)
-            store.write_error = StoreError("store_unwritable", path=str(store.path), reason=exc.strerror or str(exc))
+        disk); then ``write_error`` says why it cannot be written.
+
+        Whether it can be written is asked of the file system *before* any connection exists, without
+        opening the file: SQLite would open a file it cannot write read-only without a word, and a
+        descriptor of ours on the database file, once closed, would drop this process's SQLite locks.
+        """
+        resolved = Path(path) if path else paths.job_store_path()
+        problem = storefiles.write_problem(resolved) if resolved.parent.exists() else None
+        if problem is None:
+            try:
+                return cls(resolved)
+            except StoreError as exc:
+                if exc.code in ("store_too_new", "store_damaged"):
+                    raise
+                error = exc
+        else:
+            error = StoreError("store_unwritable", path=str(resolved), reason=problem)
+        store = cls(resolved, read_only=True)
+        store.write_error = error
         return store
 
     def close(self) -> None:
@@ -324,21 +412,49 @@ class JobStore:
         self.close()
 
     # --- plumbing -----------------------------------------------------------------------------------
-    def _store_error(self, exc: sqlite3.Error) -> ImporterError:
-        text = str(exc)
-        return StoreError("store_unwritable", path=str(self.path), reason=text)
+    def _store_error(self, exc: sqlite3.Error, *, mark: bool = True) -> ImporterError:
+        """The store error the user is told: damaged (marked for the next open to salvage) or unwritable."""
+        if storefiles.is_damage(exc):
+            if mark and not self.read_only:
+                storefiles.mark_damaged(self.path)
+            return StoreError("store_damaged", path=str(self.path), reason=str(exc))
+        return StoreError("store_unwritable", path=str(self.path), reason=str(exc))
+
+    def _waiting(self, step: Callable[[], Any]) -> Any:
+        """``step`` retried while another process holds the lock it needs, for up to LOCK_WAIT_SECONDS, in
+        steps of a fraction of a second between which a cancel is honoured."""
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return step()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            if self.is_cancelled is not None and self.is_cancelled():
+                raise CancelledError()
+
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read, whole; an SQLite error becomes the store error the user is told."""
+        try:
+            return self._waiting(lambda: self._db.execute(sql, args).fetchall())
+        except sqlite3.Error as exc:
+            raise self._store_error(exc) from None
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = self._rows(sql, args)
+        return rows[0] if rows else None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT); store errors become :class:`StoreError`."""
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+            self._waiting(lambda: self._db.execute("BEGIN IMMEDIATE"))
+        except sqlite3.Error as exc:
             raise self._store_error(exc) from None
         try:
             yield self._db
             self._db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             self._rollback()
             raise self._store_error(exc) from None
         except BaseException:
@@ -357,13 +473,27 @@ class JobStore:
             raise StoreError("store_too_new", path=str(self.path), version=version)
         if version == SCHEMA_VERSION:
             return
-        with self.transaction() as db:
+        try:
+            self._waiting(lambda: self._db.execute("BEGIN IMMEDIATE"))
             # Read again under the write lock: two processes opening a new store at once migrate it once.
-            version = db.execute("PRAGMA user_version").fetchone()[0]
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _split_sql(_MIGRATIONS[target]):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {target}")
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    # --- facts about the store ----------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     # --- jobs ---------------------------------------------------------------------------------------
     def create_job(self, *, file_path: str | Path, status: str = VALIDATING, **values: Any) -> Job:
@@ -385,14 +515,25 @@ class JobStore:
             db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", [_encode(v, k) for k, v in data.items()])
         return self.get_job(job_id)
 
+    def relist_job(self, values: dict[str, Any]) -> int:
+        """A job known from the CRM's ``import_jobs`` (after a salvage), unless the store has it: 1 if added."""
+        stamp = now_iso()
+        data: dict[str, Any] = {"created_at": stamp, "updated_at": stamp, "file_path": values.get("file_name") or "?",
+                                "file_name": values.get("file_name") or "?"}
+        data.update({k: v for k, v in values.items() if v is not None or k not in data})
+        cols = ", ".join(data)
+        marks = ", ".join("?" for _ in data)
+        with self.transaction() as db:
+            cur = db.execute(f"INSERT OR IGNORE INTO jobs ({cols}) VALUES ({marks})",
+                             [_encode(v, k) for k, v in data.items()])
+        return cur.rowcount
+
     def get_job(self, job_id: str) -> Job:
         """The job with this id, or with this unique id prefix (as printed by ``history``)."""
-        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         if row is None and len(job_id) >= 4:
             prefix = job_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            rows = self._db.execute(
-                "SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (prefix + "%",)
-            ).fetchall()
+            rows = self._rows("SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (prefix + "%",))
             row = rows[0] if len(rows) == 1 else None
         if row is None:
             raise ImporterError("job_not_found", job_id=job_id)
@@ -416,7 +557,7 @@ class JobStore:
         sql = "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [Job.from_row(r) for r in self._db.execute(sql)]
+        return [Job.from_row(r) for r in self._rows(sql)]
 
     def find_unfinished_validation(self, file_hash: str, mapping: list[str | None], options: dict[str, Any],
                                    ignore: Sequence[str] = ()) -> Job | None:
@@ -426,10 +567,9 @@ class JobStore:
         ``validation_done`` is not required to be 0: a kill between the duplicates and the final status
         leaves it set, and finishing that job beats starting a second one.
         """
-        rows = self._db.execute(
-            "SELECT * FROM jobs WHERE file_hash = ? AND status = ? ORDER BY created_at DESC",
-            (file_hash, VALIDATING),
-        ).fetchall()
+        rows = self._rows(
+            "SELECT * FROM jobs WHERE file_hash = ? AND status = ? ORDER BY created_at DESC", (file_hash, VALIDATING)
+        )
         for row in rows:
             job = Job.from_row(row)
             kept = {k: v for k, v in job.options.items() if k not in ignore}
@@ -476,19 +616,14 @@ class JobStore:
                 (batch_no + 1, last_row, frame.height, valid_count, frame.height - valid_count, now_iso(), job_id),
             )
 
-    def batch_count(self, job_id: str) -> int:
-        return self._db.execute("SELECT count(*) FROM batches WHERE job_id = ?", (job_id,)).fetchone()[0]
-
     def iter_batches(self, job_id: str, columns: Sequence[str] | None = None) -> Iterator[pl.DataFrame]:
         """Staged batches in file order, one in memory at a time."""
-        numbers = [r[0] for r in self._db.execute("SELECT batch_no FROM batches WHERE job_id = ? ORDER BY batch_no", (job_id,))]
+        numbers = [r[0] for r in self._rows("SELECT batch_no FROM batches WHERE job_id = ? ORDER BY batch_no", (job_id,))]
         for no in numbers:
             yield self.load_batch(job_id, no, columns)
 
     def load_batch(self, job_id: str, batch_no: int, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        row = self._db.execute(
-            "SELECT data FROM batches WHERE job_id = ? AND batch_no = ?", (job_id, batch_no)
-        ).fetchone()
+        row = self._one("SELECT data FROM batches WHERE job_id = ? AND batch_no = ?", (job_id, batch_no))
         if row is None:
             raise ImporterError("job_not_found", job_id=f"{job_id}#{batch_no}")
         return blob_to_frame(row[0], columns)
@@ -500,11 +635,11 @@ class JobStore:
         reused by the next jobs."""
         marks = ", ".join("?" for _ in keep_statuses)
         dropped = 0
-        spans = self._db.execute(
+        spans = self._rows(
             "SELECT batch_no, first_row, last_row FROM batches WHERE job_id = ? ORDER BY batch_no", (job_id,)
-        ).fetchall()
+        )
         for batch_no, first_row, last_row in spans:
-            keep = [r[0] for r in self._db.execute(
+            keep = [r[0] for r in self._rows(
                 f"SELECT row_no FROM issues WHERE job_id = ? AND status IN ({marks}) AND row_no BETWEEN ? AND ?",
                 (job_id, *keep_statuses, first_row, last_row),
             )]
@@ -522,17 +657,17 @@ class JobStore:
     def jobs_to_compact(self) -> list[str]:
         """Completed jobs, and undone ones whose import had completed (an import undone while it ran may
         still be committing in another process), not compacted yet, oldest first."""
-        return [r[0] for r in self._db.execute(
+        return [r[0] for r in self._rows(
             "SELECT id FROM jobs WHERE compacted = 0 AND (status = ? OR (status = ? AND commit_total_batches"
             " IS NOT NULL AND committed_batches >= commit_total_batches)) ORDER BY created_at",
             (COMPLETED, UNDONE),
         )]
 
     def batch_for_row(self, job_id: str, row_no: int) -> int | None:
-        row = self._db.execute(
+        row = self._one(
             "SELECT batch_no FROM batches WHERE job_id = ? AND first_row <= ? AND last_row >= ?",
             (job_id, row_no, row_no),
-        ).fetchone()
+        )
         return None if row is None else int(row[0])
 
     def replace_batch(self, job_id: str, batch_no: int, frame: pl.DataFrame) -> None:
@@ -594,7 +729,7 @@ class JobStore:
         if statuses:
             sql += f" AND status IN ({', '.join('?' for _ in statuses)})"
             args.extend(statuses)
-        return {r[0] for r in self._db.execute(sql, args)}
+        return {r[0] for r in self._rows(sql, args)}
 
     def issues(
         self,
@@ -623,12 +758,12 @@ class JobStore:
             sql += " LIMIT ? OFFSET ?"
             args.extend([limit, offset])
         return [
-            Issue(r[0], r[1], [RowError.from_json(e) for e in json.loads(r[2])], r[3]) for r in self._db.execute(sql, args)
+            Issue(r[0], r[1], [RowError.from_json(e) for e in json.loads(r[2])], r[3]) for r in self._rows(sql, args)
         ]
 
     def issue_code_counts(self, job_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for (codes,) in self._db.execute("SELECT codes FROM issues WHERE job_id = ?", (job_id,)):
+        for (codes,) in self._rows("SELECT codes FROM issues WHERE job_id = ?", (job_id,)):
             for code in set(codes.split()):
                 counts[code] = counts.get(code, 0) + 1
         return counts
@@ -646,7 +781,7 @@ class JobStore:
 
     # --- commit checkpoints -------------------------------------------------------------------------
     def committed_batches(self, job_id: str) -> set[int]:
-        return {r[0] for r in self._db.execute("SELECT batch_no FROM commits WHERE job_id = ?", (job_id,))}
+        return {r[0] for r in self._rows("SELECT batch_no FROM commits WHERE job_id = ?", (job_id,))}
 
     def record_commit(
         self,
@@ -689,13 +824,34 @@ class JobStore:
             )
 
     def commit_results(self, job_id: str) -> Iterator[pl.DataFrame]:
-        for (blob,) in self._db.execute(
-            "SELECT result FROM commits WHERE job_id = ? AND result IS NOT NULL ORDER BY batch_no", (job_id,)
-        ):
-            yield blob_to_frame(blob)
+        numbers = [r[0] for r in self._rows(
+            "SELECT batch_no FROM commits WHERE job_id = ? AND result IS NOT NULL ORDER BY batch_no", (job_id,)
+        )]
+        for no in numbers:  # one result in memory at a time
+            row = self._one("SELECT result FROM commits WHERE job_id = ? AND batch_no = ?", (job_id, no))
+            if row is not None:
+                yield blob_to_frame(row[0])
 
     def integrity_ok(self) -> bool:
-        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        try:
+            row = self._one("PRAGMA integrity_check")
+        except StoreError as exc:
+            if exc.code == "store_damaged":
+                return False
+            raise
+        return row is not None and row[0] == "ok"
+
+
+class _FoundDamaged(sqlite3.DatabaseError):
+    """A process that used the store found it damaged (``storefiles.mark_damaged``)."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 def _split_sql(script: str) -> list[str]:

@@ -238,7 +238,7 @@ class _Stager:
     """
 
     def __init__(self, store: JobStore, job_id: str, key_filter: KeyFilter) -> None:
-        self._store = JobStore(store.path)
+        self._store = JobStore(store.path, is_cancelled=store.is_cancelled)
         self._job_id = job_id
         self._filter = key_filter
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-importer-stage")

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_importer import __version__
-from crm_importer.engine.errors import ImporterError
+from crm_importer.engine.errors import ImporterError, message
 from crm_importer.gui import tasks
 from crm_importer.gui.connection_dialog import ConnectionDialog
 from crm_importer.gui.context import AppContext
@@ -130,6 +130,19 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.reconnect)
         if notices and ctx.store.write_error is not None:  # said once the window is up
             QTimer.singleShot(0, self._tell_store_unwritable)
+        if notices and ctx.store.salvage is not None and ctx.store.salvage.method != "elsewhere":
+            QTimer.singleShot(0, self._tell_store_recovered)
+
+    def _tell_store_recovered(self) -> None:
+        """This start found the job store damaged: where the old file went and what came back."""
+        salvage = self.ctx.store.salvage
+        if salvage is None:
+            return
+        said = message("store_recovered", self.ctx.lang, path=str(self.ctx.store_path),
+                       moved_to=str(salvage.moved_to), jobs=salvage.jobs)
+        self.ctx.tell(self, self.tr("Job store recovered"), self.tr(
+            "{said}\n\nImports already in the CRM are listed again in History once you connect to it.").format(
+                said=said), error=True)
 
     def _tell_store_unwritable(self) -> None:
         error = self.ctx.store.write_error

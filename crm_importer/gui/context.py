@@ -17,6 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from crm_importer import paths
+from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.jobstore import JobStore
 from crm_importer.gui import texts
 from crm_importer.gui.i18n import Translations
@@ -67,6 +68,23 @@ class AppContext(QObject):
             self.stop_demo()
         self.session = session
         self.session_changed.emit(session)
+        if session is not None and self._store_was_salvaged():
+            self._relist(session)
+
+    def _store_was_salvaged(self) -> bool:
+        try:
+            return self.store.meta("recovered_at") is not None
+        except ImporterError:  # a store older than the meta table, read-only: nothing was salvaged
+            return False
+
+    def _relist(self, session: CrmSession) -> None:
+        """The store was salvaged at this start: the CRM's imports come back into History (a worker)."""
+        from crm_importer.gui import tasks
+
+        store_path = self.store_path
+        self.pool.start(lambda p, c: tasks.relist(store_path, session, p, c), name="relist",
+                        on_finished=lambda added: self.jobs_changed.emit() if added else None,
+                        on_failed=lambda exc: log.info("relisting failed: %s", exc))
 
     def stop_demo(self) -> None:
         if self.demo is not None:

@@ -109,7 +109,9 @@ class HistoryView(QWidget):
 
     def refresh(self) -> None:
         selected = self.selected_job()
-        self.model.refresh()
+        error = self.model.refresh()
+        if error is not None:
+            self._message = (self.ctx.error_text(error), "error")
         if selected is not None:
             self.select_job(selected.id)
         self._refresh()

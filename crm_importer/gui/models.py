@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from crm_importer.engine.errors import StoreError
 from crm_importer.engine.jobstore import Issue, Job, JobStore
 from crm_importer.engine.readers.base import ROW_COL, cell_col
 from crm_importer.gui import texts
@@ -118,16 +119,25 @@ class IssuesModel(QAbstractTableModel):
         self.lang = "en"
         self._issues: list[Issue] = []
         self._exhausted = True
+        #: The store error met by the last read (the page says it), or None.
+        self.error: StoreError | None = None
 
     def set_job(self, job: Job | None, code: str | None = None) -> None:
+        """Show ``job``'s issues (``code``'s only). The first page is read before the reset, so a store
+        error (``self.error``) leaves the model as it was, never half reset."""
+        first: list[Issue] = []
+        self.error = None
+        if job is not None:
+            try:
+                first = self.store.issues(job.id, code=code, limit=ISSUE_PAGE)
+            except StoreError as exc:
+                self.error = exc
         self.beginResetModel()
         self.job = job
         self.code = code
-        self._issues = []
-        self._exhausted = job is None
+        self._issues = first
+        self._exhausted = job is None or len(first) < ISSUE_PAGE
         self.endResetModel()
-        if job is not None:
-            self.fetchMore()
 
     def reload(self, job: Job | None = None) -> None:
         self.set_job(job or self.job, self.code)
@@ -153,7 +163,12 @@ class IssuesModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = _ROOT) -> None:  # noqa: N802
         if parent.isValid() or self.job is None or self._exhausted:
             return
-        page = self.store.issues(self.job.id, code=self.code, limit=ISSUE_PAGE, offset=len(self._issues))
+        try:
+            page = self.store.issues(self.job.id, code=self.code, limit=ISSUE_PAGE, offset=len(self._issues))
+        except StoreError as exc:  # said by the page; no more rows fetched
+            self.error = exc
+            self._exhausted = True
+            return
         if len(page) < ISSUE_PAGE:
             self._exhausted = True
         if not page:
@@ -226,10 +241,17 @@ class HistoryModel(QAbstractTableModel):
         self.jobs: list[Job] = []
         self.lang = "en"
 
-    def refresh(self) -> None:
+    def refresh(self) -> StoreError | None:
+        """Read the jobs again; on a store error the list stays as it was (never half reset) and the
+        error is returned for the page to say."""
+        try:
+            jobs = self.store.list_jobs(limit=1000)
+        except StoreError as exc:
+            return exc
         self.beginResetModel()
-        self.jobs = self.store.list_jobs(limit=1000)
+        self.jobs = jobs
         self.endResetModel()
+        return None
 
     def job(self, row: int) -> Job | None:
         return self.jobs[row] if 0 <= row < len(self.jobs) else None

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_importer.crm.commit import Assignment
-from crm_importer.engine.errors import CancelledError, RefusedError
+from crm_importer.engine.errors import CancelledError, ImporterError, RefusedError
 from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
@@ -397,7 +397,10 @@ class ImportPage(QWidget):
         self.bar.setRange(0, 1000)
         job = self.state.imported
         if job is not None:
-            self.state.imported = self.ctx.store.get_job(job.id)
+            try:
+                self.state.imported = self.ctx.store.get_job(job.id)
+            except ImporterError:  # only for the counts shown; the undo itself is done
+                pass
         self._cancelled = False
         self._message = texts.undo_summary(result)
         self.ctx.jobs_changed.emit()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from crm_importer import paths
-from crm_importer.engine.errors import CancelledError
+from crm_importer.engine.errors import CancelledError, StoreError
 from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
@@ -229,7 +229,7 @@ class ValidationPage(QWidget):
         self.ctx.jobs_changed.emit()
         self.progress.setValue(1000)
         self._fill_filter()
-        self.model.set_job(job)
+        self._show_issues(job)
         self._refresh()
         self.validated.emit(job)
         self.changed.emit()
@@ -253,7 +253,11 @@ class ValidationPage(QWidget):
         self.filter.blockSignals(True)
         self.filter.clear()
         if job is not None:
-            counts = self.ctx.store.issue_code_counts(job.id)
+            try:
+                counts = self.ctx.store.issue_code_counts(job.id)
+            except StoreError as exc:  # the totals still show; the store's trouble is said
+                counts = {}
+                self._error = self.ctx.error_text(exc)
             total = job.invalid_rows + job.duplicate_rows
             self.filter.addItem(self.tr("Every problem ({count})").format(count=fmt_int(total)), None)
             for code, count in sorted(counts.items(), key=lambda kv: -kv[1]):
@@ -263,7 +267,14 @@ class ValidationPage(QWidget):
         self.filter.blockSignals(False)
 
     def _filter_changed(self) -> None:
-        self.model.set_job(self.state.job, self.filter.currentData())
+        self._show_issues(self.state.job, self.filter.currentData())
+        self._refresh()
+
+    def _show_issues(self, job: Job | None, code: str | None = None) -> None:
+        """The error table on ``job``; a job store that cannot be read is said on the page."""
+        self.model.set_job(job, code)
+        if self.model.error is not None:
+            self._error = self.ctx.error_text(self.model.error)
 
     def filter_by(self, code: str | None) -> None:
         self.filter.setCurrentIndex(max(0, self.filter.findData(code)))

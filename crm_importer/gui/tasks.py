@@ -26,6 +26,7 @@ from crm_importer.crm.commit import (
     undo_import,
 )
 from crm_importer.crm.connection import Identity, connect, redact_dsn, require_admin, sign_in
+from crm_importer.crm.relist import relist_pending, relist_quietly
 from crm_importer.crm.schema import require_schema
 from crm_importer.engine.errors import RefusedError
 from crm_importer.engine.jobstore import Job, JobStore
@@ -172,7 +173,7 @@ def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress
             actor = session.identity.profile_id if session.identity is not None else None
             result.previous = previous_import(conn, scan.sha256, NO_JOB_ID, actor_id=actor)
         if result.previous is not None:
-            with JobStore(store_path) as store:
+            with JobStore(store_path, is_cancelled=is_cancelled) as store:
                 try:
                     result.local_job_id = store.get_job(result.previous[0]).id
                 except Exception:  # noqa: BLE001 - imported from another computer: no local job
@@ -183,26 +184,26 @@ def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress
 # --- validation ----------------------------------------------------------------------------------------
 def validate(path: Path, read_options: ReadOptions, mapping: ColumnMapping, options: ValidationOptions,
              store_path: Path, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> Job:
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         return validate_file(path, store, read_options=read_options, mapping=mapping, options=options,
                              progress=progress, is_cancelled=is_cancelled)
 
 
 def revalidate(store_path: Path, job_id: str, row_no: int, changes: dict[int, str],
                progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> RowFix:
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         return revalidate_cells(store, store.get_job(job_id), row_no, changes)
 
 
 def load_row(store_path: Path, job_id: str, row_no: int, progress: ProgressFn = no_progress,
              is_cancelled: CancelFn = never_cancelled) -> list[str]:
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         return row_cells(store, store.get_job(job_id), row_no)
 
 
 def export_report(store_path: Path, job_id: str, out: Path, lang: str, progress: ProgressFn = no_progress,
                   is_cancelled: CancelFn = never_cancelled) -> Path:
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         return write_report(store, store.get_job(job_id), out, lang)
 
 
@@ -211,7 +212,7 @@ def job_report(store_path: Path, job_id: str, lang: str, progress: ProgressFn = 
     """The job's report file: the one written at the end of the import, else a fresh one."""
     from crm_importer import paths
 
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         job = store.get_job(job_id)
         if job.report_path and Path(job.report_path).exists():
             return Path(job.report_path)
@@ -231,7 +232,7 @@ class OwnerCheck:
 def check_owners(store_path: Path, job_id: str, session: CrmSession, progress: ProgressFn = no_progress,
                  is_cancelled: CancelFn = never_cancelled) -> OwnerCheck:
     """Owner texts of the file that match no active profile, listed before the commit (SPEC 8)."""
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         job = store.get_job(job_id)
         values = owner_values(store, job)
     with connect(session.dsn, password=session.password) as conn:
@@ -243,7 +244,7 @@ def commit(store_path: Path, job_id: str, session: CrmSession, *, policy: str, a
            lang: str, confirm_reimport: bool, progress: ProgressFn = no_progress,
            is_cancelled: CancelFn = never_cancelled) -> Job:
     """Phase 2 for a job the wizard already validated: the same steps as ``run_import`` after validation."""
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         job = store.get_job(job_id)
         link, identity = open_link(session.dsn, session.email, interactive=False, password=session.password)
         try:
@@ -262,15 +263,28 @@ def commit(store_path: Path, job_id: str, session: CrmSession, *, policy: str, a
             link.close()
 
 
+def relist(store_path: Path, session: CrmSession, progress: ProgressFn = no_progress,
+           is_cancelled: CancelFn = never_cancelled) -> int:
+    """After the job store was salvaged: this CRM's imports by this profile, listed again in History."""
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
+        if not relist_pending(store, session.target):
+            return 0
+        link, identity = open_link(session.dsn, session.email, interactive=False, password=session.password)
+        try:
+            return relist_quietly(store, link, identity)
+        finally:
+            link.close()
+
+
 def resume(store_path: Path, job_id: str, session: CrmSession, lang: str, progress: ProgressFn = no_progress,
            is_cancelled: CancelFn = never_cancelled) -> Job:
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         return resume_import(job_id, dsn=session.dsn, password=session.password, progress=progress,
                              is_cancelled=is_cancelled, lang=lang, store=store)
 
 
 def undo(store_path: Path, job_id: str, session: CrmSession, progress: ProgressFn = no_progress,
          is_cancelled: CancelFn = never_cancelled) -> dict[str, Any]:
-    with JobStore(store_path) as store:
+    with JobStore(store_path, is_cancelled=is_cancelled) as store:
         return undo_import(job_id, dsn=session.dsn, actor_email=session.email, password=session.password,
                            store=store)
