@@ -447,10 +447,16 @@ class JobStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT); store errors become :class:`StoreError`."""
+        if self._db.in_transaction:  # one an interrupt (Ctrl+C) cut short between BEGIN and its try
+            self._rollback()
         try:
             self._waiting(lambda: self._db.execute("BEGIN IMMEDIATE"))
         except sqlite3.Error as exc:
             raise self._store_error(exc) from None
+        except BaseException:
+            if self._db.in_transaction:
+                self._rollback()
+            raise
         try:
             yield self._db
             self._db.execute("COMMIT")
