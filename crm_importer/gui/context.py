@@ -78,7 +78,7 @@ class AppContext(QObject):
             return False
 
     def _relist(self, session: CrmSession) -> None:
-        """The store was salvaged at this start: the CRM's imports come back into History (a worker)."""
+        """The store was salvaged (by any process): this CRM's imports come back into History, once (a worker)."""
         from crm_importer.gui import tasks
 
         store_path = self.store_path

@@ -111,7 +111,9 @@ class HistoryView(QWidget):
         selected = self.selected_job()
         error = self.model.refresh()
         if error is not None:
-            self._message = (self.ctx.error_text(error), "error")
+            self._message = self._store_message = (self.ctx.error_text(error), "error")
+        elif self._message is not None and self._message == getattr(self, "_store_message", None):
+            self._message = None  # the store reads again: its error no longer stands
         if selected is not None:
             self.select_job(selected.id)
         self._refresh()
