@@ -12,7 +12,9 @@ import json
 import locale
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -37,6 +39,10 @@ CLI_TEXT: dict[str, dict[str, str]] = {
     "interrupted": {
         "en": "Interrupted; resume with: crm-importer resume {job_id}",
         "fr": "Interrompu ; reprenez avec : crm-importer resume {job_id}",
+    },
+    "stopping": {
+        "en": "Stopping after the current batch (Ctrl+C again to stop at once)…",
+        "fr": "Arrêt après le lot en cours (Ctrl+C de nouveau pour arrêter tout de suite)…",
     },
     "interrupted_validation": {
         "en": "Interrupted; run the same command again to continue where it stopped.",
@@ -112,6 +118,43 @@ def default_lang() -> str:
     except ValueError:
         loc = ""
     return "fr" if loc.lower().startswith("fr") else "en"
+
+
+class CtrlC:
+    """Ctrl+C during an import, resume or undo, delivered where the engine can stop cleanly.
+
+    Python raises KeyboardInterrupt wherever the main thread happens to be, including inside psycopg
+    between a statement and its reply, where the rollback that follows can wait for ever. Here the first
+    Ctrl+C only records the request; the engine asks for it (its cancel callback) between batches and
+    during a retry's wait, and it then becomes the KeyboardInterrupt that the commit turns into a
+    resumable, "interrupted" job. A second Ctrl+C interrupts at once, as usual.
+    """
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _on_signal(self, _signum: int, _frame: object) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if sys.stderr.isatty():
+            print(f"\n{say('stopping', self.lang)}", file=sys.stderr, flush=True)
+
+    def __call__(self) -> bool:
+        """The engine's cancel callback: raises the deferred KeyboardInterrupt at a safe point."""
+        if self.requested:
+            raise KeyboardInterrupt
+        return False
 
 
 class ProgressBar:
@@ -431,7 +474,8 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
     )
     bar = ProgressBar(lang)
     try:
-        job = run_import(request, progress=bar)
+        with CtrlC(lang) as ctrl_c:
+            job = run_import(request, progress=bar, is_cancelled=ctrl_c)
     finally:
         bar.done()
     _print_import(job, args, lang)
@@ -444,8 +488,9 @@ def cmd_resume(args: argparse.Namespace, lang: str) -> int:
 
     bar = ProgressBar(lang)
     try:
-        job = resume_import(args.job_id, dsn=args.db, progress=bar, lang=lang,
-                            interactive=sys.stdin.isatty() and not args.json)
+        with CtrlC(lang) as ctrl_c:
+            job = resume_import(args.job_id, dsn=args.db, progress=bar, lang=lang, is_cancelled=ctrl_c,
+                                interactive=sys.stdin.isatty() and not args.json)
     finally:
         bar.done()
     _print_import(job, args, lang)

@@ -487,3 +487,23 @@ def test_retries_are_told_in_the_users_language(pg_dsn: str, lang: str, said: st
         link.close()
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(said), lines
+
+
+def test_a_cancel_ends_a_retry_wait(pg_dsn: str) -> None:
+    """While the CRM is away the link waits up to 20 s between attempts: a cancel (the GUI's button, the
+    CLI's Ctrl+C) ends that wait at its next step, not when the wait is over."""
+    from crm_importer.crm.commit import RETRY_STEP, CrmLink
+
+    slept: list[float] = []
+    link = CrmLink(pg_dsn, sleep=slept.append, base_delay=10.0)
+    link.is_cancelled = lambda: len(slept) >= 3
+
+    def down(_conn: psycopg.Connection) -> None:
+        raise psycopg.OperationalError("injected")
+
+    try:
+        with pytest.raises(CancelledError):
+            link.retrying(down)
+    finally:
+        link.close()
+    assert len(slept) == 3 and all(0 < s <= RETRY_STEP for s in slept), slept

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import random
 import sys
 import time
@@ -99,6 +100,8 @@ from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol, kco
 log = logging.getLogger(__name__)
 
 COMMIT_ROWS = 5_000
+#: A retry's wait asks whether the run was cancelled this often (seconds).
+RETRY_STEP = 0.2
 #: Transaction-level advisory lock serialising the dedupe-and-insert step of concurrent imports.
 COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 RETRYABLE_SQLSTATES = frozenset(
@@ -216,6 +219,8 @@ class CrmLink:
         self.attempts_used = 0
         #: Told of each retry (reason, attempt, delay) before its wait: a progress display says it.
         self.on_retry: Callable[[dict[str, Any]], None] | None = None
+        #: Asked during a retry's wait (in steps of :data:`RETRY_STEP`): a cancel ends the wait at once.
+        self.is_cancelled: CancelFn = never_cancelled
 
     @property
     def target(self) -> str:
@@ -291,10 +296,17 @@ class CrmLink:
             log.warning(E.message("crm_retrying", **said), extra={"code": "crm_retrying", "params": said})
             if self.on_retry is not None:
                 self.on_retry(said)
-            self._sleep(delay)
+            self._pause(delay)
         raise NotCompletedError(
             "connection_lost", attempts=self.max_attempts, reason=_reason(last), job_id=job_id
         )
+
+    def _pause(self, delay: float) -> None:
+        steps = max(1, math.ceil(delay / RETRY_STEP))
+        for _ in range(steps):
+            if self.is_cancelled():
+                raise CancelledError()
+            self._sleep(delay / steps)
 
     def _broken(self) -> bool:
         return self._conn is None or self._conn.closed or self._conn.broken
@@ -577,6 +589,7 @@ class JobCommitter:
                                    rows_total))
 
         self.link.on_retry = reconnecting
+        self.link.is_cancelled = self.is_cancelled
         try:
             for batch in plan:
                 if batch.no in done:
@@ -598,6 +611,7 @@ class JobCommitter:
                                        rows_total))
         finally:
             self.link.on_retry = None
+            self.link.is_cancelled = never_cancelled
             elapsed = time.monotonic() - started
             try:
                 current = store.get_job(job.id)

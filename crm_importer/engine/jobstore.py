@@ -272,30 +272,28 @@ class JobStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
-        for _attempt in range(3):
-            ident = storefiles.inode(self.path)
+        ident = storefiles.inode(self.path)
+        try:
             try:
                 if storefiles.marked_damaged(self.path):
                     raise _FoundDamaged("found damaged while in use")
                 self._open_writable()
-                return
             except sqlite3.DatabaseError as exc:
                 if not (storefiles.is_damage(exc) or isinstance(exc, _FoundDamaged)):
-                    raise self._store_error(exc) from None
+                    raise
                 self._close_quietly()
                 self._recover(ident, str(exc))
-                if self.salvage is not None:
-                    return
-            except OSError as exc:
-                self._close_quietly()
-                raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
-        raise StoreError("store_damaged", path=str(self.path), reason="it could not be replaced")
+        except sqlite3.Error as exc:
+            self._close_quietly()
+            raise self._store_error(exc, mark=False) from None
+        except OSError as exc:
+            self._close_quietly()
+            raise StoreError("store_unwritable", path=str(self.path), reason=exc.strerror or str(exc)) from None
 
     def _open_writable(self) -> None:
         self._db = sqlite3.connect(self.path, timeout=_LOCK_STEP_MS / 1000, isolation_level=None,
                                    check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout={_LOCK_STEP_MS}")
+        self._db.row_factory = sqlite3.Row  # the connect timeout is the busy timeout of each step
         self._waiting(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -315,9 +313,7 @@ class JobStore:
         one and copy into it what can be read back of the old one."""
         moved = storefiles.move_aside(self.path, ident)
         self._open_writable()
-        if moved is None:  # another process moved it aside: this fresh store is the one to use
-            self.salvage = storefiles.Salvage(moved_to=self.path)
-            self.salvage.method = "elsewhere"
+        if moved is None:  # another process moved it aside (and told its user): its fresh store is used
             return
         log.info("job store %s damaged (%s): moved to %s", self.path, reason, moved)
         salvage = storefiles.salvage_into(moved, self._db)
@@ -515,11 +511,16 @@ class JobStore:
             "file_name": path.name,
         }
         data.update(values)
+        self._insert_job(data)
+        return self.get_job(job_id)
+
+    def _insert_job(self, data: dict[str, Any], *, unless_known: bool = False) -> int:
         cols = ", ".join(data)
         marks = ", ".join("?" for _ in data)
+        verb = "INSERT OR IGNORE" if unless_known else "INSERT"
         with self.transaction() as db:
-            db.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", [_encode(v, k) for k, v in data.items()])
-        return self.get_job(job_id)
+            cur = db.execute(f"{verb} INTO jobs ({cols}) VALUES ({marks})", [_encode(v, k) for k, v in data.items()])
+        return cur.rowcount
 
     def relist_job(self, values: dict[str, Any]) -> int:
         """A job known from the CRM's ``import_jobs`` (after a salvage), unless the store has it: 1 if added."""
@@ -527,12 +528,7 @@ class JobStore:
         data: dict[str, Any] = {"created_at": stamp, "updated_at": stamp, "file_path": values.get("file_name") or "?",
                                 "file_name": values.get("file_name") or "?"}
         data.update({k: v for k, v in values.items() if v is not None or k not in data})
-        cols = ", ".join(data)
-        marks = ", ".join("?" for _ in data)
-        with self.transaction() as db:
-            cur = db.execute(f"INSERT OR IGNORE INTO jobs ({cols}) VALUES ({marks})",
-                             [_encode(v, k) for k, v in data.items()])
-        return cur.rowcount
+        return self._insert_job(data, unless_known=True)
 
     def get_job(self, job_id: str) -> Job:
         """The job with this id, or with this unique id prefix (as printed by ``history``)."""

@@ -64,16 +64,11 @@ def write_problem(path: Path) -> str | None:
 
 
 def _denial(target: Path) -> str:
-    statvfs = getattr(os, "statvfs", None)
-    if statvfs is not None:
-        with suppress(OSError):
-            if statvfs(target).f_flag & getattr(os, "ST_RDONLY", 1):
-                return os.strerror(errno.EROFS)
-    return os.strerror(errno.EACCES)
+    return os.strerror(errno.EROFS if on_read_only_disk(target) else errno.EACCES)
 
 
 def on_read_only_disk(path: Path) -> bool:
-    statvfs = getattr(os, "statvfs", None)
+    statvfs = getattr(os, "statvfs", None)  # not on Windows
     if statvfs is None:
         return False
     try:
@@ -188,7 +183,7 @@ class Salvage:
     issues: int = 0
     commits: int = 0
     incomplete: int = 0  # jobs that lost staged or committed batches (marked, never resumed)
-    method: str = "none"  # "read" (table by table), "none" (nothing readable), "elsewhere" (another process)
+    method: str = "none"  # "read" (table by table) or "none" (nothing could be read)
 
 
 def readable_copy(damaged: Path, workdir: Path) -> Path | None:
@@ -250,7 +245,7 @@ def _opens(path: Path) -> bool:
 
 def copy_tables(source: Path, dest: sqlite3.Connection, salvage: Salvage) -> None:
     """Every row of the store's tables that can be read from ``source``, into ``dest`` (a fresh store's
-    connection, in one transaction per table); a table is read until its first damaged page."""
+    connection, in one transaction per table), reading on past damaged pages."""
     try:
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error:

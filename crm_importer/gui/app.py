@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.reconnect)
         if notices and ctx.store.write_error is not None:  # said once the window is up
             QTimer.singleShot(0, self._tell_store_unwritable)
-        if notices and ctx.store.salvage is not None and ctx.store.salvage.method != "elsewhere":
+        if notices and ctx.store.salvage is not None:
             QTimer.singleShot(0, self._tell_store_recovered)
 
     def _tell_store_recovered(self) -> None:

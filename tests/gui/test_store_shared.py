@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -78,12 +79,9 @@ def test_gui_and_scripts_share_the_store_for_30_seconds(qtbot: Any, window: Any,
         second_gui.terminate()
         second_gui.wait(30)
     assert rounds >= 4 and len(job_ids) >= 12
-    listed = {j["job_id"] for j in json.loads(run_cli(isolated_home, "history", "--json").stdout)}
-    assert job_ids <= listed
     done = run_cli(isolated_home, "history", "--json")
     assert done.returncode == 0
-    import sqlite3
-
+    assert job_ids <= {j["job_id"] for j in json.loads(done.stdout)}
     db = sqlite3.connect(isolated_home / "data" / "jobs.sqlite3")
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
