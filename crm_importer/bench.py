@@ -247,9 +247,9 @@ def raw_copy_seconds(conn: Any, frame: pl.DataFrame) -> float:
 
 
 def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_existing: int) -> dict[str, Any]:
-    from crm_importer.crm.commit import ImportRequest, run_import
-    from crm_importer.crm.connection import connect
+    from crm_importer.crm.connection import connect, scalar
     from crm_importer.crm.schema import migrate
+    from crm_importer.service import ImportRequest, run_import
 
     server = None
     if dsn is None:
@@ -268,7 +268,7 @@ def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_exis
             seed_leads(conn, n_existing)
             emails = [r[0] for r in conn.execute(
                 "SELECT email FROM public.profiles WHERE role = 'sales' ORDER BY email").fetchall()]
-            admin = conn.execute("SELECT email FROM public.profiles WHERE role = 'admin' LIMIT 1").fetchone()[0]
+            admin = scalar(conn, "SELECT email FROM public.profiles WHERE role = 'admin' LIMIT 1")
             conn.commit()
             # the same rows, normalised, for the raw COPY baseline
             from crm_importer.engine.mapping import ColumnMapping

@@ -22,90 +22,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crm_importer import __version__
-from crm_importer.engine.errors import CancelledError, ImporterError, StoreError, UnusableFileError, message
+from crm_importer.engine.errors import CancelledError, ImporterError, UnusableFileError
 from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.engine.jobstore import Job, JobStore
 from crm_importer.engine.pipeline import Progress
 from crm_importer.engine.readers import ReadOptions
+from crm_importer.messages import PHASES, message
 
 EXIT_OK, EXIT_ROWS_REJECTED, EXIT_UNUSABLE, EXIT_NOT_COMPLETED, EXIT_REFUSED = 0, 1, 2, 3, 4
-
-CLI_TEXT: dict[str, dict[str, str]] = {
-    "validate_summary": {
-        "en": "{total} rows: {valid} valid ({dups} duplicates in the file), {invalid} invalid.",
-        "fr": "{total} lignes : {valid} valides (dont {dups} doublons dans le fichier), {invalid} invalides.",
-    },
-    "report_written": {"en": "Report: {path}", "fr": "Rapport : {path}"},
-    "interrupted": {
-        "en": "Interrupted; resume with: crm-importer resume {job_id}",
-        "fr": "Interrompu ; reprenez avec : crm-importer resume {job_id}",
-    },
-    "stopping": {
-        "en": "Stopping after the current batch (Ctrl+C again to stop at once)…",
-        "fr": "Arrêt après le lot en cours (Ctrl+C de nouveau pour arrêter tout de suite)…",
-    },
-    "interrupted_validation": {
-        "en": "Interrupted; run the same command again to continue where it stopped.",
-        "fr": "Interrompu ; relancez la même commande pour reprendre là où elle s’est arrêtée.",
-    },
-    "unexpected": {
-        "en": "Unexpected error: {error} (run with --debug for details).",
-        "fr": "Erreur inattendue : {error} (relancez avec --debug pour les détails).",
-    },
-    "no_jobs": {"en": "No imports yet.", "fr": "Aucun import pour l’instant."},
-    "import_summary": {
-        "en": "Job {job_id} {status}: {imported} imported, {updated} updated, {dups} duplicates skipped, "
-        "{rejected} rejected, in {seconds:.1f} s.",
-        "fr": "Import {job_id} {status} : {imported} importées, {updated} mises à jour, {dups} doublons ignorés, "
-        "{rejected} rejetées, en {seconds:.1f} s.",
-    },
-    "undo_summary": {
-        "en": "Undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.",
-        "fr": "Annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.",
-    },
-    "undo_referenced": {
-        "en": "{referenced} leads kept because other CRM records refer to them (crm-importer undo --json lists them).",
-        "fr": "{referenced} leads conservés car d’autres fiches du CRM y font référence (crm-importer undo --json "
-        "les liste).",
-    },
-    "migrated": {
-        "en": "Schema up to date (version {version}); applied: {applied}.",
-        "fr": "Schéma à jour (version {version}) ; appliqué : {applied}.",
-    },
-    "unknown_owners": {
-        "en": "{count} owner(s) match no active CRM profile ({owners}): {then}.",
-        "fr": "{count} responsable(s) ne correspondent à aucun profil actif du CRM ({owners}) : {then}.",
-    },
-    "owners_unassigned": {
-        "en": "their leads stay unassigned (--unknown-owner user:EMAIL to give them to someone)",
-        "fr": "leurs leads restent non attribués (--unknown-owner user:EMAIL pour les confier à quelqu’un)",
-    },
-    "owners_to_fallback": {
-        "en": "their leads go to {user}",
-        "fr": "leurs leads sont attribués à {user}",
-    },
-    "demo_ready": {
-        "en": "Demo CRM running. DSN: {dsn}\nAdmin profile: {admin}\nPress Ctrl+C to stop it.",
-        "fr": "CRM de démonstration démarré. DSN : {dsn}\nProfil administrateur : {admin}\nCtrl+C pour l’arrêter.",
-    },
-}
-
-PHASES = {
-    "hashing": {"en": "Hashing", "fr": "Empreinte"},
-    "validating": {"en": "Validating", "fr": "Validation"},
-    "deduplicating": {"en": "Duplicates", "fr": "Doublons"},
-    "committing": {"en": "Importing", "fr": "Import"},
-    "reconnecting": {"en": "Reconnecting", "fr": "Reconnexion"},
-    "reporting": {"en": "Report", "fr": "Rapport"},
-    "undoing": {"en": "Undoing", "fr": "Annulation"},
-}
-
-
-def say(key: str, lang: str, **params: Any) -> str:
-    texts = CLI_TEXT.get(key)
-    if texts is None:
-        return message(key, lang, **params)
-    return (texts.get(lang) or texts["en"]).format(**params)
 
 
 def default_lang() -> str:
@@ -148,7 +72,7 @@ class CtrlC:
         self.requested = True
         signal.signal(signal.SIGINT, signal.default_int_handler)
         if sys.stderr.isatty():
-            print(f"\n{say('stopping', self.lang)}", file=sys.stderr, flush=True)
+            print(f"\n{message('stopping', self.lang)}", file=sys.stderr, flush=True)
 
     def __call__(self) -> bool:
         """The engine's cancel callback: raises the deferred KeyboardInterrupt at a safe point."""
@@ -183,7 +107,7 @@ class ProgressBar:
         eta = elapsed * (1 - p.fraction) / p.fraction if 0 < p.fraction < 1 else 0.0
         width = 30
         filled = int(width * min(max(p.fraction, 0.0), 1.0))
-        name = PHASES.get(p.phase, {}).get(self.lang, p.phase)
+        name = message(f"phase_{p.phase}", self.lang) if p.phase in PHASES else p.phase
         line = f"\r{name:<12} [{'#' * filled}{'.' * (width - filled)}] {p.fraction * 100:5.1f}%  {p.rows:>10,} rows"
         if rate > 0:
             line += f"  {rate:>9,.0f}/s  ETA {eta:4.0f}s"
@@ -281,11 +205,47 @@ def _check_report_path(report: str | None) -> None:
         raise UnusableFileError("bad_report_path", path=report)
 
 
+def terminal_prompts(lang: str, args: argparse.Namespace) -> Any:
+    """On a terminal (and not --json): the password asked without echo when the server wants one, and an
+    offer to keep it in the OS keyring once it worked. Off a terminal, nothing is asked."""
+    from crm_importer.crm.link import Prompts
+
+    try:
+        interactive = sys.stdin is not None and sys.stdin.isatty() and not getattr(args, "json", False)
+    except (AttributeError, ValueError):
+        interactive = False
+    if not interactive:
+        return None
+
+    def password(where: str) -> str | None:
+        import getpass
+
+        # CtrlC may hold SIGINT: at a prompt, Ctrl+C must end the prompt as it always does.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            return getpass.getpass(message("password_prompt", lang, where=where))
+        except (EOFError, KeyboardInterrupt):
+            sys.stderr.write("\n")
+            return None
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def remember(where: str) -> bool:
+        try:
+            sys.stderr.write(message("remember_password", lang, where=where))
+            sys.stderr.flush()
+            answer = sys.stdin.readline().strip().lower()
+        except (OSError, ValueError):
+            return False
+        return answer in ("y", "yes", "o", "oui")
+
+    return Prompts(password=password, remember=remember)
+
+
 # --- commands ---------------------------------------------------------------------------------------
 def cmd_validate(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer import service
     from crm_importer.engine.mapping import load_mapping_file
-    from crm_importer.engine.pipeline import validate_file
-    from crm_importer.engine.report import write_report
     from crm_importer.engine.validate import ValidationOptions
 
     _check_report_path(args.report)
@@ -295,15 +255,13 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     bar = ProgressBar(lang)
     with JobStore() as store:
         try:
-            job = validate_file(
+            job = service.validate(
                 args.file, store, read_options=_read_options(args), mapping_json=user_mapping,
-                mapping_path=args.mapping or "", options=options, progress=bar,
+                mapping_path=args.mapping or "", options=options, report=args.report, lang=lang, progress=bar,
             )
         finally:
             bar.done()
-        report = str(write_report(store, job, args.report, lang)) if args.report else None
-        if report:
-            store.update_job(job.id, report_path=report)
+    report = job.report_path if args.report else None
     if args.json:
         _emit_json(
             {
@@ -320,10 +278,10 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
             }
         )
     else:
-        print(say("validate_summary", lang, total=job.total_rows, valid=job.valid_rows,
+        print(message("validate_summary", lang, total=job.total_rows, valid=job.valid_rows,
                   dups=job.duplicate_rows, invalid=job.invalid_rows))
         if report:
-            print(say("report_written", lang, path=report))
+            print(message("report_written", lang, path=report))
     return EXIT_OK if job.invalid_rows == 0 else EXIT_ROWS_REJECTED
 
 
@@ -347,7 +305,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "invalid_rows": job.invalid_rows,
         "imported_rows": job.imported_rows,
         "updated_rows": job.updated_rows,
-        "duplicate_rows": job.duplicate_rows + job.skipped_rows,
+        "duplicate_rows": job.duplicates_skipped,
         "duplicate_in_file_rows": job.duplicate_rows,
         "duplicate_in_crm_rows": job.skipped_rows,
         "rejected_rows": job.rejected_rows,
@@ -356,18 +314,26 @@ def job_json(job: Job) -> dict[str, Any]:
         "crm": job.crm_target,
         "error": job.error_message,
         "error_code": job.error_code,
-        "unknown_owners": job.options.get("commit", {}).get("unknown_owners", []),
+        "unknown_owners": list(_commit_options(job).unknown_owners),
     }
 
 
+def _commit_options(job: Job) -> Any:
+    from crm_importer.crm.options import CommitOptions
+
+    return CommitOptions.of(job.options) or CommitOptions()
+
+
 def cmd_history(args: argparse.Namespace, lang: str) -> int:
+    from crm_importer import service
+
     with JobStore.for_reading() as store:
-        jobs = store.list_jobs()
+        jobs = service.history(store)
     if args.json:
         _emit_json([job_json(j) for j in jobs])
         return EXIT_OK
     if not jobs:
-        print(say("no_jobs", lang))
+        print(message("no_jobs", lang))
         return EXIT_OK
     head = ("job", "date", "status", "rows", "valid", "invalid", "imported", "file")
     print("{:<8}  {:<20}  {:<11}  {:>9}  {:>9}  {:>8}  {:>9}  {}".format(*head))
@@ -380,20 +346,16 @@ def cmd_history(args: argparse.Namespace, lang: str) -> int:
 
 
 def cmd_report(args: argparse.Namespace, lang: str) -> int:
-    from crm_importer.engine.report import write_report
+    from crm_importer import service
 
     _check_report_path(args.out)
     with JobStore.for_reading() as store:
         job = store.get_job(args.job_id)
-        out = write_report(store, job, args.out, lang)
-        try:  # where the last report went, for History: a nicety a read-only store goes without
-            store.update_job(job.id, report_path=str(out))
-        except StoreError:
-            pass
+        out = service.report(store, job.id, args.out, lang)
     if args.json:
         _emit_json({"job_id": job.id, "report": str(out)})
     else:
-        print(say("report_written", lang, path=out))
+        print(message("report_written", lang, path=out))
     return EXIT_OK
 
 
@@ -436,17 +398,17 @@ def _print_import(job: Job, args: argparse.Namespace, lang: str) -> None:
     if args.json:
         _emit_json(job_json(job))
     else:
-        print(say("import_summary", lang, job_id=job.id[:8], status=job.status, imported=job.imported_rows,
-                  updated=job.updated_rows, dups=job.duplicate_rows + job.skipped_rows,
-                  rejected=job.invalid_rows + job.rejected_rows, seconds=job.elapsed_seconds))
+        print(message("import_summary", lang, job_id=job.id[:8], status=job.status, imported=job.imported_rows,
+                  updated=job.updated_rows, dups=job.duplicates_skipped,
+                  rejected=job.rows_rejected, seconds=job.elapsed_seconds))
         if job.report_path:
-            print(say("report_written", lang, path=job.report_path))
+            print(message("report_written", lang, path=job.report_path))
 
 
 @_json_failures
 def cmd_import(args: argparse.Namespace, lang: str) -> int:
-    from crm_importer.crm.commit import ImportRequest, run_import
     from crm_importer.engine.mapping import load_mapping_file
+    from crm_importer.service import ImportRequest, run_import
 
     _check_report_path(args.report)
     _check_region(args.region.upper())
@@ -465,10 +427,10 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
         confirm_reimport=args.yes,
         report=args.report,
         lang=lang,
-        interactive=sys.stdin.isatty() and not args.json,
+        prompts=terminal_prompts(lang, args),
         on_unknown_owners=lambda owners, fallback: print(
-            say("unknown_owners", lang, count=len(owners), owners=", ".join(owners[:10]),
-                then=say("owners_to_fallback" if fallback else "owners_unassigned", lang, user=fallback)),
+            message("unknown_owners", lang, count=len(owners), owners=", ".join(owners[:10]),
+                then=message("owners_to_fallback" if fallback else "owners_unassigned", lang, user=fallback)),
             file=sys.stderr,
         ),
     )
@@ -484,13 +446,13 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
 
 @_json_failures
 def cmd_resume(args: argparse.Namespace, lang: str) -> int:
-    from crm_importer.crm.commit import resume_import
+    from crm_importer.service import resume_import
 
     bar = ProgressBar(lang)
     try:
         with CtrlC(lang) as ctrl_c:
-            job = resume_import(args.job_id, dsn=args.db, progress=bar, lang=lang, is_cancelled=ctrl_c,
-                                interactive=sys.stdin.isatty() and not args.json)
+            job = resume_import(args.job_id, dsn=args.db, progress=bar, is_cancelled=ctrl_c,
+                                prompts=terminal_prompts(lang, args))
     finally:
         bar.done()
     _print_import(job, args, lang)
@@ -499,32 +461,31 @@ def cmd_resume(args: argparse.Namespace, lang: str) -> int:
 
 @_json_failures
 def cmd_undo(args: argparse.Namespace, lang: str) -> int:
-    from crm_importer.crm.commit import undo_import
+    from crm_importer.service import undo_import
 
-    result = undo_import(args.job_id, dsn=args.db, actor_email=args.actor,
-                         interactive=sys.stdin.isatty() and not args.json)
+    result = undo_import(args.job_id, dsn=args.db, actor_email=args.actor, prompts=terminal_prompts(lang, args))
     if args.json:
         _emit_json(result)
     else:
-        print(say("undo_summary", lang, deleted=result["deleted"], restored=result["restored"],
+        print(message("undo_summary", lang, deleted=result["deleted"], restored=result["restored"],
                   kept=len(result["kept"])))
         if result["referenced"]:
-            print(say("undo_referenced", lang, referenced=len(result["referenced"])))
+            print(message("undo_referenced", lang, count=len(result["referenced"])))
     return EXIT_OK
 
 
 def cmd_db(args: argparse.Namespace, lang: str) -> int:
-    from crm_importer.crm.connection import connect, resolve_password
+    from crm_importer.crm.connection import connect_asking
     from crm_importer.crm.schema import SCHEMA_VERSION, migrate
 
     _check_region(args.region.upper())
-    password = resolve_password(args.db, interactive=sys.stdin.isatty())
-    with connect(args.db, password=password) as conn:
+    prompts = terminal_prompts(lang, args)
+    with connect_asking(args.db, ask_password=prompts.password if prompts else None) as conn:
         applied = migrate(conn, region=args.region.upper())
     if args.json:
         _emit_json({"schema_version": SCHEMA_VERSION, "applied": applied})
     else:
-        print(say("migrated", lang, version=SCHEMA_VERSION, applied=", ".join(map(str, applied)) or "—"))
+        print(message("migrated", lang, version=SCHEMA_VERSION, applied=", ".join(map(str, applied)) or "—"))
     return EXIT_OK
 
 
@@ -536,7 +497,7 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
         if args.json:
             _emit_json({"dsn": server.dsn, "admin": DEMO_ADMIN_EMAIL})
         else:
-            print(say("demo_ready", lang, dsn=server.dsn, admin=DEMO_ADMIN_EMAIL), flush=True)
+            print(message("demo_ready", lang, dsn=server.dsn, admin=DEMO_ADMIN_EMAIL), flush=True)
         try:
             while True:
                 time.sleep(3600)
@@ -615,10 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CancelledError as exc:
         job_id = getattr(exc, "job_id", None)
         key = "interrupted" if job_id else "interrupted_validation"
-        print(say(key, lang, job_id=job_id), file=sys.stderr)
+        print(message(key, lang, job_id=job_id), file=sys.stderr)
         return EXIT_NOT_COMPLETED
     except KeyboardInterrupt:
-        print(say("interrupted_validation", lang), file=sys.stderr)
+        print(message("interrupted_validation", lang), file=sys.stderr)
         return EXIT_NOT_COMPLETED
     except ImporterError as exc:
         if debug:
@@ -628,7 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
         if debug:
             traceback.print_exc()
-        print(say("unexpected", lang, error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        print(message("unexpected", lang, error=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return EXIT_NOT_COMPLETED if args.command in ("import", "resume", "undo") else EXIT_UNUSABLE
 
 

@@ -26,9 +26,9 @@ from pgfixture import PasswordLogin
 from psycopg.conninfo import conninfo_to_dict
 
 from crm_importer.bench import generate_frame
-from crm_importer.crm.commit import ImportRequest, run_import
 from crm_importer.crm.demo import DEMO_PROFILES
 from crm_importer.engine.jobstore import COMPLETED, Job, JobStore
+from crm_importer.service import ImportRequest, run_import
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,13 +32,13 @@ from leadfiles import (
 )
 from pgfixture import PasswordLogin, dsn_for
 
-from crm_importer.crm import commit
-from crm_importer.crm.commit import ImportRequest, run_import
+from crm_importer.crm import committer
 from crm_importer.crm.connection import CrmError
 from crm_importer.crm.schema import SCHEMA_VERSION, schema_version
 from crm_importer.engine.errors import CancelledError
 from crm_importer.engine.jobstore import JobStore
 from crm_importer.engine.pipeline import Progress
+from crm_importer.service import ImportRequest, run_import
 
 IMPORT_KEYS = {"job_id", "status", "total_rows", "valid_rows", "invalid_rows", "imported_rows", "updated_rows",
                "duplicate_rows", "report"}
@@ -245,10 +245,10 @@ def cancelled_import(path: Path, dsn: str, **options: object) -> str:
 
 
 def test_resume_json_contract(pg_dsn: str, tmp_path: Path, home: Path) -> None:
-    n = commit.COMMIT_ROWS * 2 + 100
+    n = committer.COMMIT_ROWS * 2 + 100
     path = leads_file(tmp_path, n)
     job_id = cancelled_import(path, pg_dsn, assign="round-robin:" + ",".join(SALES))
-    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == commit.COMMIT_ROWS
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == committer.COMMIT_ROWS
     [entry] = one_json(run_cli(home, "history", "--json").stdout)
     assert (entry["job_id"], entry["status"]) == (job_id, "cancelled")
 
@@ -272,7 +272,7 @@ def test_resume_json_contract(pg_dsn: str, tmp_path: Path, home: Path) -> None:
 
 
 def test_ctrl_c_mid_commit_says_how_to_resume(pg_dsn: str, tmp_path: Path, home: Path) -> None:
-    path = leads_file(tmp_path, commit.COMMIT_ROWS * 4)
+    path = leads_file(tmp_path, committer.COMMIT_ROWS * 4)
     proc = popen_cli(home, *import_args(path, pg_dsn, "--json"))
     try:
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -294,9 +294,9 @@ def test_ctrl_c_mid_commit_says_how_to_resume(pg_dsn: str, tmp_path: Path, home:
 
     done = run_cli(home, "resume", job.id, "--json")
     assert done.returncode == 0, done.stderr
-    assert one_json(done.stdout)["imported_rows"] == commit.COMMIT_ROWS * 4
+    assert one_json(done.stdout)["imported_rows"] == committer.COMMIT_ROWS * 4
     assert query(pg_dsn, "SELECT count(*), count(DISTINCT import_row) FROM public.leads") == [
-        (commit.COMMIT_ROWS * 4,) * 2]
+        (committer.COMMIT_ROWS * 4,) * 2]
 
 
 # --- undo ---------------------------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_undo_from_the_command_line(pg_dsn: str, tmp_path: Path, home: Path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "Annulé : 3 leads supprimés, 0 restaurés, 1 conservés car modifiés depuis.",
-        "1 leads conservés car d’autres fiches du CRM y font référence (crm-importer undo --json les liste).",
+        "1 lead conservé car d’autres fiches du CRM y font référence (crm-importer undo --json le liste).",
     ]
     assert sorted(str(i) for (i,) in query(pg_dsn, "SELECT id FROM public.leads")) == sorted([str(edited), str(dealt)])
     [entry] = one_json(run_cli(home, "history", "--json").stdout)
@@ -393,7 +393,7 @@ def test_resume_of_a_job_whose_dsn_had_a_password(password_crm: PasswordLogin, p
                                                   home: Path) -> None:
     """The job store keeps the DSN without its password; resume gets it again the libpq way."""
     login = password_crm
-    n = commit.COMMIT_ROWS + 10
+    n = committer.COMMIT_ROWS + 10
     job_id = cancelled_import(leads_file(tmp_path, n), with_password(login, login.password, uri=False),
                               assign="round-robin:" + ",".join(SALES))
     with JobStore() as store:
@@ -455,7 +455,7 @@ def test_unknown_owners_are_named_before_the_commit(pg_dsn: str, home: Path, tmp
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert sorted(o.casefold() for o in data["unknown_owners"]) == ["inconnu durand", "x@nowhere.fr"]
-    assert "2 owner(s) match no active CRM profile" in out.stderr
+    assert "2 owners match no active CRM profile" in out.stderr
     assert "stay unassigned" in out.stderr
     out = run_cli(home, *import_args(owner_file(tmp_path), pg_dsn, "--assign", "column:Commercial", "--yes",
                                      "--unknown-owner", "user:david.leroy@demo.crm-importer.test", "--lang", "fr"))
@@ -469,7 +469,7 @@ def test_retries_are_told_in_the_users_language(pg_dsn: str, lang: str, said: st
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """A retry is what the user sees while the CRM is away: one line on stderr, in --lang, every time."""
     from crm_importer import cli
-    from crm_importer.crm.commit import CrmLink
+    from crm_importer.crm.link import CrmLink
 
     failures = [psycopg.OperationalError("injected")]
 
@@ -492,7 +492,7 @@ def test_retries_are_told_in_the_users_language(pg_dsn: str, lang: str, said: st
 def test_a_cancel_ends_a_retry_wait(pg_dsn: str) -> None:
     """While the CRM is away the link waits up to 20 s between attempts: a cancel (the GUI's button, the
     CLI's Ctrl+C) ends that wait at its next step, not when the wait is over."""
-    from crm_importer.crm.commit import RETRY_STEP, CrmLink
+    from crm_importer.crm.link import RETRY_STEP, CrmLink
 
     slept: list[float] = []
     link = CrmLink(pg_dsn, sleep=slept.append, base_delay=10.0)

@@ -38,12 +38,13 @@ from leadfiles import (
 from pgfixture import PasswordLogin
 from psycopg import sql
 
-from crm_importer.crm import commit
-from crm_importer.crm.commit import ImportRequest, resume_import, run_import, undo_import
+from crm_importer import service
+from crm_importer.crm import committer, statements
 from crm_importer.crm.connection import CrmError
 from crm_importer.engine.errors import CancelledError, ImporterError, RefusedError
 from crm_importer.engine.jobstore import CANCELLED, UNDONE, Job, JobStore
 from crm_importer.engine.pipeline import Progress
+from crm_importer.service import ImportRequest, resume_import, run_import, undo_import
 
 BRUNO, CHLOE, DAVID = SALES
 LEAD_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "city", "postal_code",
@@ -199,10 +200,10 @@ def test_match_uses_the_normalized_key_indexes(pg_dsn: str) -> None:
     with_leads = [{"email": f"x{i}@y.fr", "phone": f"06 12 {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}",
                    "external_id": f"E{i}"} for i in range(3000)]
     insert_leads(pg_dsn, with_leads)
-    stmt = commit.build_commit_sql(("email", "phone", "external_id"), "skip", "none", "33")
+    stmt = statements.build_commit_sql(("email", "phone", "external_id"), "skip", "none", "33")
     with psycopg.connect(pg_dsn) as conn:
         conn.execute("ANALYZE public.leads")
-        conn.execute(commit._stage_table_sql())
+        conn.execute(statements.stage_table_sql())
         conn.execute("INSERT INTO _crm_stage (import_row, email, k_email, k_phone, k_external_id)"
                      " SELECT g, 'n' || g || '@z.fr', 'n' || g || '@z.fr', '+3370000' || g, 'k' || g"
                      " FROM generate_series(1, 50) g")
@@ -217,7 +218,7 @@ def test_match_uses_the_normalized_key_indexes(pg_dsn: str) -> None:
 # --- assignment ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(commit, "COMMIT_ROWS", 16)
+    monkeypatch.setattr(committer, "COMMIT_ROWS", 16)
     return 16
 
 
@@ -534,7 +535,7 @@ def test_a_finished_job_keeps_only_the_staged_rows_its_report_shows(
     def staged_rows(job_id: str) -> list[int]:
         return [r for f in store.iter_batches(job_id, ["__row"]) for r in f["__row"].to_list()]
 
-    monkeypatch.setattr(commit, "compact_finished_jobs", lambda _store: None)
+    monkeypatch.setattr(service, "compact_finished_jobs", lambda _store: None)
     job = do_import(pg_dsn, policy_file(tmp_path), store)
     monkeypatch.undo()
     assert not job.compacted and len(staged_rows(job.id)) == 15
@@ -543,7 +544,7 @@ def test_a_finished_job_keeps_only_the_staged_rows_its_report_shows(
     assert len(reported) == 9  # 6 CRM duplicates skipped, 2 in-file duplicates, 1 invalid
     pending = validate_file(write_leads_csv(tmp_path / "later.csv", [lead(i) for i in range(200, 230)]), store)
 
-    commit.compact_finished_jobs(store)
+    service.compact_finished_jobs(store)
     assert store.get_job(job.id).compacted and staged_rows(job.id) == reported
     assert list(report_lines(store, store.get_job(job.id), "fr")) == before
     assert len(staged_rows(pending.id)) == 30 and not store.get_job(pending.id).compacted

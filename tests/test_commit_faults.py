@@ -40,15 +40,16 @@ from leadfiles import (
 from pgfixture import PasswordLogin
 from psycopg.conninfo import conninfo_to_dict
 
-from crm_importer.crm import commit
-from crm_importer.crm.commit import ImportRequest, resume_import, run_import
+from crm_importer.crm import committer
+from crm_importer.crm import link as link_mod
 from crm_importer.engine.errors import ImporterError, NotCompletedError, StoreError
 from crm_importer.engine.jobstore import COMPLETED, FAILED, Job, JobStore
+from crm_importer.service import ImportRequest, resume_import, run_import
 
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(commit, "COMMIT_ROWS", 50)
+    monkeypatch.setattr(committer, "COMMIT_ROWS", 50)
     return 50
 
 
@@ -131,7 +132,7 @@ def test_kill_9_mid_commit_then_resume_ends_with_exactly_the_expected_leads(
     [job] = one_json(run_cli(home, "history", "--json").stdout)
     assert job["status"] == "importing"
     partial = scalar(pg_dsn, "SELECT count(*) FROM public.leads")
-    assert partial >= 3 * commit.COMMIT_ROWS * 0.9
+    assert partial >= 3 * committer.COMMIT_ROWS * 0.9
 
     resumed = run_cli(home, "resume", job["job_id"], "--json")
     assert resumed.returncode == 1, resumed.stderr  # completed; the file has invalid rows
@@ -223,8 +224,8 @@ def test_a_transaction_the_server_ends_as_idle_is_retried(pg_dsn: str, store: Jo
                                                           ) -> None:
     """The importer stalls mid-batch longer than the idle-in-transaction limit it sets (a laptop asleep):
     the server ends the session (25P03, an InternalError); the batch is retried, nothing is lost or doubled."""
-    monkeypatch.setattr(commit, "IDLE_IN_TRANSACTION_TIMEOUT", "1s")
-    insert_range = commit.JobCommitter._insert_range
+    monkeypatch.setattr(link_mod, "IDLE_IN_TRANSACTION_TIMEOUT", "1s")
+    insert_range = committer.JobCommitter._insert_range
     stalls: list[int] = []
 
     def stalled(self: Any, conn: Any, row_numbers: list[int], outcome: Any) -> None:
@@ -233,7 +234,7 @@ def test_a_transaction_the_server_ends_as_idle_is_retried(pg_dsn: str, store: Jo
             time.sleep(2.5)
         insert_range(self, conn, row_numbers, outcome)
 
-    monkeypatch.setattr(commit.JobCommitter, "_insert_range", stalled)
+    monkeypatch.setattr(committer.JobCommitter, "_insert_range", stalled)
     phases: list[str] = []
     job = run_import(ImportRequest(leads_file(tmp_path, 300), pg_dsn, ADMIN), store=store,
                      progress=lambda p: phases.append(p.phase))
@@ -469,8 +470,8 @@ def test_a_reconnect_reuses_the_password_the_first_connection_found(pg_dsn: str,
     import keyring
     import keyring.backends.fail
 
-    from crm_importer.crm.commit import CrmLink
     from crm_importer.crm.connection import dsn_endpoint, store_password
+    from crm_importer.crm.link import CrmLink
 
     login = grant_crm_access(pg_dsn, pg_password_login)
     previous = keyring.get_keyring()
@@ -480,7 +481,7 @@ def test_a_reconnect_reuses_the_password_the_first_connection_found(pg_dsn: str,
     try:
         host, port, user, _ = dsn_endpoint(login.dsn)
         assert store_password(host, port, user, login.password)
-        link = CrmLink(login.dsn, interactive=False, base_delay=0.01)
+        link = CrmLink(login.dsn, base_delay=0.01)
         first_pid = link.conn.info.backend_pid
         keyring.set_keyring(keyring.backends.fail.Keyring())  # the keyring is gone now
         with psycopg.connect(pg_dsn, autocommit=True) as admin:

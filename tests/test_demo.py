@@ -150,13 +150,13 @@ def test_two_demo_processes_share_one_server(demo_dir: Path) -> None:
     finally:
         if holder.poll() is None:
             holder.kill()
-            holder.wait()
+        holder.communicate()  # reaped, its pipes closed
 
 
 def test_a_killed_demo_process_does_not_keep_the_server_alive(demo_dir: Path) -> None:
     holder, _ = _spawn_holder(demo_dir)
     holder.send_signal(signal.SIGKILL)
-    holder.wait(timeout=10)
+    holder.communicate(timeout=10)
     handles = json.loads((demo_dir / ".handle_pids.json").read_text())
     assert holder.pid in handles  # the dead process is still counted as a holder
     assert _server_processes(demo_dir)

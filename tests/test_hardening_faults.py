@@ -663,6 +663,7 @@ def test_black_holed_traffic_is_noticed_and_the_import_exits_3(pg_dsn: str, tmp_
             proc.kill()
             proc.wait()
     stderr.join()
+    proc.stderr.close()  # type: ignore[union-attr]
     out = stdout.read_text()
     assert proc.returncode == 3, stderr.lines
     first_retry = next(t for t, line in stderr.lines if "retry 1" in line)

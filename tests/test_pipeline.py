@@ -345,7 +345,7 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
             time.sleep(0.005)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
-        proc.wait(timeout=30)
+        proc.communicate(timeout=30)  # reaped, its pipes closed
     assert proc.returncode == -signal.SIGKILL, "the validation ended before it could be killed"
     assert state is not None and state[0] >= 2
 

@@ -26,7 +26,6 @@ from crm_importer.crm.connection import (
     get_password,
     redact_dsn,
     require_admin,
-    resolve_password,
     set_actor,
     sign_in,
     store_password,
@@ -788,17 +787,57 @@ def test_connect_wrong_password_is_auth_failed(pg_password_login: PasswordLogin)
         assert conn.execute("select current_user").fetchone() == (login.user,)
 
 
-def test_connect_with_prompt_uses_the_keyring_and_never_prompts_off_a_terminal(
-    pg_password_login: PasswordLogin, memory_keyring: MemoryKeyring, no_libpq_password: None
+def test_connect_asking_tries_libpq_then_the_keyring_then_the_caller(
+    pg_password_login: PasswordLogin, memory_keyring: MemoryKeyring, no_libpq_password: None,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     login = pg_password_login
-    with pytest.raises(CrmError) as missing:
-        connection_mod.connect_with_prompt(login.dsn, interactive=False)
-    assert missing.value.code == "db_password_missing"
     host, port, user, _ = connection_mod.dsn_endpoint(login.dsn)
+    asked: list[str] = []
+
+    def ask(answer: str | None) -> connection_mod.AskPassword:
+        def prompt(where: str) -> str | None:
+            asked.append(where)
+            return answer
+        return prompt
+
+    def never(where: str) -> str | None:
+        raise AssertionError(f"asked for the password of {where}")
+
+    # Nothing anywhere, nobody to ask (off a terminal, --json, the GUI with a password already): an error.
+    with pytest.raises(CrmError) as missing:
+        connection_mod.connect_asking(login.dsn)
+    assert missing.value.code == "db_password_missing"
+    # A prompt that gives nothing (Ctrl+C, an empty line): the same error, asked once.
+    with pytest.raises(CrmError) as refused:
+        connection_mod.connect_asking(login.dsn, ask_password=ask(None))
+    assert refused.value.code == "db_password_missing" and asked == [f"{user}@{host}:{port}"]
+    # The password typed works, and the connection says which one it used.
+    with connection_mod.connect_asking(login.dsn, ask_password=ask(login.password)) as conn:
+        assert conn.execute("select current_user").fetchone() == (login.user,)
+        assert conn.info.password == login.password
+    assert len(asked) == 2
+    # Saved in the keyring: used without asking.
     assert store_password(host, port, user, login.password)
-    assert resolve_password(login.dsn, interactive=False) == login.password
-    with connection_mod.connect_with_prompt(login.dsn, interactive=True) as conn:
+    with connection_mod.connect_asking(login.dsn, ask_password=never) as conn:
+        assert conn.info.password == login.password
+    # A saved password the server refuses (changed since): asked again rather than reported.
+    assert store_password(host, port, user, "an old one")
+    with connection_mod.connect_asking(login.dsn, ask_password=ask(login.password)) as conn:
+        assert conn.info.password == login.password
+    assert len(asked) == 3
+    # libpq's own sources come first: the password file is read by libpq (no parsing of ours), and neither
+    # the keyring's wrong password nor a prompt is reached.
+    pgpass = tmp_path / "pgpass"
+    escaped = login.password.replace("\\", "\\\\").replace(":", "\\:")
+    pgpass.write_text(f"*:{port}:*:{user}:{escaped}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    with connection_mod.connect_asking(login.dsn, ask_password=never) as conn:
+        assert conn.execute("select current_user").fetchone() == (login.user,)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+    monkeypatch.setenv("PGPASSWORD", login.password)
+    with connection_mod.connect_asking(login.dsn, ask_password=never) as conn:
         assert conn.execute("select current_user").fetchone() == (login.user,)
 
 
@@ -941,33 +980,18 @@ def no_libpq_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
 
 
-def test_keyring_store_and_resolve(memory_keyring: MemoryKeyring, no_libpq_password: None) -> None:
+def test_keyring_store_and_lookup(memory_keyring: MemoryKeyring, no_libpq_password: None) -> None:
     assert get_password("db.example.com", 5432, "alice") is None
     assert store_password("db.example.com", 5432, "alice", SECRET) is True
     assert memory_keyring.items == {("crm-importer", "alice@db.example.com:5432"): SECRET}
     assert get_password("db.example.com", "5432", "alice") == SECRET
-    assert resolve_password("postgresql://alice@db.example.com/crm", interactive=False) == SECRET
-    assert resolve_password("host=db.example.com port=5432 user=alice dbname=crm", interactive=True) == SECRET
-    # The DSN's own password wins: nothing to add.
-    assert resolve_password("postgresql://alice:other@db.example.com/crm", interactive=True) is None
+    assert connection_mod.saved_password_for("postgresql://alice@db.example.com/crm") == SECRET
+    assert connection_mod.saved_password_for("host=db.example.com port=5432 user=alice dbname=crm") == SECRET
     # Another port or user is another secret.
-    assert resolve_password("postgresql://alice@db.example.com:6543/crm", interactive=False) is None
+    assert connection_mod.saved_password_for("postgresql://alice@db.example.com:6543/crm") is None
+    assert connection_mod.saved_password_for("postgresql://bob@db.example.com/crm") is None
     assert connection_mod.delete_password("db.example.com", 5432, "alice") is True
     assert connection_mod.delete_password("db.example.com", 5432, "alice") is False
-
-
-def test_resolve_password_leaves_libpq_sources_alone(
-    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    store_password("db", 5432, "bob", "from-keyring")
-    monkeypatch.setenv("PGPASSWORD", "from-env")
-    assert resolve_password("host=db user=bob", interactive=False) is None
-    monkeypatch.delenv("PGPASSWORD")
-    pgpass = tmp_path / "pgpass"
-    pgpass.write_text("db:5432:*:bob:from-pgpass\n")
-    monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    assert resolve_password("host=db user=bob dbname=crm", interactive=False) is None
-    assert resolve_password("host=db user=carol dbname=crm", interactive=False) is None  # carol: no entry
 
 
 def test_keyring_without_backend_fails_softly(fail_keyring: None, no_libpq_password: None) -> None:
@@ -975,7 +999,7 @@ def test_keyring_without_backend_fails_softly(fail_keyring: None, no_libpq_passw
         keyring.set_password("x", "y", "z")  # the backend really is the failing one
     assert store_password("db", 5432, "alice", SECRET) is False
     assert get_password("db", 5432, "alice") is None
-    assert resolve_password("postgresql://alice@db/crm", interactive=False) is None
+    assert connection_mod.saved_password_for("postgresql://alice@db/crm") is None
 
 
 # --- identity ----------------------------------------------------------------------------------------------------
@@ -1014,8 +1038,7 @@ def test_sign_in_and_require_admin(pg_dsn: str) -> None:
         assert inactive.value.code == "profile_not_found"
 
 
-def test_crm_error_messages_exist_in_both_languages() -> None:
-    for code, texts in connection_mod.CRM_MESSAGES.items():
-        assert set(texts) == {"en", "fr"}, code
+def test_crm_error_messages_are_worded_from_the_catalogue() -> None:
     err = CrmError("db_unreachable", host="h", port="1")
-    assert str(err) == err.text("en") and "h:1" in err.text("fr")
+    assert str(err) == err.text("en") == "Cannot reach the database server at h:1; check that it is running and that the host and port are right."
+    assert err.text("fr").startswith("Impossible de joindre le serveur de base de données h:1 ;")

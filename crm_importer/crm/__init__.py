@@ -4,15 +4,13 @@ Nothing here imports Qt; the CLI, the GUI worker and the tests all use these fun
 """
 
 from crm_importer.crm.connection import (
-    CRM_MESSAGES,
     CrmError,
     Identity,
     connect,
-    connect_with_prompt,
+    connect_asking,
     get_password,
     redact_dsn,
     require_admin,
-    resolve_password,
     set_actor,
     sign_in,
     store_password,
@@ -20,19 +18,17 @@ from crm_importer.crm.connection import (
 from crm_importer.crm.schema import SCHEMA_VERSION, crm_settings, migrate, require_schema, schema_version
 
 __all__ = [
-    "CRM_MESSAGES",
     "SCHEMA_VERSION",
     "CrmError",
     "Identity",
     "connect",
-    "connect_with_prompt",
+    "connect_asking",
     "crm_settings",
     "get_password",
     "migrate",
     "redact_dsn",
     "require_admin",
     "require_schema",
-    "resolve_password",
     "schema_version",
     "set_actor",
     "sign_in",

@@ -19,8 +19,8 @@ import os
 import re
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -29,96 +29,12 @@ import keyring.errors
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from crm_importer.engine.errors import DEFAULT_LANG, ImporterError, register_messages
+from crm_importer.engine.errors import DEFAULT_LANG, ImporterError
 
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "crm-importer"
 
-#: Messages for the CRM/database errors, same shape as ``engine.errors.MESSAGES``.
-CRM_MESSAGES: dict[str, dict[str, str]] = {
-    "db_bad_dsn": {
-        "en": "The database connection string cannot be read; use a postgresql:// URI or key=value pairs.",
-        "fr": "La chaîne de connexion à la base est illisible ; utilisez une URI postgresql:// "
-        "ou des paires clé=valeur.",
-    },
-    "db_unreachable": {
-        "en": "Cannot reach the database server at {host}:{port}; check that it is running and that the "
-        "host and port are right.",
-        "fr": "Impossible de joindre le serveur de base de données {host}:{port} ; vérifiez qu’il est "
-        "démarré et que l’hôte et le port sont justes.",
-    },
-    "db_auth_failed": {
-        "en": "The database refused the login of user “{user}”: wrong user name or password.",
-        "fr": "La base a refusé la connexion de l’utilisateur « {user} » : nom d’utilisateur ou mot de "
-        "passe incorrect.",
-    },
-    "db_password_missing": {
-        "en": "The database asks for the password of user “{user}” and none was given.",
-        "fr": "La base demande le mot de passe de l’utilisateur « {user} » et aucun n’a été fourni.",
-    },
-    "db_not_found": {
-        "en": "There is no database named “{dbname}” on this server.",
-        "fr": "Il n’y a pas de base nommée « {dbname} » sur ce serveur.",
-    },
-    "db_access_denied": {
-        "en": "The database server does not accept user “{user}” on database “{dbname}” from this "
-        "computer (pg_hba.conf, or TLS required).",
-        "fr": "Le serveur de base de données n’accepte pas l’utilisateur « {user} » sur la base "
-        "« {dbname} » depuis cet ordinateur (pg_hba.conf, ou TLS exigé).",
-    },
-    "db_tls": {
-        "en": "A secure (TLS) connection to the database could not be set up: {reason}.",
-        "fr": "La connexion sécurisée (TLS) à la base n’a pas pu être établie : {reason}.",
-    },
-    "db_busy": {
-        "en": "The database server has no free connection slot; try again in a moment.",
-        "fr": "Le serveur de base de données n’a plus de connexion libre ; réessayez dans un instant.",
-    },
-    "db_error": {
-        "en": "Cannot connect to the database: {reason}.",
-        "fr": "Impossible de se connecter à la base : {reason}.",
-    },
-    "profile_not_found": {
-        "en": "No active CRM profile has the email {email}.",
-        "fr": "Aucun profil actif du CRM n’a l’adresse {email}.",
-    },
-    "profile_ambiguous": {
-        "en": "Several CRM profiles have the email {email}; make it unique in the CRM first.",
-        "fr": "Plusieurs profils du CRM ont l’adresse {email} ; rendez-la unique dans le CRM d’abord.",
-    },
-    "not_admin": {
-        "en": "{email} is “{role}” in the CRM; only an admin can import or undo imports.",
-        "fr": "{email} a le rôle « {role} » dans le CRM ; seul un administrateur peut importer ou "
-        "annuler un import.",
-    },
-    "schema_missing": {
-        "en": "The CRM database is not set up for crm-importer (schema version {found}, version {required} "
-        "needed): run “crm-importer db migrate --db …” first.",
-        "fr": "La base du CRM n’est pas préparée pour crm-importer (version du schéma {found}, version "
-        "{required} requise) : lancez d’abord « crm-importer db migrate --db … ».",
-    },
-    "migration_failed": {
-        "en": "Installing the crm-importer schema (version {version}) failed, nothing was changed: {reason}.",
-        "fr": "L’installation du schéma crm-importer (version {version}) a échoué, rien n’a été modifié : "
-        "{reason}.",
-    },
-    "bad_region": {
-        "en": "“{region}” is not a country code known for phone numbers (use e.g. FR, BE, CH, US).",
-        "fr": "« {region} » n’est pas un code pays connu pour les numéros de téléphone (par ex. FR, BE, "
-        "CH, US).",
-    },
-    "demo_unavailable": {
-        "en": "The demo database cannot start: {reason}.",
-        "fr": "La base de démonstration ne peut pas démarrer : {reason}.",
-    },
-    "demo_version_mismatch": {
-        "en": "The demo data in {path} was made by PostgreSQL {data_version}, which is not available here; "
-        "move that folder away to start a new demo database.",
-        "fr": "Les données de démonstration de {path} ont été créées par PostgreSQL {data_version}, absent "
-        "ici ; déplacez ce dossier pour créer une nouvelle base de démonstration.",
-    },
-}
 
 #: Exit codes per the CLI contract: 2 unusable input or usage, 3 not completed (try again), 4 refused.
 _EXIT_CODES: dict[str, int] = {
@@ -136,11 +52,10 @@ _EXIT_CODES: dict[str, int] = {
     "not_admin": 4,
     "schema_missing": 4,
 }
-register_messages(CRM_MESSAGES)  # a failed job's stored code is worded in the History's language
 
 
 class CrmError(ImporterError):
-    """A CRM database problem the user can act on, worded from :data:`CRM_MESSAGES`.
+    """A CRM database problem the user can act on, worded from the message catalogue.
 
     ``exit_code`` follows the CLI contract per code (unreachable server: 3, bad credentials: 2, not an
     admin or schema missing: 4). Extra parameters (``detail``) are kept for ``--debug`` output only.
@@ -153,16 +68,6 @@ class CrmError(ImporterError):
         self.exit_code = _EXIT_CODES.get(code, 3)
         self.args = (self.text(DEFAULT_LANG),)
 
-    def text(self, lang: str = DEFAULT_LANG) -> str:
-        texts = CRM_MESSAGES.get(self.code)
-        if texts is None:
-            return super().text(lang)
-        template = texts.get(lang) or texts[DEFAULT_LANG]
-        try:
-            return template.format(**self.params)
-        except (KeyError, IndexError):
-            return template
-
 
 # --- DSN handling ----------------------------------------------------------------------------------------
 
@@ -172,7 +77,7 @@ _KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(.*?)(?=\s+\w+\s*=|$)", re.IGNORE
 _URI_QUERY_PASSWORD = re.compile(r"([?&]password=)([^&#]*)", re.IGNORECASE)
 
 
-def parse_dsn(dsn: str) -> dict[str, str]:
+def parse_dsn(dsn: str) -> dict[str, Any]:
     """The DSN's parameters (URI or key=value). A malformed DSN raises ``db_bad_dsn``, without echoing it."""
     try:
         return conninfo_to_dict(dsn)
@@ -273,7 +178,7 @@ def _first_line(message: str) -> str:
     return text.rstrip(".")
 
 
-def classify_connect_error(exc: BaseException, params: dict[str, str]) -> CrmError:
+def classify_connect_error(exc: BaseException, params: dict[str, Any]) -> CrmError:
     """Turn a libpq/psycopg connection failure into one :class:`CrmError` (never with the password)."""
     host, port, user, dbname = _endpoint(params)
     secrets = [params.get("password") or "", os.environ.get("PGPASSWORD") or ""]
@@ -282,7 +187,8 @@ def classify_connect_error(exc: BaseException, params: dict[str, str]) -> CrmErr
     detail = _first_line(raw)
     common: dict[str, Any] = {"host": host, "port": port, "user": user, "dbname": dbname, "detail": detail}
     sqlstate = getattr(exc, "sqlstate", None)
-    if "no password supplied" in low or "password is required" in low:
+    pgconn = getattr(exc, "pgconn", None)
+    if getattr(pgconn, "needs_password", False) or "no password supplied" in low:
         return CrmError("db_password_missing", **common)
     if (
         sqlstate == "28P01"
@@ -350,26 +256,39 @@ def connect(
         raise classify_connect_error(exc, params) from None
 
 
-def connect_with_prompt(
-    dsn: str, *, interactive: bool, autocommit: bool = False, application_name: str = "crm-importer"
-) -> psycopg.Connection:
-    """Connect like ``psql``: the keyring's password if any, and a prompt only if the server asks for one.
+#: The caller's prompt: given ``user@host:port``, the password the user typed, or None (none given).
+AskPassword = Callable[[str], str | None]
 
-    Prompting only after the server said it needs a password spares local (peer/trust) and ``.pgpass``
-    users a useless question.
+
+def connect_asking(
+    dsn: str, *, ask_password: AskPassword | None = None, autocommit: bool = False,
+    application_name: str = "crm-importer",
+) -> psycopg.Connection:
+    """Connect like ``psql``: libpq first looks where it always does (the DSN, ``PGPASSWORD``, the password
+    file). Only when it reports that the server wants a password none of them gave
+    (``pgconn.needs_password``) does the keyring's come in, and then ``ask_password``, the caller's prompt
+    (the CLI's terminal, the GUI's dialog; None: never ask). A saved password the server refuses is
+    asked again rather than reported. The connection's ``info.password`` is the one that worked.
     """
-    password = None if dsn_has_password(dsn) else _keyring_password_for(dsn)
+    kwargs: dict[str, Any] = {"autocommit": autocommit, "application_name": application_name}
     try:
-        return connect(dsn, password=password, autocommit=autocommit, application_name=application_name)
+        return connect(dsn, **kwargs)
     except CrmError as exc:
-        if exc.code not in ("db_password_missing", "db_auth_failed") or not _can_prompt(interactive):
+        if exc.code != "db_password_missing":
             raise
-        if exc.code == "db_auth_failed" and password is None:
-            raise
-        typed = _prompt_password(dsn)
-        if not typed:
-            raise
-        return connect(dsn, password=typed, autocommit=autocommit, application_name=application_name)
+        missing = exc
+    saved = saved_password_for(dsn)
+    if saved is not None:
+        try:
+            return connect(dsn, password=saved, **kwargs)
+        except CrmError as exc:
+            if exc.code != "db_auth_failed":
+                raise
+    host, port, user, _ = dsn_endpoint(dsn)
+    typed = ask_password(f"{user}@{host}:{port}") if ask_password is not None else None
+    if not typed:
+        raise missing
+    return connect(dsn, password=typed, **kwargs)
 
 
 # --- passwords ------------------------------------------------------------------------------------------------
@@ -423,70 +342,17 @@ def dsn_endpoint(dsn: str) -> tuple[str, str, str, str]:
     return _endpoint(parse_dsn(dsn))
 
 
-def _keyring_password_for(dsn: str) -> str | None:
+def saved_password_for(dsn: str) -> str | None:
     host, port, user, _ = dsn_endpoint(dsn)
     return get_password(host, port, user)
 
 
-def _can_prompt(interactive: bool) -> bool:
-    try:
-        return interactive and sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _prompt_password(dsn: str) -> str | None:
-    host, port, user, _ = dsn_endpoint(dsn)
-    try:
-        return getpass.getpass(f"Password for {user}@{host}:{port}: ")
-    except (EOFError, KeyboardInterrupt):
-        return None
-
-
-def _pgpass_has_entry(params: dict[str, str]) -> bool:
-    """True when libpq will find a password in the password file for this endpoint (so: don't prompt)."""
-    path = params.get("passfile") or os.environ.get("PGPASSFILE")
-    if not path:
-        if sys.platform == "win32":
-            path = os.path.join(os.environ.get("APPDATA", ""), "postgresql", "pgpass.conf")
-        else:
-            path = os.path.join(os.path.expanduser("~"), ".pgpass")
-    host, port, user, dbname = _endpoint(params)
-    if _is_socket_host(host):
-        host = "localhost"
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return False
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = re.split(r"(?<!\\):", line, maxsplit=4)
-        if len(fields) != 5:
-            continue
-        if all(
-            f == "*" or f.replace("\\:", ":") == v
-            for f, v in zip(fields[:4], (host, port, dbname, user), strict=True)
-        ):
-            return True
-    return False
-
-
-def resolve_password(dsn: str, interactive: bool) -> str | None:
-    """The password to add to ``dsn``: None when the DSN has one or libpq will find one by itself
-    (PGPASSWORD, password file); else the keyring's; else a prompt when interactive on a terminal."""
-    params = parse_dsn(dsn)
-    if params.get("password"):
-        return None
-    if os.environ.get("PGPASSWORD") or _pgpass_has_entry(params):
-        return None
-    host, port, user, _ = _endpoint(params)
-    saved = get_password(host, port, user)
-    if saved is not None:
-        return saved
-    if _can_prompt(interactive):
-        return _prompt_password(dsn)
-    return None
+def scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> Any:
+    """The first column of the one row a query returns (an aggregate, ``exists``, ``count``)."""
+    row = conn.execute(query, params).fetchone()
+    if row is None:
+        raise psycopg.ProgrammingError("the query returned no row")
+    return row[0]
 
 
 # --- who the importer acts as ------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from crm_importer.crm.connection import Identity
+from crm_importer.crm.link import CrmLink, act_as
 from crm_importer.engine.jobstore import COMPLETED, FAILED, UNDONE, JobStore, now_iso
 
 log = logging.getLogger(__name__)
@@ -30,13 +31,11 @@ def relist_pending(store: JobStore, crm_target: str) -> bool:
 
 def relist_lost_jobs(store: JobStore, conn: psycopg.Connection, identity: Identity, crm_target: str) -> int:
     """Add back the acting profile's imports into this CRM that the salvaged store lost; their count."""
-    from crm_importer.crm.commit import _act_as  # the commit's transaction guard (commit imports us)
-
     recovered_at = store.meta("recovered_at")
     if recovered_at is None or store.meta(f"relisted:{crm_target}") is not None:
         return 0
     with conn.transaction():
-        _act_as(conn, identity.profile_id)
+        act_as(conn, identity.profile_id)
         rows = conn.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM public.import_jobs WHERE created_by = %s AND created_at < %s::timestamptz + interval '1 second'"
             " ORDER BY created_at DESC LIMIT 1000",
@@ -67,7 +66,7 @@ def relist_lost_jobs(store: JobStore, conn: psycopg.Connection, identity: Identi
     return added
 
 
-def relist_quietly(store: JobStore, link: Any, identity: Identity) -> int:
+def relist_quietly(store: JobStore, link: CrmLink, identity: Identity) -> int:
     """:func:`relist_lost_jobs` through the link's retries, never failing the work it comes before."""
     if not relist_pending(store, link.target):
         return 0

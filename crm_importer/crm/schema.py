@@ -28,7 +28,7 @@ import phonenumbers
 import psycopg
 from psycopg import sql
 
-from crm_importer.crm.connection import CrmError
+from crm_importer.crm.connection import CrmError, scalar
 from crm_importer.engine.fields import FIELD_BY_NAME, LEAD_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ MIGRATION_LOCK_KEY = 0x63726D5F696D70
 
 #: Roles the access policies apply to on plain PostgreSQL (Supabase: ``authenticated``).
 PLAIN_POLICY_ROLE = "public"
-
-ROLES = ("admin", "manager", "sales")
 
 
 @dataclass
@@ -67,18 +65,19 @@ def _exists(conn: psycopg.Connection, regclass: str) -> bool:
     (``CREATE TABLE IF NOT EXISTS`` …) see the committed tables too.
     """
     schema, _, name = regclass.rpartition(".")
-    return conn.execute(
+    return scalar(
+        conn,
         "select exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n"
         " on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s)",
         (schema or "public", name),
-    ).fetchone()[0]
+    )
 
 
 def _function_exists(conn: psycopg.Connection, signature: str) -> bool:
-    return conn.execute("select to_regprocedure(%s) is not null", (signature,)).fetchone()[0]
+    return scalar(conn, "select to_regprocedure(%s) is not null", (signature,))
 
 
-def _run(conn: psycopg.Connection, statements: str | sql.Composable) -> None:
+def _run(conn: psycopg.Connection, statements: str | sql.SQL | sql.Composed) -> None:
     conn.execute(statements)
 
 
@@ -369,10 +368,11 @@ def _v1_phone_and_indexes(conn: psycopg.Connection, ctx: _Context) -> None:
         $fn$;
         """,
     )
-    has_trigger = conn.execute(
+    has_trigger = scalar(
+        conn,
         "select exists (select 1 from pg_trigger where tgrelid = 'public.leads'::regclass"
         " and tgname = 'crm_importer_leads_updated_at')"
-    ).fetchone()[0]
+    )
     if not has_trigger:
         _run(
             conn,
@@ -383,7 +383,7 @@ def _v1_phone_and_indexes(conn: psycopg.Connection, ctx: _Context) -> None:
 
 def _policies(
     table: str, role: str, *, read: str, write: str, names: dict[str, str] | None = None
-) -> sql.Composable:
+) -> sql.Composed:
     """Drop-and-create the four policies of ``table`` (CREATE POLICY has no IF NOT EXISTS)."""
     names = names or {}
     ident = sql.Identifier
@@ -530,7 +530,7 @@ def _ensure_ledger(conn: psycopg.Connection) -> bool:
 
 
 def _context(conn: psycopg.Connection, region: str) -> _Context:
-    stored = dict(
+    stored: dict[str, str] = dict(
         conn.execute(
             "select key, value from public.crm_importer_settings where key in ('phone_region',"
             " 'phone_country_code')"
@@ -545,9 +545,10 @@ def _context(conn: psycopg.Connection, region: str) -> _Context:
         region = (region or "").strip().upper()
         cc = country_code_for(region)
     supabase = _function_exists(conn, "auth.uid()")
-    has_authenticated = conn.execute(
+    has_authenticated = scalar(
+        conn,
         "select exists (select 1 from pg_roles where rolname = 'authenticated')"
-    ).fetchone()[0]
+    )
     policy_role = "authenticated" if supabase and has_authenticated else PLAIN_POLICY_ROLE
     return _Context(region=region, country_code=cc, supabase=supabase, policy_role=policy_role, created=set())
 
@@ -578,10 +579,11 @@ def migrate(conn: psycopg.Connection, region: str = "FR") -> list[int]:
                 # ALTER TABLE may queue forever behind a CRM user's long transaction, blocking everyone.
                 conn.execute("set local lock_timeout = '30s'")
                 _ensure_ledger(conn)
-                done = conn.execute(
+                done = scalar(
+                    conn,
                     "select exists (select 1 from public.crm_importer_migrations where version = %s)",
                     (version,),
-                ).fetchone()[0]
+                )
                 if done:
                     continue
                 ctx = _context(conn, region)

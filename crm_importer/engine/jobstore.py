@@ -32,7 +32,8 @@ import polars as pl
 
 from crm_importer import paths
 from crm_importer.engine import storefiles
-from crm_importer.engine.errors import MESSAGES, CancelledError, ImporterError, RowError, StoreError, message
+from crm_importer.engine.errors import CancelledError, ImporterError, RowError, StoreError
+from crm_importer.messages import MESSAGES, message
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,26 @@ class Job:
         data["compacted"] = bool(data.get("compacted"))
         return cls(**data)
 
+    @property
+    def rows_to_import(self) -> int:
+        """Valid rows that go to the CRM: not a duplicate of an earlier row of the file."""
+        return self.valid_rows - self.duplicate_rows
+
+    @property
+    def duplicates_skipped(self) -> int:
+        """Rows left out as duplicates: of an earlier row of the file, or of a lead already in the CRM."""
+        return self.duplicate_rows + self.skipped_rows
+
+    @property
+    def rows_rejected(self) -> int:
+        """Rows refused: invalid in the file, or rejected by the CRM at commit."""
+        return self.invalid_rows + self.rejected_rows
+
+    @property
+    def not_imported_rows(self) -> int:
+        """Rows that are not in the CRM after the import (each one is in the error report)."""
+        return self.duplicates_skipped + self.rows_rejected
+
     def error_text(self, lang: str) -> str | None:
         """Why the job failed, in ``lang`` (the stored English sentence for a job failed before v2)."""
         if self.error_code and self.error_params is not None and self.error_code in MESSAGES:
@@ -322,7 +343,7 @@ class JobStore:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_at', ?)", (now_iso(),))
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('recovered_from', ?)", (str(moved),))
         self.salvage = salvage
-        params = {"path": str(self.path), "moved_to": str(moved), "jobs": salvage.jobs}
+        params: dict[str, Any] = {"path": str(self.path), "moved_to": str(moved), "jobs": salvage.jobs}
         log.warning(message("store_recovered", **params), extra={"code": "store_recovered", "params": params})
 
     def _mark_incomplete_jobs(self) -> int:
@@ -769,17 +790,6 @@ class JobStore:
             for code in set(codes.split()):
                 counts[code] = counts.get(code, 0) + 1
         return counts
-
-    def add_issues(self, job_id: str, status: str, rows: Sequence[tuple[int, list[RowError]]]) -> None:
-        """Rows the commit did not import (duplicate in the CRM, rejected by it)."""
-        data = [
-            (job_id, row, status, " ".join(e.code for e in errs), json.dumps([e.to_json() for e in errs], ensure_ascii=False))
-            for row, errs in rows
-        ]
-        with self.transaction() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO issues (job_id, row_no, status, codes, errors) VALUES (?, ?, ?, ?, ?)", data
-            )
 
     # --- commit checkpoints -------------------------------------------------------------------------
     def committed_batches(self, job_id: str) -> set[int]:

@@ -269,6 +269,19 @@ class _Stager:
         self._store.close()
 
 
+def record_file_duplicates(store: JobStore, job_id: str, options: ValidationOptions,
+                           key_filter: KeyFilter | None = None) -> int:
+    """In-file duplicates over every staged batch of the job, recorded as its ``duplicate`` issues (the
+    first row of each key is kept); returns their number. ``key_filter``: one already fed with every staged
+    batch (a validation builds it as it stages), else it is built here."""
+    key_columns = [ROW_COL, VALID_COL, *(kcol(k) for k in options.dedupe_keys)]
+    if key_filter is None:
+        key_filter = KeyFilter(options.dedupe_keys)
+        for frame in store.iter_batches(job_id, key_columns):
+            key_filter.add(frame)
+    return store.record_duplicates(job_id, find_duplicates(key_filter, store.iter_batches(job_id, key_columns)))
+
+
 def run_validation(
     store: JobStore,
     job: Job,
@@ -304,8 +317,7 @@ def run_validation(
             store.delete_job(job.id)
             raise UnusableFileError("no_data_rows", path=str(reader.path))
         progress(Progress("deduplicating", rows_done, 0.0, rows_done))
-        dups = find_duplicates(key_filter, store.iter_batches(job.id, key_columns))
-        store.record_duplicates(job.id, dups)
+        record_file_duplicates(store, job.id, options, key_filter)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))
     except UnusableFileError as exc:
         # A problem found deep in the file (an encoding error, a huge cell): the job says why.

@@ -21,14 +21,11 @@ import polars as pl
 from crm_importer.engine.errors import RowError, UnusableFileError
 from crm_importer.engine.jobstore import Issue, Job, JobStore
 from crm_importer.engine.readers.base import ROW_COL, cell_col
+from crm_importer.messages import message
 
 #: Excel's sheet limit (rows, heading included).
 XLSX_MAX_ROWS = 1_048_576
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HEADINGS = {
-    "en": ("Row", "Reasons"),
-    "fr": ("Ligne", "Motifs"),
-}
 #: Statuses of rows that are not imported, in the order they are reported.
 REPORTED = ("invalid", "duplicate", "crm_duplicate", "rejected")
 
@@ -48,7 +45,7 @@ def report_lines(store: JobStore, job: Job, lang: str = "en") -> Iterator[list[s
     Issues are fetched batch by batch too: a file where every row is rejected must not put millions
     of them in memory at once.
     """
-    row_h, reasons_h = HEADINGS.get(lang, HEADINGS["en"])
+    row_h, reasons_h = message("report_heading_row", lang), message("report_heading_reasons", lang)
     yield [row_h, reasons_h, *[h for h in job.headers]]
     cols = [cell_col(i) for i in range(len(job.headers))]
     for frame in store.iter_batches(job.id, [ROW_COL, *cols]):

@@ -150,7 +150,7 @@ class ConnectionDialog(QDialog):
 
     def set_from_dsn(self, dsn: str, email: str = "") -> None:
         """Fill the fields from a libpq DSN (a URI or key=value), e.g. ``CRM_IMPORTER_DSN``."""
-        params = conninfo_to_dict(dsn)
+        params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
         self.host.setText(params.get("host", "localhost"))
         self.port.setValue(int(params.get("port") or 5432))
         self.dbname.setText(params.get("dbname", ""))

@@ -146,8 +146,8 @@ class HistoryView(QWidget):
         session = self._need_session()
         if session is None:
             return
-        store_path, lang = self.ctx.store_path, self.ctx.lang
-        self._start(action, lambda p, c: tasks.resume(store_path, job.id, session, lang, p, c), progress=True)
+        store_path = self.ctx.store_path
+        self._start(action, lambda p, c: tasks.resume(store_path, job.id, session, p, c), progress=True)
 
     def report_selected(self) -> None:
         job = self.selected_job()

@@ -285,8 +285,8 @@ class HistoryModel(QAbstractTableModel):
                 if job.status == "validated":
                     return translate("Models", "Validated (not imported)")
                 return texts.status_label(job.status)
-            numbers = (job.total_rows, job.valid_rows - job.duplicate_rows, job.imported_rows, job.updated_rows,
-                       job.invalid_rows + job.duplicate_rows + job.skipped_rows + job.rejected_rows)
+            numbers = (job.total_rows, job.rows_to_import, job.imported_rows, job.updated_rows,
+                       job.not_imported_rows)
             return fmt_int(numbers[col - 4])
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 1:

@@ -22,7 +22,7 @@ from crm_importer.engine.readers import ReadOptions
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.resources import icon, sample_file
-from crm_importer.gui.widgets import Banner, DropZone, hint, page_layout
+from crm_importer.gui.widgets import Banner, DropZone, WizardPage, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -36,13 +36,12 @@ def human_size(size: int) -> str:
     return QLocale().formattedDataSize(size, 1, QLocale.DataSizeFormat.DataSizeSIFormat)
 
 
-class FilePage(QWidget):
+class FilePage(WizardPage):
     """Opening is two tasks: the preview (fast, shown at once) and the SHA-256 (reads the whole file)."""
 
     inspected = Signal(object)
     hashed = Signal(object)
     failed = Signal(str)
-    changed = Signal()
     show_job_requested = Signal(str)
     connect_requested = Signal()
     demo_requested = Signal()
@@ -68,8 +67,8 @@ class FilePage(QWidget):
         self.first_run_demo.clicked.connect(self.demo_requested)
         self.first_run_connect = QPushButton(self.first_run)
         self.first_run_connect.clicked.connect(self.connect_requested)
-        self.first_run.actions.addWidget(self.first_run_demo)
-        self.first_run.actions.addWidget(self.first_run_connect)
+        self.first_run.buttons.addWidget(self.first_run_demo)
+        self.first_run.buttons.addWidget(self.first_run_connect)
         root.addWidget(self.first_run)
 
         self.drop = DropZone(self)
@@ -150,7 +149,7 @@ class FilePage(QWidget):
         self.already = Banner("warning", self)
         self.show_job = QPushButton(self.already)
         self.show_job.clicked.connect(self._show_previous)
-        self.already.actions.addWidget(self.show_job)
+        self.already.buttons.addWidget(self.show_job)
         root.addWidget(self.already)
         self.error = Banner("error", self)
         root.addWidget(self.error)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_importer.crm.commit import Assignment
+from crm_importer.crm.options import Assignment
 from crm_importer.engine.errors import CancelledError, ImporterError, RefusedError
 from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks, texts
@@ -25,7 +25,7 @@ from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, page_layout
+from crm_importer.gui.widgets import Banner, StatCard, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -40,8 +40,7 @@ def fmt_duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-class ImportPage(QWidget):
-    changed = Signal()
+class ImportPage(WizardPage):
     import_started = Signal()
     import_finished = Signal(object)
     import_failed = Signal(str)
@@ -77,8 +76,8 @@ class ImportPage(QWidget):
         self.connect_button.clicked.connect(self.connect_requested)
         self.demo_button = QPushButton(self.no_crm)
         self.demo_button.clicked.connect(self.demo_requested)
-        self.no_crm.actions.addWidget(self.demo_button)
-        self.no_crm.actions.addWidget(self.connect_button)
+        self.no_crm.buttons.addWidget(self.demo_button)
+        self.no_crm.buttons.addWidget(self.connect_button)
         root.addWidget(self.no_crm)
 
         self.target_card = QFrame(self)
@@ -96,7 +95,7 @@ class ImportPage(QWidget):
         self.owners = Banner("warning", self)
         self.fallback = QComboBox(self.owners)
         self.fallback.setMinimumWidth(260)
-        self.owners.actions.addWidget(self.fallback)
+        self.owners.buttons.addWidget(self.fallback)
         root.addWidget(self.owners)
 
         start_row = QHBoxLayout()
@@ -235,7 +234,7 @@ class ImportPage(QWidget):
 
     def rows_to_import(self) -> int:
         job = self.state.job
-        return 0 if job is None else job.valid_rows - job.duplicate_rows
+        return 0 if job is None else job.rows_to_import
 
     # --- the import --------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -272,8 +271,8 @@ class ImportPage(QWidget):
         job, session = self.state.imported or self.state.job, self.ctx.session
         if job is None or session is None or self.task is not None:
             return
-        store_path, lang = self.ctx.store_path, self.ctx.lang
-        self._launch(lambda p, c: tasks.resume(store_path, job.id, session, lang, p, c), self.rows_to_import())
+        store_path = self.ctx.store_path
+        self._launch(lambda p, c: tasks.resume(store_path, job.id, session, p, c), self.rows_to_import())
 
     def _launch(self, fn: object, total: int) -> None:
         self.state.committing = True
@@ -445,18 +444,19 @@ class ImportPage(QWidget):
         if running:
             self._show_progress()
         finished = done is not None and not running
-        completed = finished and done.status == "completed"
+        status = done.status if done is not None else ""
+        completed = finished and status == "completed"
         for card in self.cards:
-            card.setVisible(finished and done.status in ("completed", "cancelled", "failed", "undone"))
+            card.setVisible(finished and status in ("completed", "cancelled", "failed", "undone"))
         if done is not None:
             self.imported_card.set(fmt_int(done.imported_rows))
             self.updated_card.set(fmt_int(done.updated_rows))
             self.skipped_card.set(fmt_int(done.skipped_rows))
-            self.rejected_card.set(fmt_int(done.invalid_rows + done.duplicate_rows + done.rejected_rows))
+            self.rejected_card.set(fmt_int(done.not_imported_rows - done.skipped_rows))
             self.time_card.set(fmt_duration(done.elapsed_seconds))
         self.report_button.setVisible(finished)
-        self.resume_button.setVisible(finished and done.status in ("cancelled", "failed", "interrupted", "importing"))
-        self.undo_button.setVisible(finished and done.status != "undone")
+        self.resume_button.setVisible(finished and status in ("cancelled", "failed", "interrupted", "importing"))
+        self.undo_button.setVisible(finished and status != "undone")
         self.new_button.setVisible(finished)
         if self._error:
             self.result.show_message(self._error, "error")

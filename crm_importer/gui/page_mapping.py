@@ -30,7 +30,7 @@ from crm_importer.engine.readers.base import cell_col
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
-from crm_importer.gui.widgets import Banner, page_layout
+from crm_importer.gui.widgets import Banner, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 
@@ -44,8 +44,7 @@ def profile_file_name(name: str) -> str:
     return (cleaned or "mapping") + ".json"
 
 
-class MappingPage(QWidget):
-    changed = Signal()
+class MappingPage(WizardPage):
     mapping_changed = Signal()
 
     def __init__(self, ctx: AppContext, state: WizardState, parent: QWidget | None = None) -> None:
@@ -80,16 +79,16 @@ class MappingPage(QWidget):
         root.addLayout(bar)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.scroll = QScrollArea(splitter)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setObjectName("MappingScroll")
+        self.mapping_scroll = QScrollArea(splitter)
+        self.mapping_scroll.setWidgetResizable(True)
+        self.mapping_scroll.setObjectName("MappingScroll")
         self.grid_host = QFrame()
         self.grid_host.setObjectName("Card")
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(16, 10, 16, 10)
         self.grid.setHorizontalSpacing(18)
         self.grid.setVerticalSpacing(6)
-        self.scroll.setWidget(self.grid_host)
+        self.mapping_scroll.setWidget(self.grid_host)
         self.table = QTableView(splitter)
         self.model = PreviewModel(self.table)
         self.table.setModel(self.model)
@@ -99,7 +98,7 @@ class MappingPage(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(150)
         self.table.horizontalHeader().setMinimumHeight(44)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        splitter.addWidget(self.scroll)
+        splitter.addWidget(self.mapping_scroll)
         splitter.addWidget(self.table)
         splitter.setSizes([300, 260])
         root.addWidget(splitter, 1)

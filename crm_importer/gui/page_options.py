@@ -18,19 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_importer.crm.commit import Assignment
+from crm_importer.crm.options import Assignment
 from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
-from crm_importer.gui.widgets import hint, page_layout
+from crm_importer.gui.widgets import WizardPage, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 POLICIES = ("skip", "update", "create")
 ASSIGN_MODES = ("none", "user", "round_robin", "column")
 
 
-class OptionsPage(QWidget):
-    changed = Signal()
+class OptionsPage(WizardPage):
     profiles_loaded = Signal(list)
 
     def __init__(self, ctx: AppContext, state: WizardState, parent: QWidget | None = None) -> None:
@@ -80,7 +79,7 @@ class OptionsPage(QWidget):
             pol.addWidget(radio)
             pol.addWidget(note)
         self.policy_radios["skip"].setChecked(True)
-        self.policy_group.idToggled.connect(lambda _i, on: on and self._options_changed())
+        self.policy_group.idToggled.connect(lambda _i, on: self._options_changed() if on else None)
         pol.addStretch(1)
         grid.addWidget(self.policy_box, 0, 1)
 
@@ -111,7 +110,7 @@ class OptionsPage(QWidget):
         row.addWidget(self.column_combo, 1)
         asg.addLayout(row)
         asg.addWidget(self.not_connected)
-        self.assign_group.idToggled.connect(lambda _i, on: on and self._options_changed())
+        self.assign_group.idToggled.connect(lambda _i, on: self._options_changed() if on else None)
         self.user_combo.activated.connect(lambda _i: self._select_mode("user"))
         self.column_combo.activated.connect(lambda _i: self._select_mode("column"))
         self.user_list.itemChanged.connect(lambda _item: self._select_mode("round_robin"))
@@ -222,10 +221,6 @@ class OptionsPage(QWidget):
         self.user_combo.setEnabled(connected)
         self.user_list.setEnabled(connected)
         self.not_connected.setVisible(self.ctx.session is None)
-
-    def set_policy(self, policy: str) -> None:
-        self.policy_radios[policy].setChecked(True)
-        self._options_changed()
 
     def set_assignment(self, mode: str, emails: tuple[str, ...] = (), column: str | None = None) -> None:
         """For tests and scripts: choose an assignment as a user would."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -31,7 +32,7 @@ from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.models import IssuesModel
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, hint, page_layout
+from crm_importer.gui.widgets import Banner, StatCard, WizardPage, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -68,8 +69,7 @@ class FixRowDialog(QDialog):
         return {i: e.text() for i, e in enumerate(self.edits) if e.text() != self._original[i]}
 
 
-class ValidationPage(QWidget):
-    changed = Signal()
+class ValidationPage(WizardPage):
     validated = Signal(object)
     validation_failed = Signal(str)
     row_fixed = Signal(object)
@@ -346,7 +346,7 @@ class ValidationPage(QWidget):
         if out is not None:
             self.export_report(out)
 
-    def export_report(self, out: object) -> None:
+    def export_report(self, out: Path) -> None:
         job = self.state.job
         if job is None:
             return
@@ -380,7 +380,7 @@ class ValidationPage(QWidget):
         self.fix_button.setEnabled(issue is not None and not self._fixing)
         if job is not None:
             self.total_card.set(fmt_int(job.total_rows))
-            self.valid_card.set(fmt_int(job.valid_rows - job.duplicate_rows))
+            self.valid_card.set(fmt_int(job.rows_to_import))
             self.invalid_card.set(fmt_int(job.invalid_rows))
             self.dup_card.set(fmt_int(job.duplicate_rows))
         if self._error:
@@ -388,7 +388,7 @@ class ValidationPage(QWidget):
         elif self._message:
             self.banner.show_message(self._message, "info")
         elif job is not None:
-            ready = job.valid_rows - job.duplicate_rows
+            ready = job.rows_to_import
             if has_issues:
                 self.banner.show_message(self.tr(
                     "{ready} rows are ready to import. The rows below will not be imported: fix them here "
@@ -405,4 +405,4 @@ class ValidationPage(QWidget):
 
     def can_next(self) -> bool:
         job = self.state.job
-        return job is not None and self.task is None and job.valid_rows - job.duplicate_rows > 0
+        return job is not None and self.task is None and job.rows_to_import > 0

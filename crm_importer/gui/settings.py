@@ -69,7 +69,7 @@ class Settings:
         return ConnectionSettings(
             mode=str(q.value("connection/mode", d.mode) or ""),
             host=str(q.value("connection/host", d.host) or ""),
-            port=int(q.value("connection/port", d.port) or d.port),
+            port=int(str(q.value("connection/port", d.port) or d.port)),
             dbname=str(q.value("connection/dbname", d.dbname) or ""),
             user=str(q.value("connection/user", d.user) or ""),
             sslmode=str(q.value("connection/sslmode", d.sslmode) or d.sslmode),

@@ -19,10 +19,20 @@ def repolish(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
-def set_role(widget: QWidget, role: str) -> None:
-    widget.setProperty("role", role)
-    repolish(widget)
+class WizardPage(QWidget):
+    """One page of the import wizard: the wizard asks it whether Next is allowed, tells it when it is
+    shown and when the language changed, and listens to ``changed`` to ask again."""
 
+    changed = Signal()
+
+    def retranslate(self) -> None:
+        """Set every text again (after the language changed)."""
+
+    def enter(self) -> None:
+        """The page is being shown."""
+
+    def can_next(self) -> bool:
+        return False
 
 class StepBar(QWidget):
     """The wizard's steps in a row; the current one highlighted, the done ones ticked."""
@@ -98,8 +108,8 @@ class Banner(QFrame):
         self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.text, 1)
-        self.actions = QHBoxLayout()
-        layout.addLayout(self.actions)
+        self.buttons = QHBoxLayout()
+        layout.addLayout(self.buttons)
         self.set_kind(kind)
         self.hide()
 

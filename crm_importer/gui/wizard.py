@@ -12,7 +12,7 @@ from crm_importer.gui.page_mapping import MappingPage
 from crm_importer.gui.page_options import OptionsPage
 from crm_importer.gui.page_validation import ValidationPage
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import StepBar
+from crm_importer.gui.widgets import StepBar, WizardPage
 from crm_importer.gui.wizard_state import WizardState
 
 FILE, MAPPING, OPTIONS, VALIDATION, IMPORT = range(5)
@@ -36,7 +36,7 @@ class ImportWizard(QWidget):
         self.options_page = OptionsPage(ctx, self.state, self.stack)
         self.validation_page = ValidationPage(ctx, self.state, self.stack)
         self.import_page = ImportPage(ctx, self.state, self.stack)
-        self.pages = [self.file_page, self.mapping_page, self.options_page, self.validation_page, self.import_page]
+        self.pages: list[WizardPage] = [self.file_page, self.mapping_page, self.options_page, self.validation_page, self.import_page]
         for page in self.pages:
             self.stack.addWidget(page)
             page.changed.connect(self._refresh)
@@ -77,9 +77,7 @@ class ImportWizard(QWidget):
     def go_to(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         page = self.pages[index]
-        enter = getattr(page, "enter", None)
-        if enter is not None:
-            enter()
+        page.enter()
         self.steps.set_current(index)
         self._refresh()
         self.current_changed.emit(index)

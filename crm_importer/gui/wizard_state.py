@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crm_importer.crm.commit import Assignment
+from crm_importer.crm.options import Assignment
 from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.engine.jobstore import Job
 from crm_importer.engine.mapping import ColumnMapping

@@ -11,7 +11,7 @@ from conftest import SAMPLE
 
 from crm_importer.engine.jobstore import JobStore
 from crm_importer.engine.pipeline import validate_file
-from crm_importer.gui.revalidate import revalidate_row, row_cells
+from crm_importer.engine.revalidate import revalidate_row, row_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -77,7 +77,7 @@ def test_gui_and_scripts_share_the_store_for_30_seconds(qtbot: Any, window: Any,
         assert second_gui.poll() is None, second_gui.stderr.read() if second_gui.stderr else ""
     finally:
         second_gui.terminate()
-        second_gui.wait(30)
+        second_gui.communicate(timeout=30)  # reaped, its pipe closed
     assert rounds >= 4 and len(job_ids) >= 12
     done = run_cli(isolated_home, "history", "--json")
     assert done.returncode == 0

@@ -144,8 +144,8 @@ def test_a_file_imported_meanwhile_is_asked_about_not_refused_with_cli_words(
 ) -> None:
     """Someone imports the same file after the File page checked it: the import asks the wizard's question
     (never the CLI's "use --yes"); no leaves the CRM as it is, yes imports."""
-    from crm_importer.crm.commit import ImportRequest, run_import
     from crm_importer.engine.jobstore import JobStore
+    from crm_importer.service import ImportRequest, run_import
 
     connect(window, pg_dsn)
     wizard = window.wizard

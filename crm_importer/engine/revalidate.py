@@ -1,7 +1,6 @@
-"""Fixing a cell in place after validation, without Qt (the GUI runs this in a worker).
+"""Fixing a cell in place after validation (the GUI's fix dialog runs this in a worker).
 
-The engine has no "re-validate one row" entry point, so this composes the job store's primitives: the
-row's staged batch is loaded, the edited raw cell put in, :func:`validate_batch` re-run on that one row
+The row's staged batch is loaded, the edited raw cell put in, :func:`validate_batch` re-run on that one row
 (same mapping, same options, so normalised fields and dedupe keys come out exactly as a full run would
 make them), the row swapped back into its batch, its issue replaced, and then in-file dedupe re-run over
 the whole job: fixing row 12 can make row 40 a duplicate of it, or stop row 12 from being one.
@@ -13,12 +12,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from crm_importer.engine.dedupe import KeyFilter, find_duplicates
 from crm_importer.engine.errors import EXTRA_CELLS, ImporterError
 from crm_importer.engine.jobstore import Job, JobStore
 from crm_importer.engine.mapping import ColumnMapping
+from crm_importer.engine.pipeline import record_file_duplicates
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
-from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
+from crm_importer.engine.validate import ValidationOptions, validate_batch
 
 
 @dataclass(frozen=True)
@@ -75,19 +74,9 @@ def revalidate_cells(store: JobStore, job: Job, row_no: int, changes: dict[int, 
     store.replace_batch(job.id, batch_no, new_frame)
     errors = checked.errors.get(row_no) or None
     store.set_row_issue(job.id, row_no, errors)
-    rerun_dedupe(store, job, options)
+    record_file_duplicates(store, job.id, options)
     store.recount(job.id)
     return RowFix(row_no, errors is None, tuple(e.code for e in errors or ()), store.get_job(job.id))
-
-
-def rerun_dedupe(store: JobStore, job: Job, options: ValidationOptions) -> int:
-    """In-file duplicates found again over every staged batch; returns their number."""
-    key_columns = [ROW_COL, VALID_COL, *(kcol(k) for k in options.dedupe_keys)]
-    key_filter = KeyFilter(options.dedupe_keys)
-    for batch in store.iter_batches(job.id, key_columns):
-        key_filter.add(batch)
-    dups = find_duplicates(key_filter, store.iter_batches(job.id, key_columns))
-    return store.record_duplicates(job.id, dups)
 
 
 def _extra_cells(store: JobStore, job: Job, row_no: int) -> str | None:

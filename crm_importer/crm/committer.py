@@ -1,0 +1,384 @@
+"""Phase 2 of an import: a validated job's staged rows into the CRM, each batch exactly once.
+
+A commit batch (``COMMIT_ROWS`` valid rows) goes in as one transaction:
+
+1. a transaction-level advisory lock, so that two imports into one CRM dedupe against each other's
+   leads instead of racing (batches of concurrent imports interleave; none waits long);
+2. ``COPY`` of the rows into a temporary table (``ON COMMIT DROP``: safe behind a transaction pooler);
+3. one set-based statement: the match against existing leads through the normalized-key indexes,
+   the duplicate policy (skip / update / create), the assignment, the inserted and updated leads and
+   their ``lead_history`` rows;
+4. the ledger row ``import_batches(job_id, batch_no)`` and the job's counters.
+
+The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
+batch is (re)tried the ledger is read: a retried, resumed or ambiguously committed batch is never
+inserted twice. Connection losses, server restarts, serialization failures and deadlocks are retried
+with exponential backoff and jitter on a fresh connection; rows the server rejects (a CRM constraint,
+a trigger, a tighter column) are isolated by splitting the batch under savepoints and reported, and the
+rest goes in.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from crm_importer.crm.columns import LeadColumn, read_lead_columns
+from crm_importer.crm.connection import Identity
+from crm_importer.crm.link import CrmLink, act_as, reason
+from crm_importer.crm.options import CommitOptions
+from crm_importer.crm.schema import crm_settings
+from crm_importer.crm.statements import STAGE_COLUMNS, build_commit_sql, default_sql, stage_table_sql
+from crm_importer.engine import errors as E
+from crm_importer.engine.errors import CancelledError, ImporterError, RowError
+from crm_importer.engine.fields import DEDUPE_KEYS, LEAD_COLUMNS
+from crm_importer.engine.jobstore import COMPLETED, IMPORTING, Job, JobStore, now_iso
+from crm_importer.engine.mapping import ColumnMapping
+from crm_importer.engine.pipeline import CancelFn, Progress, ProgressFn, never_cancelled, no_progress
+from crm_importer.engine.readers.base import ROW_COL
+from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol, kcol
+
+#: Valid rows per commit batch (one transaction each).
+COMMIT_ROWS = 5_000
+#: Transaction-level advisory lock serialising the dedupe-and-insert step of concurrent imports.
+COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
+
+
+# --- the plan --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CommitBatch:
+    no: int
+    staged_batch: int
+    offset: int  # index of the first row within the staged batch's committable rows
+    rows: int
+    first_row: int
+    last_row: int
+
+
+def committable(frame: pl.DataFrame, skip: pl.Series) -> pl.DataFrame:
+    """The rows of a staged batch that go to the CRM: valid and not a duplicate within the file."""
+    return frame.filter(pl.col(VALID_COL) & ~pl.col(ROW_COL).is_in(skip.implode()))
+
+
+def plan_batches(store: JobStore, job: Job) -> list[CommitBatch]:
+    """Commit batches of at most ``COMMIT_ROWS`` rows, numbered the same way on every run."""
+    dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
+    plan: list[CommitBatch] = []
+    for staged_no, frame in enumerate(store.iter_batches(job.id, [ROW_COL, VALID_COL])):
+        rows = committable(frame, dup_rows)[ROW_COL]
+        for start in range(0, rows.len(), COMMIT_ROWS):
+            part = rows.slice(start, COMMIT_ROWS)
+            plan.append(CommitBatch(len(plan), staged_no, start, part.len(), int(part[0]), int(part[-1])))
+    return plan
+
+
+ROW_LEVEL_ERRORS = (pg_errors.DataError, pg_errors.IntegrityError, pg_errors.RaiseException)
+
+
+# --- committing one job --------------------------------------------------------------------------
+@dataclass
+class BatchOutcome:
+    inserted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    rr_next: int = 0
+    result: list[tuple[int, str, str]] = field(default_factory=list)  # (row, lead_id, outcome)
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, key)
+    rejected_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, detail)
+
+    def details(self) -> dict[str, Any]:
+        return {"skipped": self.skipped_rows, "rejected": self.rejected_rows}
+
+
+class JobCommitter:
+    """Commits the staged rows of one job through a :class:`CrmLink` (CLI, GUI and resume share it)."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        job: Job,
+        link: CrmLink,
+        identity: Identity,
+        *,
+        progress: ProgressFn = no_progress,
+        is_cancelled: CancelFn = never_cancelled,
+    ) -> None:
+        self.store = store
+        self.job = job
+        self.link = link
+        self.identity = identity
+        self.progress = progress
+        self.is_cancelled = is_cancelled
+        options = CommitOptions.of(job.options) or CommitOptions()
+        self.options = options
+        self.dedupe_keys: tuple[str, ...] = ValidationOptions.from_json(job.options).dedupe_keys
+        self.policy = options.on_duplicate
+        self.assignment = options.assignment
+        self.owner_ids = options.owner_ids
+        self.user_ids = list(options.user_ids)
+        self.fallback_id = options.fallback_id
+        self._sql: sql.Composed | None = None
+        self._country_code = "33"
+
+    # -- the server-side job row --
+    def ensure_server_job(self, conn: psycopg.Connection) -> None:
+        job = self.job
+        with conn.transaction():
+            act_as(conn, self.identity.profile_id)
+            conn.execute(
+                "INSERT INTO public.import_jobs (id, file_name, file_hash, status, total_rows, valid_rows, invalid_rows,"
+                " duplicate_rows, assignment_config, duplicate_config, column_mapping, worker_id, created_by, started_at)"
+                " VALUES (%s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
+                " ON CONFLICT (id) DO UPDATE SET status = 'importing', error_message = NULL, updated_at = now()",
+                (
+                    job.id, job.file_name, job.file_hash, job.total_rows, job.valid_rows, job.invalid_rows,
+                    job.duplicate_rows, json.dumps(self.assignment.to_json()),
+                    json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
+                    json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
+                    f"crm-importer@{_hostname()}", str(self.identity.profile_id),
+                ),
+            )
+
+    def run(self) -> Job:
+        store, job = self.store, self.job
+        settings = self.link.retrying(crm_settings, job_id=job.id)
+        self._country_code = str(settings.get("phone_country_code") or "33")
+        self._sql = self.commit_sql(self.link.retrying(read_lead_columns, job_id=job.id))
+        self.link.retrying(self.ensure_server_job, job_id=job.id)
+        plan = plan_batches(store, job)
+        store.update_job(job.id, status=IMPORTING, phase="committing", commit_total_batches=len(plan),
+                         error_code=None, error_message=None)
+        done = store.committed_batches(job.id)
+        rows_total = sum(b.rows for b in plan)
+        rows_done = sum(b.rows for b in plan if b.no in done)
+        started = time.monotonic()
+        current_staged: tuple[int, pl.DataFrame] | None = None
+        dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
+        rr_next = self._last_rr_next(done)
+
+        def reconnecting(_said: dict[str, Any]) -> None:  # the progress says why it stands still
+            self.progress(Progress("reconnecting", rows_done, rows_done / rows_total if rows_total else 1.0,
+                                   rows_total))
+
+        self.link.on_retry = reconnecting
+        self.link.is_cancelled = self.is_cancelled
+        try:
+            for batch in plan:
+                if batch.no in done:
+                    continue
+                if self.is_cancelled():
+                    raise CancelledError()
+                if current_staged is None or current_staged[0] != batch.staged_batch:
+                    frame = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
+                    current_staged = (batch.staged_batch, frame)
+                rows = current_staged[1].slice(batch.offset, batch.rows)
+                # Proves the job store is writable before anything more goes to the CRM.
+                store.update_job(job.id, phase="committing")
+                outcome: BatchOutcome = self.link.retrying(
+                    functools.partial(self._commit, batch=batch, rows=rows, rr_offset=rr_next), job_id=job.id
+                )
+                rr_next = outcome.rr_next
+                self._record(batch, outcome)
+                rows_done += batch.rows
+                self.progress(Progress("committing", rows_done, rows_done / rows_total if rows_total else 1.0,
+                                       rows_total))
+        finally:
+            self.link.on_retry = None
+            self.link.is_cancelled = never_cancelled
+            elapsed = time.monotonic() - started
+            try:
+                current = store.get_job(job.id)
+                store.update_job(job.id, elapsed_seconds=current.elapsed_seconds + elapsed)
+            except ImporterError:
+                pass
+        final = store.get_job(job.id)
+        self.link.retrying(lambda conn: self._finish_server_job(conn, final), job_id=job.id)
+        store.update_job(job.id, status=COMPLETED, phase="completed", finished_at=now_iso())
+        return store.get_job(job.id)
+
+    def commit_sql(self, crm_columns: dict[str, LeadColumn]) -> sql.Composed:
+        """The batch statement for this job: it writes the fields the file maps, and an empty cell of one
+        whose CRM column has a default gets that default; every other CRM column keeps its own."""
+        mapped = [c for c in ColumnMapping(list(self.job.headers), list(self.job.mapping)).field_columns()
+                  if c in LEAD_COLUMNS]
+        defaults = {c: default_sql(col.default) for c in mapped
+                    if (col := crm_columns.get(c)) is not None and col.default is not None}
+        return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode, self._country_code,
+                                columns=mapped, defaults=defaults)
+
+    def _last_rr_next(self, done: set[int]) -> int:
+        if not done:
+            return 0
+        last = max(done)
+
+        def read(conn: psycopg.Connection) -> int:
+            with conn.transaction():
+                act_as(conn, self.identity.profile_id)
+                row = conn.execute(
+                    "SELECT rr_next FROM public.import_batches WHERE job_id = %s AND batch_no = %s",
+                    (self.job.id, last),
+                ).fetchone()
+            return int(row[0]) if row else 0
+
+        return int(self.link.retrying(read, job_id=self.job.id))
+
+    def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
+        with conn.transaction():
+            act_as(conn, self.identity.profile_id)
+            conn.execute(
+                "UPDATE public.import_jobs SET status = 'completed', completed_at = now(), updated_at = now(),"
+                " error_report_path = %s WHERE id = %s",
+                (job.report_path, job.id),
+            )
+
+    def _stage_rows(self, rows: pl.DataFrame) -> bytes:
+        cols: list[pl.Expr] = [pl.col(ROW_COL).cast(pl.Int64).alias("import_row")]
+        for name in LEAD_COLUMNS:
+            cols.append((pl.col(fcol(name)) if fcol(name) in rows.columns else pl.lit(None, pl.String)).alias(name))
+        for key in DEDUPE_KEYS:
+            cols.append((pl.col(kcol(key)) if kcol(key) in rows.columns else pl.lit(None, pl.String)).alias(f"k_{key}"))
+        mode = self.assignment.mode
+        if mode == "user":
+            owner = pl.lit(self.user_ids[0], pl.String)
+        elif mode == "column" and fcol("owner") in rows.columns:
+            mapping = {k: v for k, v in self.owner_ids.items()}
+            owner = pl.col(fcol("owner")).str.to_lowercase().replace_strict(
+                mapping, default=self.fallback_id, return_dtype=pl.String
+            )
+        elif mode == "column":
+            owner = pl.lit(self.fallback_id, pl.String)
+        else:
+            owner = pl.lit(None, pl.String)
+        cols.append(owner.alias("owner_id"))
+        buf = io.BytesIO()
+        rows.select(cols).write_csv(buf, include_header=False)
+        return buf.getvalue()
+
+    def _commit(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame, rr_offset: int) -> BatchOutcome:
+        job_id = self.job.id
+        with conn.transaction():
+            act_as(conn, self.identity.profile_id)
+            # The lock first: a run committing this very batch (the same job resumed twice at once) has
+            # then finished, and the ledger read below sees its row.
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
+            ledger = conn.execute(
+                "SELECT inserted, updated, skipped, rr_next, details FROM public.import_batches"
+                " WHERE job_id = %s AND batch_no = %s",
+                (job_id, batch.no),
+            ).fetchone()
+            if ledger is not None:
+                return self._from_ledger(conn, batch, ledger)
+            conn.execute(stage_table_sql())
+            with conn.cursor() as cur:
+                with cur.copy(
+                    sql.SQL("COPY _crm_stage ({}) FROM STDIN (FORMAT csv)").format(
+                        sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
+                    )
+                ) as copy:
+                    copy.write(self._stage_rows(rows))
+            outcome = BatchOutcome(rr_next=rr_offset)
+            row_numbers = rows[ROW_COL].to_list()
+            self._insert_range(conn, row_numbers, outcome)
+            outcome.skipped = len(outcome.skipped_rows)
+            outcome.rejected = len(outcome.rejected_rows)
+            conn.execute(
+                "INSERT INTO public.import_batches (job_id, batch_no, row_count, inserted, updated, skipped, rr_next,"
+                " details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                (job_id, batch.no, batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rr_next,
+                 json.dumps(outcome.details())),
+            )
+            conn.execute(
+                "UPDATE public.import_jobs SET processed_rows = processed_rows + %s, imported_rows = imported_rows + %s,"
+                " updated_rows = updated_rows + %s, skipped_rows = skipped_rows + %s,"
+                " rejected_rows = rejected_rows + %s, last_checkpoint = %s, updated_at = now() WHERE id = %s",
+                (batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rejected, batch.no, job_id),
+            )
+        return outcome
+
+    def _insert_range(self, conn: psycopg.Connection, row_numbers: list[int], outcome: BatchOutcome) -> None:
+        """Insert these rows; if the server rejects some, split the range to find them (pgloader-style)."""
+        assert self._sql is not None
+        params = {
+            "lo": row_numbers[0],
+            "hi": row_numbers[-1],
+            "actor": self.identity.profile_id,
+            "job": self.job.id,
+            "rr_users": self.user_ids,
+            "rr_offset": outcome.rr_next,
+            "rr_n": max(len(self.user_ids), 1),
+        }
+        try:
+            with conn.transaction():  # a savepoint
+                records = conn.execute(self._sql, params).fetchall()
+        except ROW_LEVEL_ERRORS as exc:
+            if len(row_numbers) == 1:
+                outcome.rejected_rows.append((row_numbers[0], reason(exc)))
+                return
+            mid = len(row_numbers) // 2
+            self._insert_range(conn, row_numbers[:mid], outcome)
+            self._insert_range(conn, row_numbers[mid:], outcome)
+            return
+        for kind, row, lead_id, key in records:
+            outcome.result.append((int(row), str(lead_id), kind))
+            if kind == "inserted":
+                outcome.inserted += 1
+            elif kind == "updated":
+                outcome.updated += 1
+            else:
+                outcome.skipped_rows.append((int(row), key))
+        if self.assignment.mode == "round_robin":
+            outcome.rr_next += sum(1 for r in records if r[0] == "inserted")
+
+    def _from_ledger(self, conn: psycopg.Connection, batch: CommitBatch, ledger: tuple[Any, ...]) -> BatchOutcome:
+        """The batch was already committed (a retry after an ambiguous commit, or a resume): read it back."""
+        inserted, updated, skipped, rr_next, details = ledger
+        details = details or {}
+        outcome = BatchOutcome(int(inserted), int(updated), int(skipped), 0, int(rr_next))
+        outcome.skipped_rows = [(int(r), str(k)) for r, k in details.get("skipped", [])]
+        outcome.rejected_rows = [(int(r), str(d)) for r, d in details.get("rejected", [])]
+        outcome.rejected = len(outcome.rejected_rows)
+        for lead_id, row in conn.execute(
+            "SELECT id, import_row FROM public.leads WHERE import_job_id = %s AND import_row BETWEEN %s AND %s",
+            (self.job.id, batch.first_row, batch.last_row),
+        ):
+            outcome.result.append((int(row), str(lead_id), "inserted"))
+        for lead_id, row in conn.execute(
+            "SELECT lead_id, (changes->>'import_row')::int FROM public.lead_history WHERE import_job_id = %s"
+            " AND event = 'updated' AND (changes->>'import_row')::int BETWEEN %s AND %s",
+            (self.job.id, batch.first_row, batch.last_row),
+        ):
+            outcome.result.append((int(row), str(lead_id), "updated"))
+        return outcome
+
+    def _record(self, batch: CommitBatch, outcome: BatchOutcome) -> None:
+        issues: list[tuple[str, int, list[RowError]]] = []
+        for row, key in outcome.skipped_rows:
+            issues.append(("crm_duplicate", row, [RowError(E.DUPLICATE_IN_CRM, params={"key": key})]))
+        for row, detail in outcome.rejected_rows:
+            issues.append(("rejected", row, [RowError(E.REJECTED_BY_CRM, params={"detail": detail})]))
+        result = pl.DataFrame(
+            outcome.result, schema={ROW_COL: pl.UInt32, "lead_id": pl.String, "outcome": pl.String}, orient="row"
+        )
+        self.store.record_commit(
+            self.job.id, batch.no, first_row=batch.first_row, last_row=batch.last_row,
+            inserted=outcome.inserted, updated=outcome.updated, skipped=outcome.skipped,
+            rejected=outcome.rejected, result=result, issues=issues,
+        )
+
+
+def _hostname() -> str:
+    try:
+        return socket.gethostname()
+    except OSError:
+        return "unknown"

@@ -1,0 +1,258 @@
+"""The connection to the CRM during an import: it comes back after a loss, and acts as one profile.
+
+:class:`CrmLink` runs each unit of work (a batch, a read) through :meth:`CrmLink.retrying`: connection
+losses, server restarts, serialization failures and deadlocks are retried with exponential backoff and
+jitter on a fresh connection; anything else is raised at once. Each transaction starts with
+:func:`act_as` (the acting profile for row-level security, and server-side timeouts so that a vanished
+laptop does not hold locks). Passwords are never asked here: the caller passes :class:`Prompts` (the CLI's
+terminal, the GUI's dialog), used only when libpq reports that the server wants a password.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from crm_importer.crm.connection import (
+    AskPassword,
+    CrmError,
+    Identity,
+    connect,
+    connect_asking,
+    dsn_endpoint,
+    dsn_has_password,
+    redact_dsn,
+    require_admin,
+    saved_password_for,
+    set_actor,
+    sign_in,
+    store_password,
+)
+from crm_importer.crm.schema import require_schema
+from crm_importer.engine import errors as E
+from crm_importer.engine.errors import CancelledError, ImporterError, NotCompletedError
+from crm_importer.engine.pipeline import CancelFn, never_cancelled
+
+log = logging.getLogger(__name__)
+
+#: A retry's wait asks whether the run was cancelled this often (seconds).
+RETRY_STEP = 0.2
+RETRYABLE_SQLSTATES = frozenset(
+    {"40001", "40P01", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006", "08007", "25P03"}
+)
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """What the caller can ask its user while connecting (None: never ask)."""
+
+    #: Given ``user@host:port``: the password typed, or None.
+    password: AskPassword | None = None
+    #: After a typed password worked, given ``user@host:port``: keep it in the OS keyring?
+    remember: Callable[[str], bool] | None = None
+
+
+class CrmLink:
+    """A connection to the CRM that comes back after a loss, acting as one profile."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        password: str | None = None,
+        prompts: Prompts | None = None,
+        max_attempts: int = 8,
+        base_delay: float = 0.5,
+        max_delay: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.dsn = dsn
+        self._password = password
+        self._ask_password = prompts.password if prompts else None
+        self._offer_to_remember = prompts.remember if prompts else None
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self._sleep = sleep
+        self._conn: psycopg.Connection | None = None
+        self.identity: Identity | None = None
+        #: Told of each retry (reason, attempt, delay) before its wait: a progress display says it.
+        self.on_retry: Callable[[dict[str, Any]], None] | None = None
+        #: Asked during a retry's wait (in steps of :data:`RETRY_STEP`): a cancel ends the wait at once.
+        self.is_cancelled: CancelFn = never_cancelled
+
+    @property
+    def target(self) -> str:
+        return redact_dsn(self.dsn)
+
+    def _open(self) -> psycopg.Connection:
+        if self._password is not None:
+            return connect(self.dsn, password=self._password)
+        conn = connect_asking(self.dsn, ask_password=self._ask_password)
+        self._ask_password = None  # asked at most once per run
+        used = conn.info.password
+        if used and not dsn_has_password(self.dsn):
+            # A reconnect after a lost connection must not ask again (nor fail for want of it).
+            self._password = used
+            if used != saved_password_for(self.dsn) and self._offer_to_remember is not None:
+                host, port, user, _ = dsn_endpoint(self.dsn)
+                try:
+                    remember = self._offer_to_remember(f"{user}@{host}:{port}")
+                except BaseException:  # Ctrl+C at the question: the connection goes with it
+                    conn.close()
+                    raise
+                if remember and not store_password(host, port, user, used):
+                    log.warning(E.message("keyring_unavailable"), extra={"code": "keyring_unavailable", "params": {}})
+        return conn
+
+    @property
+    def conn(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self.close()
+            self._conn = self._open()
+            if self.identity is not None:
+                # Row-level security must see the acting profile again on a new connection.
+                set_actor(self._conn, self.identity)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection must not hide the real error
+                pass
+            self._conn = None
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter, capped."""
+        return min(self.max_delay, self.base_delay * (2**attempt)) * random.uniform(0.5, 1.0)
+
+    def retrying(self, what: Callable[[psycopg.Connection], Any], *, job_id: str = "") -> Any:
+        """Run ``what(conn)``; retry it on a fresh connection while the failure is transient."""
+        last: BaseException | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                return what(self.conn)
+            except CrmError as exc:
+                if exc.code not in ("db_unreachable", "db_busy"):  # down, restarting, or out of slots
+                    raise
+                last = exc
+            except psycopg.Error as exc:
+                if isinstance(exc, pg_errors.QueryCanceled):
+                    raise NotCompletedError("statement_timeout", job_id=job_id) from None
+                sqlstate = exc.sqlstate
+                # Transient: a listed SQLSTATE whatever its class (the server ending an idle transaction,
+                # 25P03, is an InternalError), a connection gone, or a connection failure without a code.
+                transient = sqlstate in RETRYABLE_SQLSTATES or self._broken() or (
+                    sqlstate is None and isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)))
+                if not transient:
+                    raise
+                last = exc
+                if self._broken():
+                    self.close()
+                else:
+                    self._rollback_quietly()
+            delay = self.backoff(attempt)
+            said: dict[str, Any] = {"reason": reason(last), "attempt": attempt + 1, "delay": f"{delay:.1f}"}
+            log.warning(E.message("crm_retrying", **said), extra={"code": "crm_retrying", "params": said})
+            if self.on_retry is not None:
+                self.on_retry(said)
+            self._pause(delay)
+        raise NotCompletedError(
+            "connection_lost", attempts=self.max_attempts, reason=reason(last), job_id=job_id
+        )
+
+    def _pause(self, delay: float) -> None:
+        steps = max(1, math.ceil(delay / RETRY_STEP))
+        for _ in range(steps):
+            if self.is_cancelled():
+                raise CancelledError()
+            self._sleep(delay / steps)
+
+    def _broken(self) -> bool:
+        return self._conn is None or self._conn.closed or self._conn.broken
+
+    def _rollback_quietly(self) -> None:
+        try:
+            if self._conn is not None and not self._conn.closed:
+                self._conn.rollback()
+        except Exception:  # noqa: BLE001
+            self.close()
+
+
+#: A backend whose client vanished mid-transaction (a laptop put to sleep, a network gone) is ended by the
+#: server after this long idle in the transaction, so that the commit lock it holds is freed for the resume
+#: and for every other import. Between two statements of a batch the importer only builds the next one
+#: (milliseconds), so this never cuts a live import; if it did, the batch would be retried.
+IDLE_IN_TRANSACTION_TIMEOUT = "30s"
+#: While a statement runs (a COPY waiting for rows), a dead client is noticed by the server's TCP
+#: keepalives: the first probe after 30 s idle, then every 10 s, given up after 3 (the default is 2 h).
+KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
+_GUARD_SQL = "SELECT set_config('crm.profile_id', %s, true)" + "".join(
+    f", set_config('{name}', %s, true)" for name in ("idle_in_transaction_session_timeout", *KEEPALIVES)
+)
+
+
+def act_as(conn: psycopg.Connection, profile_id: object) -> None:
+    """For this transaction: row-level security sees the acting profile, and a client that vanishes cannot
+    leave its backend holding locks for hours. Transaction-local settings only (``set_config(…, true)``),
+    so they hold behind a transaction pooler and never leak to another client of a pooled server."""
+    conn.execute(_GUARD_SQL, (str(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()))
+
+
+def reason(exc: BaseException | None) -> str:
+    """One line saying why a statement or a connection failed (never with a password)."""
+    if exc is None:
+        return "?"
+    if isinstance(exc, ImporterError):
+        return exc.text()
+    diag = getattr(exc, "diag", None)
+    text = (getattr(diag, "message_primary", None) if diag else None) or str(exc).strip().splitlines()[0:1]
+    if isinstance(text, list):
+        text = text[0] if text else type(exc).__name__
+    return str(text)[:200]
+
+
+
+def open_link(dsn: str, actor_email: str, *, password: str | None = None,
+              prompts: Prompts | None = None) -> tuple[CrmLink, Identity]:
+    """Connect, check the schema, sign in as ``actor_email`` and refuse a non-admin (exit 4)."""
+    link = CrmLink(dsn, password=password, prompts=prompts)
+    try:
+        conn = link.conn
+        require_schema(conn)  # CrmError 'schema_missing': exit code 4
+        identity = sign_in(conn, actor_email)
+        require_admin(identity)
+        link.identity = identity
+        set_actor(conn, identity)  # admin-only import tables (RLS) for a login that is not their owner
+    except BaseException:  # a refusal or a failure leaves no connection open behind it
+        link.close()
+        raise
+    return link, identity
+
+
+def mark_server(link: CrmLink, job_id: str, status: str, message: str | None,
+                report_path: str | None = None) -> None:
+    """Best effort: the server-side job row says how it ended (the ledger stays the truth)."""
+    try:
+        conn = link.conn
+        with conn.transaction():
+            if link.identity is not None:
+                act_as(conn, link.identity.profile_id)
+            conn.execute(
+                "UPDATE public.import_jobs SET status = %s, error_message = %s,"
+                " error_report_path = coalesce(%s, error_report_path), updated_at = now() WHERE id = %s",
+                (status, message, report_path, job_id),
+            )
+    except Exception:  # noqa: BLE001
+        pass
+
+

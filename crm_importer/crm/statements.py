@@ -1,0 +1,140 @@
+"""The statements that put one batch of staged rows into the CRM's leads table.
+
+A batch is copied into a temporary stage table (:func:`stage_table_sql`, ``ON COMMIT DROP``: safe behind
+a transaction pooler), then one set-based statement (:func:`build_commit_sql`) matches the rows against
+existing leads through the normalized-key indexes, applies the duplicate policy (skip / update / create)
+and the assignment, and writes the inserted and updated leads with their ``lead_history`` rows, returning
+one outcome row per file row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from psycopg import sql
+
+from crm_importer.engine.fields import DEDUPE_KEYS, LEAD_COLUMNS
+
+STAGE_COLUMNS = ("import_row", *LEAD_COLUMNS, "k_email", "k_phone", "k_external_id", "owner_id")
+
+
+def stage_table_sql() -> sql.Composed:
+    cols: list[sql.Composable] = [sql.SQL("import_row integer NOT NULL")]
+    cols += [sql.SQL("{} text").format(sql.Identifier(c)) for c in STAGE_COLUMNS[1:-1]]
+    cols.append(sql.SQL("owner_id uuid"))
+    return sql.SQL("CREATE TEMP TABLE _crm_stage ({}) ON COMMIT DROP").format(sql.SQL(", ").join(cols))
+
+
+_MATCH_BRANCH = {
+    "email": "SELECT l.id, 'email'::text AS key, 1 AS prio FROM public.leads l "
+    "WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND lower(btrim(l.email)) = s.k_email",
+    "phone": "SELECT l.id, 'phone'::text AS key, 2 AS prio FROM public.leads l "
+    "WHERE s.k_phone IS NOT NULL AND l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone",
+    "external_id": "SELECT l.id, 'external_id'::text AS key, 3 AS prio FROM public.leads l "
+    "WHERE s.k_external_id IS NOT NULL AND l.external_id IS NOT NULL "
+    "AND lower(btrim(l.external_id)) = s.k_external_id",
+}
+
+
+def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, country_code: str,
+                     columns: Sequence[str] = LEAD_COLUMNS,
+                     defaults: Mapping[str, str] | None = None) -> sql.Composed:
+    """The one statement that commits a range of staged rows (see the module docstring).
+
+    Only ``columns`` (the fields the file maps) and the importer's own are written: every other column of
+    the CRM keeps its default. An empty cell of a mapped column whose CRM column has a default gets that
+    default (``defaults``: column -> the expression :func:`default_sql` builds).
+    """
+    if not country_code.isdigit():
+        raise ValueError("calling code must be digits")
+    match = dedupe_keys and policy != "create"
+    fields = [c for c in LEAD_COLUMNS if c in columns]
+    defaults = defaults or {}
+    ident = {c: sql.Identifier(c) for c in fields}
+    parts: list[sql.Composable] = [sql.SQL("WITH s AS (SELECT * FROM _crm_stage WHERE import_row BETWEEN %(lo)s AND %(hi)s)")]
+    if match:
+        branches = " UNION ALL ".join(_MATCH_BRANCH[k] for k in DEDUPE_KEYS if k in dedupe_keys)
+        parts.append(
+            sql.SQL(
+                ", m AS (SELECT s.import_row, x.id AS lead_id, x.key FROM s CROSS JOIN LATERAL ("
+                "SELECT c.id, c.key FROM (" + branches + ") c ORDER BY c.prio LIMIT 1) x)"
+            ).format(cc=sql.Literal(country_code))
+        )
+        parts.append(
+            sql.SQL(
+                ", ins_src AS (SELECT s.*, row_number() OVER (ORDER BY s.import_row) AS rn FROM s"
+                " WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.import_row = s.import_row))"
+            )
+        )
+    else:
+        parts.append(sql.SQL(", ins_src AS (SELECT s.*, row_number() OVER (ORDER BY s.import_row) AS rn FROM s)"))
+    own = ["created_by", "import_job_id", "import_row"]
+    own_src: list[sql.Composable] = [sql.SQL("%(actor)s"), sql.SQL("%(job)s"), sql.SQL("ins_src.import_row")]
+    if assign_mode == "user" or assign_mode == "column":
+        own.append("assigned_to")
+        own_src.append(sql.SQL("ins_src.owner_id"))
+    elif assign_mode == "round_robin":
+        own.append("assigned_to")
+        own_src.append(sql.SQL("(%(rr_users)s::uuid[])[1 + ((%(rr_offset)s + ins_src.rn - 1) %% %(rr_n)s)]"))
+    # Without an assignment ``assigned_to`` is not named: the CRM's default (if any) decides.
+    src: list[sql.Composable] = []
+    for c in fields:
+        value = sql.SQL("ins_src.{}").format(ident[c])
+        if c in defaults:
+            value = sql.SQL("coalesce({}, {})").format(value, sql.SQL(defaults[c]))
+        src.append(value)
+    parts.append(
+        sql.SQL(
+            ", ins AS (INSERT INTO public.leads ({cols}) SELECT {src} FROM ins_src"
+            " ON CONFLICT (import_job_id, import_row) DO NOTHING RETURNING id, import_row, assigned_to)"
+            ", h_ins AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
+            " SELECT id, 'created', %(actor)s, %(job)s,"
+            " jsonb_build_object('import_row', import_row, 'assigned_to', assigned_to) FROM ins)"
+        ).format(
+            cols=sql.SQL(", ").join([*(ident[c] for c in fields), *(sql.Identifier(c) for c in own)]),
+            src=sql.SQL(", ").join([*src, *own_src]),
+        )
+    )
+    outcome = [sql.SQL("SELECT 'inserted'::text AS outcome, import_row, id AS lead_id, NULL::text AS key FROM ins")]
+    if match and policy == "update" and fields:
+        differs = sql.SQL(" OR ").join(
+            sql.SQL("(s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM l.{c})").format(c=ident[c]) for c in fields
+        )
+        changes = sql.SQL(", ").join(
+            sql.SQL(
+                "({name}, CASE WHEN s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM o.{c}"
+                " THEN jsonb_build_object('old', o.{c}, 'new', s.{c}) END)"
+            ).format(name=sql.Literal(c), c=ident[c])
+            for c in fields
+        )
+        parts.append(
+            sql.SQL(
+                ", pick AS (SELECT DISTINCT ON (lead_id) import_row, lead_id, key FROM m ORDER BY lead_id, import_row)"
+                ", old AS (SELECT l.* FROM public.leads l JOIN pick p ON p.lead_id = l.id)"
+                ", upd AS (UPDATE public.leads l SET {sets}, updated_at = now()"
+                " FROM pick p JOIN s ON s.import_row = p.import_row"
+                " WHERE l.id = p.lead_id AND ({differs}) RETURNING l.id, p.import_row, p.key)"
+                ", h_upd AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
+                " SELECT u.id, 'updated', %(actor)s, %(job)s, jsonb_build_object('import_row', u.import_row,"
+                " 'fields', (SELECT jsonb_object_agg(k, v) FROM (VALUES {changes}) AS ch(k, v) WHERE v IS NOT NULL))"
+                " FROM upd u JOIN s ON s.import_row = u.import_row JOIN old o ON o.id = u.id)"
+            ).format(
+                sets=sql.SQL(", ").join(sql.SQL("{c} = coalesce(s.{c}, l.{c})").format(c=ident[c]) for c in fields),
+                differs=differs,
+                changes=changes,
+            )
+        )
+        outcome.append(sql.SQL("SELECT 'updated', import_row, id, key FROM upd"))
+        outcome.append(
+            sql.SQL("SELECT 'skipped', m.import_row, m.lead_id, m.key FROM m WHERE NOT EXISTS"
+                    " (SELECT 1 FROM upd WHERE upd.import_row = m.import_row)")
+        )
+    elif match:
+        outcome.append(sql.SQL("SELECT 'skipped', import_row, lead_id, key FROM m"))
+    return sql.SQL(" ").join(parts) + sql.SQL(" ") + sql.SQL(" UNION ALL ").join(outcome)
+
+
+def default_sql(default: str) -> str:
+    """A CRM column's default as the value an empty mapped cell takes, as text like the staged values
+    (``'manual'::text``, ``now()``: the expression as the catalog prints it, evaluated per row)."""
+    return f"(({default}))::text"

@@ -1,0 +1,125 @@
+"""Undoing an import in the CRM: the statements, in one transaction under the commit lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from crm_importer.crm.committer import COMMIT_LOCK_KEY
+from crm_importer.crm.connection import Identity
+from crm_importer.crm.link import act_as
+from crm_importer.engine.errors import RefusedError
+from crm_importer.engine.fields import LEAD_COLUMNS
+
+
+def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str, Any]:
+    """In one transaction: delete the leads the import created (not those edited since, nor those other
+    records refer to), give the leads it updated their old values back, and log both in ``lead_history``."""
+    actor = identity.profile_id
+    fields = list(LEAD_COLUMNS)
+    with conn.transaction():
+        act_as(conn, actor)
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
+        kept = [str(r[0]) for r in conn.execute(
+            "SELECT id FROM public.leads WHERE import_job_id = %s AND updated_at > created_at ORDER BY import_row",
+            (job_id,),
+        )]
+        # Leads other records of the CRM point to (a deal, a task, an activity) stay: deleting them would
+        # fail the whole undo, or cascade to those records.
+        unreferenced = _unreferenced_condition(conn, job_id)
+        referenced = [str(r[0]) for r in conn.execute(
+            sql.SQL("SELECT id FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
+                    " AND NOT ({}) ORDER BY import_row").format(unreferenced),
+            (job_id,),
+        )]
+        counted = conn.execute(
+            sql.SQL(
+                "WITH d AS (DELETE FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
+                " AND {} RETURNING id)"
+                ", h AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
+                " SELECT id, 'import_undone', %s, %s, '{{\"action\": \"deleted\"}}'::jsonb FROM d)"
+                " SELECT count(*) FROM d"
+            ).format(unreferenced),
+            (job_id, actor, job_id),
+        ).fetchone()
+        deleted = counted[0] if counted else 0
+        # Leads the import updated: each field that still holds the imported value gets its old value back.
+        sets = sql.SQL(", ").join(
+            sql.SQL(
+                "{c} = CASE WHEN h.changes->'fields' ? {n} AND l.{c} IS NOT DISTINCT FROM"
+                " (h.changes->'fields'->{n}->>'new') THEN (h.changes->'fields'->{n}->>'old') ELSE l.{c} END"
+            ).format(c=sql.Identifier(c), n=sql.Literal(c))
+            for c in fields
+        )
+        restored_total = 0
+        done_events: list[int] = []
+        while True:
+            restored = conn.execute(
+                sql.SQL(
+                    "WITH h AS (SELECT DISTINCT ON (lead_id) id, lead_id, changes FROM public.lead_history"
+                    " WHERE import_job_id = %s AND event = 'updated' AND NOT (id = ANY(%s))"
+                    " ORDER BY lead_id, id DESC)"
+                    ", u AS (UPDATE public.leads l SET {sets}, updated_at = now() FROM h WHERE l.id = h.lead_id"
+                    " RETURNING l.id, h.id AS event_id)"
+                    ", hh AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
+                    " SELECT u.id, 'import_undone', %s, %s, jsonb_build_object('action', 'restored') FROM u)"
+                    " SELECT event_id FROM u"
+                ).format(sets=sets),
+                (job_id, done_events, actor, job_id),
+            ).fetchall()
+            if not restored:
+                break
+            done_events.extend(int(r[0]) for r in restored)
+            restored_total += len(restored)
+        conn.execute(
+            "UPDATE public.import_jobs SET status = 'undone', updated_at = now() WHERE id = %s", (job_id,)
+        )
+    return {"job_id": job_id, "deleted": int(deleted), "restored": restored_total, "kept": kept,
+            "referenced": referenced}
+
+
+def _unreferenced_condition(conn: psycopg.Connection, job_id: str) -> sql.Composable:
+    """SQL true for a lead ``l`` that no row of another table refers to by foreign key (any ``ON DELETE``
+    action: a cascade would delete the CRM's own records). ``lead_history`` is the import's own log. The
+    foreign-key columns are usually not indexed: each check is then one scan of that table per undo.
+
+    A table this login cannot read in full (no privilege, or row-level security hiding rows from it) cannot
+    be checked. If it refers to leads with ``NO ACTION``/``RESTRICT`` the DELETE itself stops at a lead it
+    refers to (the undo fails, nothing changed); with ``CASCADE``/``SET NULL``/``SET DEFAULT`` the DELETE
+    would silently change rows nobody checked, so the undo is refused, naming those tables.
+    """
+    keys = conn.execute(
+        "SELECT n.nspname, t.relname, array_agg(a.attname ORDER BY k.n), array_agg(ra.attname ORDER BY k.n),"
+        " c.confdeltype::text,"
+        " has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.conrelid, 'SELECT')"
+        " AND (NOT t.relrowsecurity OR (pg_has_role(t.relowner, 'USAGE') AND NOT t.relforcerowsecurity)"
+        "      OR (SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user))"
+        " FROM pg_constraint c"
+        " JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+        " CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(att, ratt, n)"
+        " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att"
+        " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.ratt"
+        " WHERE c.contype = 'f' AND c.confrelid = 'public.leads'::regclass AND c.conparentid = 0"
+        " AND c.conrelid <> 'public.lead_history'::regclass"
+        " GROUP BY c.oid, c.conrelid, c.confdeltype, n.oid, n.nspname, t.relname, t.relrowsecurity, t.relowner,"
+        " t.relforcerowsecurity"
+        " ORDER BY c.oid"
+    ).fetchall()
+    unsafe = sorted({f"{schema}.{table}" for schema, table, _c, _r, action, visible in keys
+                     if not visible and action in ("c", "n", "d")})
+    if unsafe:
+        raise RefusedError("undo_unsafe", job_id=job_id, tables=", ".join(unsafe))
+    checks = [
+        sql.SQL("NOT EXISTS (SELECT 1 FROM {t} r WHERE {match})").format(
+            t=sql.Identifier(schema, table),
+            match=sql.SQL(" AND ").join(
+                sql.SQL("r.{} = l.{}").format(sql.Identifier(c), sql.Identifier(rc))
+                for c, rc in zip(cols, rcols, strict=True)
+            ),
+        )
+        for schema, table, cols, rcols, _action, visible in keys
+        if visible
+    ]
+    return sql.SQL(" AND ").join(checks) if checks else sql.SQL("true")

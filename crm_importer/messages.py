@@ -1,0 +1,484 @@
+"""The importer's one message catalogue: every sentence it says, by stable code, in English and French.
+
+The engine (row errors, unusable files, the job store), the CRM side (connections, schema, owners), the CLI
+and the error report word their codes here, through :func:`message`. A template names its placeholders
+(``{path}``, ``{job_id}``); a sentence whose grammar follows a number gives its plural forms,
+``{"one": …, "other": …}``, chosen by the ``count`` parameter with each language's rule (French: 0 and 1
+are singular; English: 1 only). Codes stored as data (a row's errors, a failed job's error) are never
+renamed. The GUI's own labels and sentences are Qt translations (``translations/``); it shows the codes
+stored by the engine through :func:`message` too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_LANG = "en"
+LANGS = ("en", "fr")
+
+#: A sentence, or its plural forms by category (``one``, ``other``).
+Template = str | dict[str, str]
+
+# --- the engine: row errors (stored in the job store: never rename), unusable files, the job store -----
+_ENGINE: dict[str, dict[str, Template]] = {
+    # row errors
+    "missing_contact": {
+        "en": "No email or phone number",
+        "fr": "Ni e-mail ni téléphone",
+    },
+    "invalid_email": {
+        "en": "Invalid email address in column “{column}”: {value}",
+        "fr": "Adresse e-mail invalide dans la colonne « {column} » : {value}",
+    },
+    "invalid_phone": {
+        "en": "Invalid phone number in column “{column}”: {value}",
+        "fr": "Numéro de téléphone invalide dans la colonne « {column} » : {value}",
+    },
+    "too_long": {
+        "en": "Value too long in column “{column}” ({length} characters, at most {max_length})",
+        "fr": "Valeur trop longue dans la colonne « {column} » ({length} caractères, {max_length} au plus)",
+    },
+    "nul_byte": {
+        "en": "Forbidden NUL character in column “{column}”",
+        "fr": "Caractère NUL interdit dans la colonne « {column} »",
+    },
+    "extra_cells": {
+        "en": "More cells than the header has columns",
+        "fr": "Plus de cellules que l’en-tête n’a de colonnes",
+    },
+    "duplicate_in_file": {
+        "en": "Duplicate of row {dup_of}",
+        "fr": "Doublon de la ligne {dup_of}",
+    },
+    "duplicate_in_crm": {
+        "en": "Already in the CRM (same {key})",
+        "fr": "Déjà dans le CRM (même {key})",
+    },
+    "rejected_by_crm": {
+        "en": "Rejected by the CRM database: {detail}",
+        "fr": "Refusée par la base du CRM : {detail}",
+    },
+    # file / environment errors
+    "file_not_found": {
+        "en": "The file {path} does not exist.",
+        "fr": "Le fichier {path} n’existe pas.",
+    },
+    "file_unreadable": {
+        "en": "The file {path} cannot be read: {reason}.",
+        "fr": "Le fichier {path} ne peut pas être lu : {reason}.",
+    },
+    "empty_file": {
+        "en": "The file {path} is empty.",
+        "fr": "Le fichier {path} est vide.",
+    },
+    "no_data_rows": {
+        "en": "The file {path} has a header but no data rows.",
+        "fr": "Le fichier {path} a un en-tête mais aucune ligne de données.",
+    },
+    "not_a_table": {
+        "en": "The file {path} is not a spreadsheet or a CSV table.",
+        "fr": "Le fichier {path} n’est ni un classeur ni un tableau CSV.",
+    },
+    "html_file": {
+        "en": "The file {path} is a web page (HTML), not a CSV table: export it again as CSV or XLSX.",
+        "fr": "Le fichier {path} est une page web (HTML), pas un tableau CSV : exportez-le à nouveau en CSV ou XLSX.",
+    },
+    "unsupported_format": {
+        "en": "The file {path} is in a format the importer does not read ({kind}); use CSV or XLSX.",
+        "fr": "Le fichier {path} est dans un format que l’importeur ne lit pas ({kind}) ; utilisez CSV ou XLSX.",
+    },
+    "bad_encoding": {
+        "en": "The file {path} is not valid {encoding} text (byte {offset}); choose its encoding.",
+        "fr": "Le fichier {path} n’est pas un texte {encoding} valide (octet {offset}) ; choisissez son encodage.",
+    },
+    "corrupt_workbook": {
+        "en": "The workbook {path} is damaged and cannot be opened.",
+        "fr": "Le classeur {path} est endommagé et ne peut pas être ouvert.",
+    },
+    "encrypted_workbook": {
+        "en": "The workbook {path} is password-protected: save an unprotected copy and try again.",
+        "fr": "Le classeur {path} est protégé par un mot de passe : enregistrez une copie non protégée et réessayez.",
+    },
+    "workbook_too_large": {
+        "en": "The workbook {path} expands to {size_mb} MB, more than the {limit_mb} MB allowed.",
+        "fr": "Le classeur {path} se décompresse en {size_mb} Mo, plus que les {limit_mb} Mo autorisés.",
+    },
+    "sheet_not_found": {
+        "en": "The workbook has no sheet named “{sheet}” (sheets: {sheets}).",
+        "fr": "Le classeur n’a pas de feuille nommée « {sheet} » (feuilles : {sheets}).",
+    },
+    "no_sheet_with_contact": {
+        "en": "No sheet of {path} has a column for email or phone.",
+        "fr": "Aucune feuille de {path} n’a de colonne e-mail ou téléphone.",
+    },
+    "no_contact_column": {
+        "en": "No column of {path} maps to an email or a phone (headers: {headers}).",
+        "fr": "Aucune colonne de {path} ne correspond à un e-mail ou un téléphone (en-têtes : {headers}).",
+    },
+    "too_many_columns": {
+        "en": "The file {path} has {count} columns, more than the {limit} the importer accepts.",
+        "fr": "Le fichier {path} a {count} colonnes, plus que les {limit} acceptées par l’importeur.",
+    },
+    "cell_too_large": {
+        "en": "Row {row} of {path} has a cell of {size_kb} KB, more than the {limit_kb} KB allowed.",
+        "fr": "La ligne {row} de {path} a une cellule de {size_kb} Ko, plus que les {limit_kb} Ko autorisés.",
+    },
+    "bad_mapping": {
+        "en": "The mapping {path} is not usable: {reason}.",
+        "fr": "Le mappage {path} n’est pas utilisable : {reason}.",
+    },
+    "file_changed": {
+        "en": "The file {path} changed since job {job_id} started; start a new import.",
+        "fr": "Le fichier {path} a changé depuis le début du traitement {job_id} ; lancez un nouvel import.",
+    },
+    "store_unwritable": {
+        "en": "The job store {path} cannot be written ({reason}); free some space or fix its permissions.",
+        "fr": "Le fichier de suivi {path} ne peut pas être écrit ({reason}) ; libérez de l’espace ou corrigez ses droits.",
+    },
+    "store_damaged": {
+        "en": "The job store {path} is damaged ({reason}); crm-importer sets it aside and recovers what it "
+        "can the next time it opens it.",
+        "fr": "Le fichier de suivi {path} est endommagé ({reason}) ; crm-importer le met de côté et récupère "
+        "ce qui peut l’être à sa prochaine ouverture.",
+    },
+    "store_recovered": {
+        "en": "The job store {path} was damaged: it was moved to {moved_to} and a new one started "
+        "(jobs recovered: {jobs}).",
+        "fr": "Le fichier de suivi {path} était endommagé : il a été déplacé vers {moved_to} et un nouveau "
+        "a été créé (traitements récupérés : {jobs}).",
+    },
+    "store_recovered_incomplete": {
+        "en": "Part of this job's data was lost with a damaged job store; it cannot be resumed. Validate "
+        "the file again to import what is missing.",
+        "fr": "Une partie des données de ce traitement a été perdue avec un fichier de suivi endommagé ; il "
+        "ne peut pas être repris. Validez à nouveau le fichier pour importer ce qui manque.",
+    },
+    "store_relisted_job": {
+        "en": "Listed again from the CRM after the job store was damaged; its local data is lost.",
+        "fr": "Relisté depuis le CRM après la perte du fichier de suivi ; ses données locales sont perdues.",
+    },
+    "store_too_new": {
+        "en": "The job store {path} was made by a newer crm-importer (format v{version}); update crm-importer "
+        "to use it.",
+        "fr": "Le fichier de suivi {path} vient d’une version plus récente de crm-importer (format v{version}) ; "
+        "mettez crm-importer à jour pour l’utiliser.",
+    },
+    "job_not_found": {
+        "en": "There is no import job {job_id}.",
+        "fr": "Il n’y a pas de traitement d’import {job_id}.",
+    },
+    "cancelled": {
+        "en": "Cancelled; the job can be resumed.",
+        "fr": "Annulé ; le traitement peut être repris.",
+    },
+    "already_imported": {
+        "en": "This file was already imported into this CRM on {date} by {who} (job {job_id}); "
+        "use --yes to import it again.",
+        "fr": "Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job_id}) ; "
+        "utilisez --yes pour l’importer à nouveau.",
+    },
+    "bad_option": {
+        "en": "Invalid {option}: {reason}.",
+        "fr": "Option {option} invalide : {reason}.",
+    },
+    "user_not_found": {
+        "en": "No active CRM profile has the email {email} ({option}).",
+        "fr": "Aucun profil actif du CRM n’a l’e-mail {email} ({option}).",
+    },
+    "commit_failed": {
+        "en": "The import stopped at batch {batch} of {batches}: {reason}. Fix the cause, then: crm-importer resume {job_id}",
+        "fr": "L’import s’est arrêté au lot {batch} sur {batches} : {reason}. Corrigez la cause puis : "
+        "crm-importer resume {job_id}",
+    },
+    "commit_stopped": {
+        "en": "The import stopped before its first batch: {reason}. Fix the cause, then: crm-importer resume {job_id}",
+        "fr": "L’import s’est arrêté avant son premier lot : {reason}. Corrigez la cause puis : "
+        "crm-importer resume {job_id}",
+    },
+    "keyring_unavailable": {
+        "en": "No system keyring is available: the password was not stored.",
+        "fr": "Aucun trousseau système n’est disponible : le mot de passe n’a pas été gardé.",
+    },
+    "crm_retrying": {
+        "en": "CRM unavailable ({reason}); retry {attempt} in {delay} s",
+        "fr": "CRM indisponible ({reason}) ; nouvel essai n° {attempt} dans {delay} s",
+    },
+    "connection_lost": {
+        "en": "The connection to the CRM was lost and could not be re-established after {attempts} attempts "
+        "({reason}). Nothing is lost: crm-importer resume {job_id}",
+        "fr": "La connexion au CRM a été perdue et n’a pas pu être rétablie après {attempts} tentatives "
+        "({reason}). Rien n’est perdu : crm-importer resume {job_id}",
+    },
+    "statement_timeout": {
+        "en": "The CRM database cancelled a statement that ran too long (statement_timeout); raise the limit "
+        "or retry later, then: crm-importer resume {job_id}",
+        "fr": "La base du CRM a interrompu une requête trop longue (statement_timeout) ; augmentez la limite "
+        "ou réessayez plus tard, puis : crm-importer resume {job_id}",
+    },
+    "job_not_resumable": {
+        "en": "Job {job_id} is {status}: there is nothing to resume.",
+        "fr": "Le traitement {job_id} est {status} : il n’y a rien à reprendre.",
+    },
+    "job_not_importable": {
+        "en": "Job {job_id} was a validation only (no CRM): run crm-importer import to import the file.",
+        "fr": "Le traitement {job_id} était une simple validation (sans CRM) : lancez crm-importer import.",
+    },
+    "undo_unsafe": {
+        "en": "Undo of job {job_id} refused: {tables} refer to leads with ON DELETE CASCADE or SET NULL, and this "
+        "login cannot read all their rows, so removing leads could change records nobody checked. Undo it as "
+        "a login that may read them (their owner, for instance).",
+        "fr": "Annulation de l’import {job_id} refusée : {tables} font référence aux leads avec ON DELETE CASCADE "
+        "ou SET NULL, et cette connexion ne peut pas en lire toutes les lignes ; supprimer des leads pourrait "
+        "modifier des fiches que personne n’a vérifiées. Annulez-le avec une connexion qui peut les lire "
+        "(leur propriétaire, par exemple).",
+    },
+    "undo_failed": {
+        "en": "The CRM refused the undo of job {job_id} ({reason}); nothing was changed.",
+        "fr": "Le CRM a refusé l’annulation de l’import {job_id} ({reason}) ; rien n’a été modifié.",
+    },
+    "job_not_undoable": {
+        "en": "Job {job_id} is {status}: only a completed or interrupted import can be undone.",
+        "fr": "Le traitement {job_id} est {status} : seul un import terminé ou interrompu peut être annulé.",
+    },
+    "report_unwritable": {
+        "en": "The report {path} cannot be written: {reason}.",
+        "fr": "Le rapport {path} ne peut pas être écrit : {reason}.",
+    },
+    "report_too_many_rows": {
+        "en": "The report has {rows} rows, more than an XLSX sheet holds ({limit}); write it as .csv instead: {path}",
+        "fr": "Le rapport a {rows} lignes, plus qu’une feuille XLSX n’en contient ({limit}) ; "
+        "écrivez-le en .csv : {path}",
+    },
+    "bad_report_path": {
+        "en": "The report must end in .csv or .xlsx: {path}",
+        "fr": "Le rapport doit se terminer par .csv ou .xlsx : {path}",
+    },
+}
+
+# --- the CRM database: connection, schema, sign-in --------------------------------------------------------
+_CRM: dict[str, dict[str, Template]] = {
+    "db_bad_dsn": {
+        "en": "The database connection string cannot be read; use a postgresql:// URI or key=value pairs.",
+        "fr": "La chaîne de connexion à la base est illisible ; utilisez une URI postgresql:// "
+        "ou des paires clé=valeur.",
+    },
+    "db_unreachable": {
+        "en": "Cannot reach the database server at {host}:{port}; check that it is running and that the "
+        "host and port are right.",
+        "fr": "Impossible de joindre le serveur de base de données {host}:{port} ; vérifiez qu’il est "
+        "démarré et que l’hôte et le port sont justes.",
+    },
+    "db_auth_failed": {
+        "en": "The database refused the login of user “{user}”: wrong user name or password.",
+        "fr": "La base a refusé la connexion de l’utilisateur « {user} » : nom d’utilisateur ou mot de "
+        "passe incorrect.",
+    },
+    "db_password_missing": {
+        "en": "The database asks for the password of user “{user}” and none was given.",
+        "fr": "La base demande le mot de passe de l’utilisateur « {user} » et aucun n’a été fourni.",
+    },
+    "db_not_found": {
+        "en": "There is no database named “{dbname}” on this server.",
+        "fr": "Il n’y a pas de base nommée « {dbname} » sur ce serveur.",
+    },
+    "db_access_denied": {
+        "en": "The database server does not accept user “{user}” on database “{dbname}” from this "
+        "computer (pg_hba.conf, or TLS required).",
+        "fr": "Le serveur de base de données n’accepte pas l’utilisateur « {user} » sur la base "
+        "« {dbname} » depuis cet ordinateur (pg_hba.conf, ou TLS exigé).",
+    },
+    "db_tls": {
+        "en": "A secure (TLS) connection to the database could not be set up: {reason}.",
+        "fr": "La connexion sécurisée (TLS) à la base n’a pas pu être établie : {reason}.",
+    },
+    "db_busy": {
+        "en": "The database server has no free connection slot; try again in a moment.",
+        "fr": "Le serveur de base de données n’a plus de connexion libre ; réessayez dans un instant.",
+    },
+    "db_error": {
+        "en": "Cannot connect to the database: {reason}.",
+        "fr": "Impossible de se connecter à la base : {reason}.",
+    },
+    "profile_not_found": {
+        "en": "No active CRM profile has the email {email}.",
+        "fr": "Aucun profil actif du CRM n’a l’adresse {email}.",
+    },
+    "profile_ambiguous": {
+        "en": "Several CRM profiles have the email {email}; make it unique in the CRM first.",
+        "fr": "Plusieurs profils du CRM ont l’adresse {email} ; rendez-la unique dans le CRM d’abord.",
+    },
+    "not_admin": {
+        "en": "{email} is “{role}” in the CRM; only an admin can import or undo imports.",
+        "fr": "{email} a le rôle « {role} » dans le CRM ; seul un administrateur peut importer ou "
+        "annuler un import.",
+    },
+    "schema_missing": {
+        "en": "The CRM database is not set up for crm-importer (schema version {found}, version {required} "
+        "needed): run “crm-importer db migrate --db …” first.",
+        "fr": "La base du CRM n’est pas préparée pour crm-importer (version du schéma {found}, version "
+        "{required} requise) : lancez d’abord « crm-importer db migrate --db … ».",
+    },
+    "migration_failed": {
+        "en": "Installing the crm-importer schema (version {version}) failed, nothing was changed: {reason}.",
+        "fr": "L’installation du schéma crm-importer (version {version}) a échoué, rien n’a été modifié : "
+        "{reason}.",
+    },
+    "bad_region": {
+        "en": "“{region}” is not a country code known for phone numbers (use e.g. FR, BE, CH, US).",
+        "fr": "« {region} » n’est pas un code pays connu pour les numéros de téléphone (par ex. FR, BE, "
+        "CH, US).",
+    },
+    "demo_unavailable": {
+        "en": "The demo database cannot start: {reason}.",
+        "fr": "La base de démonstration ne peut pas démarrer : {reason}.",
+    },
+    "demo_version_mismatch": {
+        "en": "The demo data in {path} was made by PostgreSQL {data_version}, which is not available here; "
+        "move that folder away to start a new demo database.",
+        "fr": "Les données de démonstration de {path} ont été créées par PostgreSQL {data_version}, absent "
+        "ici ; déplacez ce dossier pour créer une nouvelle base de démonstration.",
+    },
+}
+
+# --- the command line ------------------------------------------------------------------------------------
+_CLI: dict[str, dict[str, Template]] = {
+    "validate_summary": {
+        "en": "{total} rows: {valid} valid ({dups} duplicates in the file), {invalid} invalid.",
+        "fr": "{total} lignes : {valid} valides (dont {dups} doublons dans le fichier), {invalid} invalides.",
+    },
+    "report_written": {"en": "Report: {path}", "fr": "Rapport : {path}"},
+    "interrupted": {
+        "en": "Interrupted; resume with: crm-importer resume {job_id}",
+        "fr": "Interrompu ; reprenez avec : crm-importer resume {job_id}",
+    },
+    "stopping": {
+        "en": "Stopping after the current batch (Ctrl+C again to stop at once)…",
+        "fr": "Arrêt après le lot en cours (Ctrl+C de nouveau pour arrêter tout de suite)…",
+    },
+    "interrupted_validation": {
+        "en": "Interrupted; run the same command again to continue where it stopped.",
+        "fr": "Interrompu ; relancez la même commande pour reprendre là où elle s’est arrêtée.",
+    },
+    "unexpected": {
+        "en": "Unexpected error: {error} (run with --debug for details).",
+        "fr": "Erreur inattendue : {error} (relancez avec --debug pour les détails).",
+    },
+    "no_jobs": {"en": "No imports yet.", "fr": "Aucun import pour l’instant."},
+    "import_summary": {
+        "en": "Job {job_id} {status}: {imported} imported, {updated} updated, {dups} duplicates skipped, "
+        "{rejected} rejected, in {seconds:.1f} s.",
+        "fr": "Import {job_id} {status} : {imported} importées, {updated} mises à jour, {dups} doublons ignorés, "
+        "{rejected} rejetées, en {seconds:.1f} s.",
+    },
+    "undo_summary": {
+        "en": "Undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.",
+        "fr": "Annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.",
+    },
+    "undo_referenced": {
+        "en": {
+            "one": "{count} lead kept because other CRM records refer to it (crm-importer undo --json lists it).",
+            "other": "{count} leads kept because other CRM records refer to them (crm-importer undo --json lists "
+            "them).",
+        },
+        "fr": {
+            "one": "{count} lead conservé car d’autres fiches du CRM y font référence (crm-importer undo --json "
+            "le liste).",
+            "other": "{count} leads conservés car d’autres fiches du CRM y font référence (crm-importer undo "
+            "--json les liste).",
+        },
+    },
+    "migrated": {
+        "en": "Schema up to date (version {version}); applied: {applied}.",
+        "fr": "Schéma à jour (version {version}) ; appliqué : {applied}.",
+    },
+    "unknown_owners": {
+        "en": {
+            "one": "{count} owner matches no active CRM profile ({owners}): {then}.",
+            "other": "{count} owners match no active CRM profile ({owners}): {then}.",
+        },
+        "fr": {
+            "one": "{count} responsable ne correspond à aucun profil actif du CRM ({owners}) : {then}.",
+            "other": "{count} responsables ne correspondent à aucun profil actif du CRM ({owners}) : {then}.",
+        },
+    },
+    "owners_unassigned": {
+        "en": "their leads stay unassigned (--unknown-owner user:EMAIL to give them to someone)",
+        "fr": "leurs leads restent non attribués (--unknown-owner user:EMAIL pour les confier à quelqu’un)",
+    },
+    "owners_to_fallback": {
+        "en": "their leads go to {user}",
+        "fr": "leurs leads sont attribués à {user}",
+    },
+    "password_prompt": {"en": "Password for {where}: ", "fr": "Mot de passe de {where} : "},
+    "remember_password": {
+        "en": "Remember the password of {where} in the system keyring? [y/N] ",
+        "fr": "Garder le mot de passe de {where} dans le trousseau du système ? [o/N] ",
+    },
+    "demo_ready": {
+        "en": "Demo CRM running. DSN: {dsn}\nAdmin profile: {admin}\nPress Ctrl+C to stop it.",
+        "fr": "CRM de démonstration démarré. DSN : {dsn}\nProfil administrateur : {admin}\nCtrl+C pour l’arrêter.",
+    },
+}
+
+#: What the engine reports it is doing (``Progress.phase``), as the CLI's progress line names it.
+PHASES = ("hashing", "validating", "deduplicating", "committing", "reconnecting", "reporting", "undoing")
+_PHASES: dict[str, dict[str, Template]] = {
+    "phase_hashing": {"en": "Hashing", "fr": "Empreinte"},
+    "phase_validating": {"en": "Validating", "fr": "Validation"},
+    "phase_deduplicating": {"en": "Duplicates", "fr": "Doublons"},
+    "phase_committing": {"en": "Importing", "fr": "Import"},
+    "phase_reconnecting": {"en": "Reconnecting", "fr": "Reconnexion"},
+    "phase_reporting": {"en": "Report", "fr": "Rapport"},
+    "phase_undoing": {"en": "Undoing", "fr": "Annulation"},
+}
+
+# --- the error report's headings -------------------------------------------------------------------------
+_REPORT: dict[str, dict[str, Template]] = {
+    "report_heading_row": {"en": "Row", "fr": "Ligne"},
+    "report_heading_reasons": {"en": "Reasons", "fr": "Motifs"},
+}
+
+
+def _catalogue(*parts: dict[str, dict[str, Template]]) -> dict[str, dict[str, Template]]:
+    merged: dict[str, dict[str, Template]] = {}
+    for part in parts:
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"message codes defined twice: {sorted(clash)}")
+        merged.update(part)
+    return merged
+
+
+MESSAGES = _catalogue(_ENGINE, _CRM, _CLI, _PHASES, _REPORT)
+
+
+def plural_category(lang: str, n: float) -> str:
+    """``one`` or ``other`` for the number ``n`` (CLDR: French ``one`` is 0 ≤ n < 2, English n = 1)."""
+    if lang == "fr":
+        return "one" if 0 <= n < 2 else "other"
+    return "one" if n == 1 else "other"
+
+
+def template(code: str, lang: str = DEFAULT_LANG, count: float | None = None) -> str | None:
+    """The template of ``code`` in ``lang`` (English when missing), its plural form chosen by ``count``."""
+    texts = MESSAGES.get(code)
+    if texts is None:
+        return None
+    chosen = texts.get(lang) or texts[DEFAULT_LANG]
+    if isinstance(chosen, dict):
+        form = plural_category(lang, count) if count is not None else "other"
+        return chosen.get(form) or chosen["other"]
+    return chosen
+
+
+def message(code: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
+    """The sentence for ``code`` in ``lang`` (``fr`` or ``en``), placeholders filled in; an unknown code is
+    returned as it is, a template missing a parameter unfilled (the user still reads a sentence)."""
+    count = params.get("count")
+    chosen = template(code, lang, count if isinstance(count, int | float) else None)
+    if chosen is None:
+        return code
+    try:
+        return chosen.format(**params)
+    except (KeyError, IndexError):
+        return chosen
