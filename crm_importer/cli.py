@@ -27,6 +27,7 @@ from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.engine.jobstore import Job, JobStore
 from crm_importer.engine.pipeline import Progress
 from crm_importer.engine.readers import ReadOptions
+from crm_importer.engine.validate import ValidationOptions
 from crm_importer.messages import PHASES, message
 
 EXIT_OK, EXIT_ROWS_REJECTED, EXIT_UNUSABLE, EXIT_NOT_COMPLETED, EXIT_REFUSED = 0, 1, 2, 3, 4
@@ -195,9 +196,8 @@ def _emit_json(value: Any) -> None:
 
 
 def mapping_json(job: Job) -> dict[str, str | None]:
-    from crm_importer.engine.mapping import ColumnMapping
 
-    return ColumnMapping(list(job.headers), list(job.mapping)).to_json()
+    return ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping).to_json()
 
 
 def _check_report_path(report: str | None) -> None:
@@ -246,7 +246,6 @@ def terminal_prompts(lang: str, args: argparse.Namespace) -> Any:
 def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     from crm_importer import service
     from crm_importer.engine.mapping import load_mapping_file
-    from crm_importer.engine.validate import ValidationOptions
 
     _check_report_path(args.report)
     options = ValidationOptions(region=args.region.upper())
@@ -262,6 +261,11 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
         finally:
             bar.done()
     report = job.report_path if args.report else None
+    orders = date_orders(job)
+    for column, said in orders.items():
+        if said["decided_by"] == "region":  # every date of the column reads both ways: said, never silent
+            print(message("date_order_by_region", lang, column=column, format=said["format"],
+                          region=options.region), file=sys.stderr)
     if args.json:
         _emit_json(
             {
@@ -275,6 +279,8 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
                 "delimiter": job.delimiter,
                 "sheet": job.sheet,
                 "report": report,
+                "schema": job.options.get("crm_schema") or {"source": "standard"},
+                "date_orders": orders,
             }
         )
     else:
@@ -283,6 +289,22 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
         if report:
             print(message("report_written", lang, path=report))
     return EXIT_OK if job.invalid_rows == 0 else EXIT_ROWS_REJECTED
+
+
+def date_orders(job: Job) -> dict[str, dict[str, str]]:
+    """How each date column of the CRM's own was read, by header: ``order`` (``dmy``/``mdy``), its
+    ``format`` and who ``decided_by`` (``values``, ``conflict``, ``region``, ``user``, ``none``)."""
+    from crm_importer.engine.validate import date_format
+
+    options = ValidationOptions.from_json(job.options)
+    headers = {f: h for h, f in zip(job.headers, job.mapping, strict=False) if f}
+    out: dict[str, dict[str, str]] = {}
+    for name, rule in options.rules.items():
+        if "date_decided_by" in rule and name in headers:
+            order = str(rule.get("date_order") or "dmy")
+            out[headers[name]] = {"field": name, "order": order, "format": date_format(order),
+                                  "decided_by": str(rule["date_decided_by"])}
+    return out
 
 
 def _check_region(region: str) -> None:

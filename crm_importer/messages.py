@@ -54,6 +54,30 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "en": "Already in the CRM (same {key})",
         "fr": "Déjà dans le CRM (même {key})",
     },
+    "required_missing": {
+        "en": "Column “{column}” is empty, and the CRM requires a value",
+        "fr": "La colonne « {column} » est vide, et le CRM exige une valeur",
+    },
+    "invalid_date": {
+        "en": "Not a date in column “{column}”: {value} (read as {format})",
+        "fr": "Date invalide dans la colonne « {column} » : {value} (lue en {format})",
+    },
+    "invalid_number": {
+        "en": "Not a number in column “{column}”: {value}",
+        "fr": "Nombre invalide dans la colonne « {column} » : {value}",
+    },
+    "number_out_of_range": {
+        "en": "Number out of range in column “{column}”: {value} (the CRM column is {type})",
+        "fr": "Nombre hors limites dans la colonne « {column} » : {value} (la colonne du CRM est en {type})",
+    },
+    "invalid_boolean": {
+        "en": "Neither yes nor no in column “{column}”: {value} (yes/no, true/false, oui/non, 1/0, x)",
+        "fr": "Ni oui ni non dans la colonne « {column} » : {value} (oui/non, vrai/faux, yes/no, 1/0, x)",
+    },
+    "not_in_list": {
+        "en": "Value not allowed in column “{column}”: {value} (allowed: {allowed})",
+        "fr": "Valeur non permise dans la colonne « {column} » : {value} (valeurs permises : {allowed})",
+    },
     "rejected_by_crm": {
         "en": "Rejected by the CRM database: {detail}",
         "fr": "Refusée par la base du CRM : {detail}",
@@ -114,6 +138,20 @@ _ENGINE: dict[str, dict[str, Template]] = {
     "no_contact_column": {
         "en": "No column of {path} maps to an email or a phone (headers: {headers}).",
         "fr": "Aucune colonne de {path} ne correspond à un e-mail ou un téléphone (en-têtes : {headers}).",
+    },
+    "required_unmapped": {
+        "en": {
+            "one": "The CRM requires a value in {count} column ({columns}: NOT NULL without a default): map a"
+                   " column of {path} to it.",
+            "other": "The CRM requires a value in {count} columns ({columns}: NOT NULL without a default): map a"
+                     " column of {path} to each.",
+        },
+        "fr": {
+            "one": "Le CRM exige une valeur dans {count} colonne ({columns} : NOT NULL sans valeur par défaut) :"
+                   " associez-y une colonne de {path}.",
+            "other": "Le CRM exige une valeur dans {count} colonnes ({columns} : NOT NULL sans valeur par défaut) :"
+                     " associez une colonne de {path} à chacune.",
+        },
     },
     "too_many_columns": {
         "en": "The file {path} has {count} columns, more than the {limit} the importer accepts.",
@@ -342,6 +380,14 @@ _CRM: dict[str, dict[str, Template]] = {
 
 # --- the command line ------------------------------------------------------------------------------------
 _CLI: dict[str, dict[str, Template]] = {
+    "date_order_by_region": {
+        "en": "Every date in “{column}” reads both ways (day or month first): read as {format}, the usage of"
+              " region {region}. To read them the other way, give the column {{\"field\": …, \"date_order\":"
+              " \"mdy\"}} (or \"dmy\") in a --mapping file.",
+        "fr": "Chaque date de « {column} » se lit dans les deux sens (jour ou mois en premier) : lues en {format},"
+              " l’usage de la région {region}. Pour les lire dans l’autre sens, donnez à la colonne"
+              " {{\"field\": …, \"date_order\": \"mdy\"}} (ou \"dmy\") dans un fichier --mapping.",
+    },
     "validate_summary": {
         "en": "{total} rows: {valid} valid ({dups} duplicates in the file), {invalid} invalid.",
         "fr": "{total} lignes : {valid} valides (dont {dups} doublons dans le fichier), {invalid} invalides.",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from crm_importer import paths
+from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.committer import JobCommitter
 from crm_importer.crm.connection import Identity, connect, parse_dsn, redact_dsn, require_admin, sign_in
 from crm_importer.crm.link import CrmLink, Prompts, mark_server, open_link, reason
@@ -83,6 +84,7 @@ from crm_importer.engine.pipeline import (
 from crm_importer.engine.readers import ReadOptions, TableInfo, open_table
 from crm_importer.engine.report import REPORTED, write_report
 from crm_importer.engine.revalidate import RowFix, revalidate_cells, row_cells
+from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import ValidationOptions
 
 log = logging.getLogger(__name__)
@@ -128,13 +130,39 @@ def validate(path: str | Path, store: JobStore, *, read_options: ReadOptions | N
              mapping: ColumnMapping | None = None, mapping_json: Any | None = None, mapping_path: str = "",
              options: ValidationOptions | None = None, report: str | Path | None = None, lang: str = "en",
              progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> Job:
-    """``crm-importer validate``: check and stage every row offline; with ``report``, write it there."""
+    """``crm-importer validate``: check and stage every row offline; with ``report``, write it there.
+
+    The file is checked against the CRM last used (its columns as last read, kept in the store), or the
+    standard lead fields when no CRM was ever read; the job's ``crm_schema`` option says which."""
+    options, schema = with_crm_columns(store, options or ValidationOptions())
     job = validate_file(path, store, read_options=read_options, mapping=mapping, mapping_json=mapping_json,
-                        mapping_path=mapping_path, options=options, progress=progress, is_cancelled=is_cancelled)
+                        mapping_path=mapping_path, options=options, progress=progress, is_cancelled=is_cancelled,
+                        extra_options={"crm_schema": schema})
     if report:
         out = write_report(store, job, report, lang)
         store.update_job(job.id, report_path=str(out))
     return store.get_job(job.id)
+
+
+def with_crm_columns(store: JobStore, options: ValidationOptions) -> tuple[ValidationOptions, dict[str, Any]]:
+    """``options`` with the columns of the CRM last used, and what they are (``source``: ``crm`` with its
+    ``target`` and ``read_at``, or ``standard``)."""
+    if options.columns:
+        return options, {"source": "given"}
+    kept = store.crm_schema()
+    if kept is None:
+        return options, {"source": "standard"}
+    columns = {n: c for n, c in kept.columns.items() if c.writable}
+    return replace(options, columns=columns), {"source": "crm", "target": kept.target, "read_at": kept.read_at}
+
+
+def read_crm_columns(store: JobStore, link: CrmLink) -> tuple[dict[str, CrmColumn], dict[str, Any]]:
+    """The CRM's leads table as it is now, kept in the store as the CRM last used."""
+    columns = link.retrying(read_lead_columns)
+    store.save_crm_schema(link.target, columns.values())
+    kept = store.crm_schema(link.target)
+    return ({n: c for n, c in columns.items() if c.writable},
+            {"source": "crm", "target": link.target, "read_at": kept.read_at if kept else now_iso()})
 
 
 def revalidate(store: JobStore, job_id: str, row_no: int, changes: dict[int, str]) -> RowFix:
@@ -284,7 +312,8 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                     mapping_json = _mapping_for_assign(request.mapping_json, reader.info.headers, assignment)
                 finally:
                     reader.close()
-            options = ValidationOptions(region=request.region, dedupe_keys=dedupe)
+            columns, schema = read_crm_columns(store, link)
+            options = ValidationOptions(region=request.region, dedupe_keys=dedupe, columns=columns)
             # What the commit will use is stored with the job before its first row is validated, so that
             # a job killed while it validates is resumed to the end (resume has no command line to ask).
             commit_request = CommitRequest(request.on_duplicate, assignment, request.lang, request.report)
@@ -294,7 +323,7 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                 progress=progress, is_cancelled=is_cancelled,
                 extra_job_values={"crm_target": link.target, "actor_email": identity.email,
                                   "actor_id": str(identity.profile_id)},
-                extra_options={"commit_request": commit_request.to_json()},
+                extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
             )
             if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
                 store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
@@ -358,7 +387,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
                                                            delimiter=read.get("delimiter"),
                                                            sheet=read.get("sheet")), scan)
                 try:
-                    run_validation(store, job, reader, ColumnMapping(list(job.headers), list(job.mapping)),
+                    run_validation(store, job, reader, ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping),
                                    ValidationOptions.from_json(job.options), progress, is_cancelled)
                 finally:
                     reader.close()

@@ -67,7 +67,8 @@ def test_a_store_of_the_first_version_is_migrated_and_keeps_its_jobs(tmp_path: P
         assert job.error_params is None
         assert job.error_text("fr") == "The import stopped at batch 2 of 3: x."  # all a v1 store knows
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("SELECT count(*) FROM crm_schemas").fetchone()[0] == 0
 
 
 def test_a_read_only_store_is_read_and_a_missing_one_reads_empty(tmp_path: Path) -> None:

@@ -9,63 +9,10 @@ commit names only the columns it fills and every other one keeps what the CRM gi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 import psycopg
 
-#: The columns the importer fills itself on every lead it writes; never offered to a mapping.
-MANAGED_COLUMNS = frozenset({
-    "id", "assigned_to", "created_by", "import_job_id", "import_row", "created_at", "updated_at",
-    "phone_e164",
-})
-
-
-@dataclass(frozen=True)
-class LeadColumn:
-    name: str
-    #: As ``format_type`` writes it (``character varying(100)``, ``text[]``, ``public.lead_status``).
-    type: str
-    #: The base type's category after domains: S string, N numeric, D date/time, B boolean, E enum, A array…
-    category: str
-    not_null: bool = False
-    #: The default expression as the catalog prints it (``'manual'::text``), None without one.
-    default: str | None = None
-    identity: bool = False
-    generated: bool = False
-    max_length: int | None = None
-    #: Allowed values: an enum's labels or a simple CHECK's list; empty when any value goes.
-    allowed: tuple[str, ...] = ()
-    comment: str | None = None
-    element_type: str | None = field(default=None)
-
-    @property
-    def writable(self) -> bool:
-        """An import may name this column (never an identity ``ALWAYS``/generated one, nor the importer's)."""
-        return not self.generated and not self.identity and self.name not in MANAGED_COLUMNS
-
-    @property
-    def required(self) -> bool:
-        """NOT NULL without a default: a row without a value is refused by the CRM."""
-        return self.not_null and self.default is None and not self.identity and not self.generated
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name, "type": self.type, "category": self.category, "not_null": self.not_null,
-            "default": self.default, "identity": self.identity, "generated": self.generated,
-            "max_length": self.max_length, "allowed": list(self.allowed), "comment": self.comment,
-            "element_type": self.element_type,
-        }
-
-    @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> LeadColumn:
-        return cls(
-            name=str(obj["name"]), type=str(obj["type"]), category=str(obj.get("category") or "S"),
-            not_null=bool(obj.get("not_null")), default=obj.get("default"), identity=bool(obj.get("identity")),
-            generated=bool(obj.get("generated")), max_length=obj.get("max_length"),
-            allowed=tuple(obj.get("allowed") or ()), comment=obj.get("comment"), element_type=obj.get("element_type"),
-        )
-
+from crm_importer.engine.typed import CrmColumn
 
 _COLUMNS_SQL = """
 WITH RECURSIVE cols AS (
@@ -92,7 +39,8 @@ ORDER BY c.attnum
 """
 
 _TYPE_SQL = """
-SELECT t.oid, t.typcategory, t.typelem, format_type(t.typelem, NULL),
+SELECT t.oid, t.typcategory, t.typelem, format_type(t.typelem, NULL), format_type(t.oid, NULL),
+       (SELECT e.typcategory FROM pg_type e WHERE e.oid = t.typelem),
        (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid),
        (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.typelem)
 FROM pg_type t WHERE t.oid = ANY(%(oids)s::oid[])
@@ -128,7 +76,7 @@ def _check_values(definition: str) -> tuple[str, tuple[str, ...]] | None:
     return column, tuple(values)
 
 
-def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> dict[str, LeadColumn]:
+def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> dict[str, CrmColumn]:
     """The table's columns in order, by name (one short read-only transaction)."""
     with conn.transaction():
         raw = conn.execute(_COLUMNS_SQL, {"rel": table}).fetchall()
@@ -146,9 +94,10 @@ def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> 
             table_lists[col] = values
         elif not on_table:
             domain_lists[int(domain)] = values
-    out: dict[str, LeadColumn] = {}
+    out: dict[str, CrmColumn] = {}
     for name, type_, not_null, default, identity, generated, comment, base_oid, base_mod, chain in raw:
-        _, category, elem, elem_name, labels, elem_labels = types[base_oid]
+        _, category, elem, elem_name, base_name, elem_category, labels, elem_labels = types[base_oid]
+        is_array = category == "A" and int(elem or 0) != 0
         allowed: tuple[str, ...] = table_lists.get(name, ())
         for oid in chain:  # a domain's own list, nearest first
             if not allowed and oid in domain_lists:
@@ -157,10 +106,15 @@ def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> 
             allowed = tuple(labels)
         if not allowed and elem_labels:
             allowed = tuple(elem_labels)
-        max_length = base_mod - 4 if category == "S" and base_mod and base_mod > 4 else None
-        out[name] = LeadColumn(
+        text_like = (elem_category if is_array else category) == "S"
+        max_length = base_mod - 4 if text_like and base_mod and base_mod > 4 else None
+        precision = scale = None
+        if base_name == "numeric" and base_mod and base_mod > 4:  # typmod = (p << 16 | s) + 4
+            precision, scale = ((base_mod - 4) >> 16) & 0xFFFF, (base_mod - 4) & 0xFFFF
+        out[name] = CrmColumn(
             name=name, type=type_, category=str(category), not_null=bool(not_null), default=default,
             identity=identity in ("a", "d"), generated=generated == "s", max_length=max_length,
-            allowed=allowed, comment=comment, element_type=elem_name if int(elem or 0) and category == "A" else None,
+            allowed=allowed, comment=comment, base_type=elem_name if is_array else base_name,
+            precision=precision, scale=scale,
         )
     return out

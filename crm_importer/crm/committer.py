@@ -33,19 +33,25 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from crm_importer.crm.columns import LeadColumn, read_lead_columns
+from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import CrmLink, act_as, reason
 from crm_importer.crm.options import CommitOptions
 from crm_importer.crm.schema import crm_settings
-from crm_importer.crm.statements import STAGE_COLUMNS, build_commit_sql, default_sql, stage_table_sql
+from crm_importer.crm.statements import (
+    build_commit_sql,
+    default_sql,
+    stage_columns,
+    stage_name,
+    stage_table_sql,
+)
 from crm_importer.engine import errors as E
 from crm_importer.engine.errors import CancelledError, ImporterError, RowError
 from crm_importer.engine.fields import DEDUPE_KEYS, LEAD_COLUMNS
 from crm_importer.engine.jobstore import COMPLETED, IMPORTING, Job, JobStore, now_iso
-from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.pipeline import CancelFn, Progress, ProgressFn, never_cancelled, no_progress
 from crm_importer.engine.readers.base import ROW_COL
+from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol, kcol
 
 #: Valid rows per commit batch (one transaction each).
@@ -130,6 +136,10 @@ class JobCommitter:
         self.fallback_id = options.fallback_id
         self._sql: sql.Composed | None = None
         self._country_code = "33"
+        validation = ValidationOptions.from_json(job.options)
+        self.mapping = validation.mapping(job.headers, job.mapping)
+        #: The CRM's own columns the file maps, as validated (their staged values are typed text).
+        self.custom = {c: col for c, col in validation.custom().items() if c in self.mapping.field_columns()}
 
     # -- the server-side job row --
     def ensure_server_job(self, conn: psycopg.Connection) -> None:
@@ -207,15 +217,19 @@ class JobCommitter:
         store.update_job(job.id, status=COMPLETED, phase="completed", finished_at=now_iso())
         return store.get_job(job.id)
 
-    def commit_sql(self, crm_columns: dict[str, LeadColumn]) -> sql.Composed:
-        """The batch statement for this job: it writes the fields the file maps, and an empty cell of one
-        whose CRM column has a default gets that default; every other CRM column keeps its own."""
-        mapped = [c for c in ColumnMapping(list(self.job.headers), list(self.job.mapping)).field_columns()
-                  if c in LEAD_COLUMNS]
-        defaults = {c: default_sql(col.default) for c in mapped
-                    if (col := crm_columns.get(c)) is not None and col.default is not None}
+    def commit_sql(self, crm_columns: dict[str, CrmColumn]) -> sql.Composed:
+        """The batch statement for this job: it writes the fields the file maps (the standard ones and the
+        CRM's own, cast to their type), and an empty cell of one whose CRM column has a default gets that
+        default; every other CRM column keeps its own."""
+        mapped = [c for c in self.mapping.field_columns() if c in LEAD_COLUMNS or c in self.custom]
+        casts = {c: col.type for c in mapped if c in self.custom and (col := self.custom[c]).category != "S"}
+        defaults: dict[str, str] = {}
+        for c in mapped:
+            known = crm_columns.get(c) or self.custom.get(c)
+            if known is not None and known.default is not None:
+                defaults[c] = default_sql(known.default, casts.get(c))
         return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode, self._country_code,
-                                columns=mapped, defaults=defaults)
+                                columns=mapped, defaults=defaults, casts=casts)
 
     def _last_rr_next(self, done: set[int]) -> int:
         if not done:
@@ -246,6 +260,9 @@ class JobCommitter:
         cols: list[pl.Expr] = [pl.col(ROW_COL).cast(pl.Int64).alias("import_row")]
         for name in LEAD_COLUMNS:
             cols.append((pl.col(fcol(name)) if fcol(name) in rows.columns else pl.lit(None, pl.String)).alias(name))
+        for name in self.custom:
+            cols.append((pl.col(fcol(name)) if fcol(name) in rows.columns else pl.lit(None, pl.String))
+                        .alias(stage_name(name)))
         for key in DEDUPE_KEYS:
             cols.append((pl.col(kcol(key)) if kcol(key) in rows.columns else pl.lit(None, pl.String)).alias(f"k_{key}"))
         mode = self.assignment.mode
@@ -279,11 +296,11 @@ class JobCommitter:
             ).fetchone()
             if ledger is not None:
                 return self._from_ledger(conn, batch, ledger)
-            conn.execute(stage_table_sql())
+            conn.execute(stage_table_sql(list(self.custom)))
             with conn.cursor() as cur:
                 with cur.copy(
                     sql.SQL("COPY _crm_stage ({}) FROM STDIN (FORMAT csv)").format(
-                        sql.SQL(", ").join(sql.Identifier(c) for c in STAGE_COLUMNS)
+                        sql.SQL(", ").join(sql.Identifier(c) for c in stage_columns(list(self.custom)))
                     )
                 ) as copy:
                     copy.write(self._stage_rows(rows))

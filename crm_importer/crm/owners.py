@@ -13,8 +13,7 @@ from crm_importer.crm.link import CrmLink, act_as
 from crm_importer.crm.options import Assignment, CommitOptions, check_policy
 from crm_importer.engine.errors import RefusedError, UnusableFileError
 from crm_importer.engine.jobstore import Job, JobStore
-from crm_importer.engine.mapping import ColumnMapping
-from crm_importer.engine.validate import VALID_COL, fcol
+from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def prepare_commit_options(link: CrmLink, store: JobStore, job: Job, *, policy: 
     if assignment.mode in ("user", "round_robin"):
         user_ids = tuple(resolve_users(conn, assignment.emails, "--assign"))
     if assignment.mode == "column":
-        mapping = ColumnMapping(list(job.headers), list(job.mapping))
+        mapping = ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping)
         if "owner" not in mapping.field_columns():
             raise UnusableFileError("bad_option", option="--assign",
                                     reason=f"column {assignment.column!r} is not mapped to the owner field")

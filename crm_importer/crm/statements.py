@@ -18,9 +18,21 @@ from crm_importer.engine.fields import DEDUPE_KEYS, LEAD_COLUMNS
 STAGE_COLUMNS = ("import_row", *LEAD_COLUMNS, "k_email", "k_phone", "k_external_id", "owner_id")
 
 
-def stage_table_sql() -> sql.Composed:
+def stage_name(column: str) -> str:
+    """The stage table's column for a CRM column: its own name for a standard field, ``x_<name>`` for one
+    of the CRM's own (so that none can take the name of the stage's keys)."""
+    return column if column in LEAD_COLUMNS else f"x_{column}"
+
+
+def stage_columns(custom: Sequence[str] = ()) -> tuple[str, ...]:
+    return (*STAGE_COLUMNS[:-4], *(stage_name(c) for c in custom), *STAGE_COLUMNS[-4:])
+
+
+def stage_table_sql(custom: Sequence[str] = ()) -> sql.Composed:
+    """The stage table: every value as text (the batch statement casts the CRM's typed columns)."""
+    names = stage_columns(custom)
     cols: list[sql.Composable] = [sql.SQL("import_row integer NOT NULL")]
-    cols += [sql.SQL("{} text").format(sql.Identifier(c)) for c in STAGE_COLUMNS[1:-1]]
+    cols += [sql.SQL("{} text").format(sql.Identifier(c)) for c in names[1:-1]]
     cols.append(sql.SQL("owner_id uuid"))
     return sql.SQL("CREATE TEMP TABLE _crm_stage ({}) ON COMMIT DROP").format(sql.SQL(", ").join(cols))
 
@@ -38,19 +50,29 @@ _MATCH_BRANCH = {
 
 def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, country_code: str,
                      columns: Sequence[str] = LEAD_COLUMNS,
-                     defaults: Mapping[str, str] | None = None) -> sql.Composed:
+                     defaults: Mapping[str, str] | None = None,
+                     casts: Mapping[str, str] | None = None) -> sql.Composed:
     """The one statement that commits a range of staged rows (see the module docstring).
 
     Only ``columns`` (the fields the file maps) and the importer's own are written: every other column of
     the CRM keeps its default. An empty cell of a mapped column whose CRM column has a default gets that
-    default (``defaults``: column -> the expression :func:`default_sql` builds).
+    default (``defaults``: column -> the expression :func:`default_sql` builds). The CRM's own columns
+    (``columns`` beyond the standard fields) are staged as validated text and cast to their type
+    (``casts``: column -> type, for those that are not text).
     """
     if not country_code.isdigit():
         raise ValueError("calling code must be digits")
     match = dedupe_keys and policy != "create"
-    fields = [c for c in LEAD_COLUMNS if c in columns]
+    fields = [c for c in LEAD_COLUMNS if c in columns] + [c for c in columns if c not in LEAD_COLUMNS]
     defaults = defaults or {}
+    casts = casts or {}
     ident = {c: sql.Identifier(c) for c in fields}
+    staged = {c: sql.Identifier(stage_name(c)) for c in fields}
+
+    def val(alias: str, c: str) -> sql.Composable:
+        """The staged value of ``c`` in row ``alias``, typed as the CRM column is."""
+        value = sql.SQL("{}.{}").format(sql.Identifier(alias), staged[c])
+        return sql.SQL("{}::{}").format(value, sql.SQL(casts[c])) if c in casts else value
     parts: list[sql.Composable] = [sql.SQL("WITH s AS (SELECT * FROM _crm_stage WHERE import_row BETWEEN %(lo)s AND %(hi)s)")]
     if match:
         branches = " UNION ALL ".join(_MATCH_BRANCH[k] for k in DEDUPE_KEYS if k in dedupe_keys)
@@ -79,7 +101,7 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     # Without an assignment ``assigned_to`` is not named: the CRM's default (if any) decides.
     src: list[sql.Composable] = []
     for c in fields:
-        value = sql.SQL("ins_src.{}").format(ident[c])
+        value = val("ins_src", c)
         if c in defaults:
             value = sql.SQL("coalesce({}, {})").format(value, sql.SQL(defaults[c]))
         src.append(value)
@@ -98,13 +120,15 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     outcome = [sql.SQL("SELECT 'inserted'::text AS outcome, import_row, id AS lead_id, NULL::text AS key FROM ins")]
     if match and policy == "update" and fields:
         differs = sql.SQL(" OR ").join(
-            sql.SQL("(s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM l.{c})").format(c=ident[c]) for c in fields
+            sql.SQL("(s.{st} IS NOT NULL AND {v} IS DISTINCT FROM l.{c})").format(st=staged[c], v=val("s", c),
+                                                                                 c=ident[c])
+            for c in fields
         )
         changes = sql.SQL(", ").join(
             sql.SQL(
-                "({name}, CASE WHEN s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM o.{c}"
-                " THEN jsonb_build_object('old', o.{c}, 'new', s.{c}) END)"
-            ).format(name=sql.Literal(c), c=ident[c])
+                "({name}, CASE WHEN s.{st} IS NOT NULL AND {v} IS DISTINCT FROM o.{c}"
+                " THEN jsonb_build_object('old', o.{c}, 'new', {v}) END)"
+            ).format(name=sql.Literal(c), st=staged[c], v=val("s", c), c=ident[c])
             for c in fields
         )
         parts.append(
@@ -119,7 +143,8 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
                 " 'fields', (SELECT jsonb_object_agg(k, v) FROM (VALUES {changes}) AS ch(k, v) WHERE v IS NOT NULL))"
                 " FROM upd u JOIN s ON s.import_row = u.import_row JOIN old o ON o.id = u.id)"
             ).format(
-                sets=sql.SQL(", ").join(sql.SQL("{c} = coalesce(s.{c}, l.{c})").format(c=ident[c]) for c in fields),
+                sets=sql.SQL(", ").join(sql.SQL("{c} = coalesce({v}, l.{c})").format(c=ident[c], v=val("s", c))
+                                        for c in fields),
                 differs=differs,
                 changes=changes,
             )
@@ -134,7 +159,8 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     return sql.SQL(" ").join(parts) + sql.SQL(" ") + sql.SQL(" UNION ALL ").join(outcome)
 
 
-def default_sql(default: str) -> str:
-    """A CRM column's default as the value an empty mapped cell takes, as text like the staged values
-    (``'manual'::text``, ``now()``: the expression as the catalog prints it, evaluated per row)."""
-    return f"(({default}))::text"
+def default_sql(default: str, cast: str | None = None) -> str:
+    """A CRM column's default as the value an empty mapped cell takes, typed like the staged value beside
+    it (text, or the column's type when it is cast): the expression as the catalog prints it
+    (``'manual'::text``, ``now()``), evaluated per row."""
+    return f"(({default}))::{cast or 'text'}"

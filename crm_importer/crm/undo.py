@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.committer import COMMIT_LOCK_KEY
 from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import act_as
@@ -18,8 +19,10 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
     """In one transaction: delete the leads the import created (not those edited since, nor those other
     records refer to), give the leads it updated their old values back, and log both in ``lead_history``."""
     actor = identity.profile_id
-    fields = list(LEAD_COLUMNS)
     with conn.transaction():
+        # Every column an import may have updated: the standard fields and the CRM's own.
+        fields = [*LEAD_COLUMNS, *(c for c, col in read_lead_columns(conn).items()
+                                   if col.writable and c not in LEAD_COLUMNS)]
         act_as(conn, actor)
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
         kept = [str(r[0]) for r in conn.execute(
@@ -45,11 +48,13 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
             (job_id, actor, job_id),
         ).fetchone()
         deleted = counted[0] if counted else 0
-        # Leads the import updated: each field that still holds the imported value gets its old value back.
+        # Leads the import updated: each field that still holds the imported value gets its old value back,
+        # read from the history's JSON as the column's own type (a date, a number, a list).
         sets = sql.SQL(", ").join(
             sql.SQL(
-                "{c} = CASE WHEN h.changes->'fields' ? {n} AND l.{c} IS NOT DISTINCT FROM"
-                " (h.changes->'fields'->{n}->>'new') THEN (h.changes->'fields'->{n}->>'old') ELSE l.{c} END"
+                "{c} = CASE WHEN h.changes->'fields' ? {n} AND to_jsonb(l.{c}) IS NOT DISTINCT FROM"
+                " (h.changes->'fields'->{n}->'new') THEN (jsonb_populate_record(NULL::public.leads,"
+                " jsonb_build_object({n}, h.changes->'fields'->{n}->'old'))).{c} ELSE l.{c} END"
             ).format(c=sql.Identifier(c), n=sql.Literal(c))
             for c in fields
         )

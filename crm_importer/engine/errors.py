@@ -23,6 +23,13 @@ EXTRA_CELLS = "extra_cells"
 DUPLICATE_IN_FILE = "duplicate_in_file"
 DUPLICATE_IN_CRM = "duplicate_in_crm"
 REJECTED_BY_CRM = "rejected_by_crm"
+# the CRM's own columns, by their type
+REQUIRED_MISSING = "required_missing"
+INVALID_DATE = "invalid_date"
+INVALID_NUMBER = "invalid_number"
+NUMBER_OUT_OF_RANGE = "number_out_of_range"
+INVALID_BOOLEAN = "invalid_boolean"
+NOT_IN_LIST = "not_in_list"
 
 
 

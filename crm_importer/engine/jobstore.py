@@ -21,7 +21,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -33,11 +33,12 @@ import polars as pl
 from crm_importer import paths
 from crm_importer.engine import storefiles
 from crm_importer.engine.errors import CancelledError, ImporterError, RowError, StoreError
+from crm_importer.engine.typed import CrmColumn
 from crm_importer.messages import MESSAGES, message
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: How long a writer waits for another process's write transaction (checking for a cancel every step).
 LOCK_WAIT_SECONDS = 30.0
@@ -133,6 +134,11 @@ _MIGRATIONS: dict[int, str] = {
     3: """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)
     """,
+    # crm_schemas: the columns of each CRM's leads table as last read (JSON list of CrmColumn), so that an
+    # offline validation checks a file against the CRM last used.
+    4: """
+    CREATE TABLE crm_schemas (target TEXT PRIMARY KEY, columns TEXT NOT NULL, read_at TEXT NOT NULL)
+    """,
 }
 
 # Job statuses
@@ -145,6 +151,15 @@ CANCELLED = "cancelled"
 INTERRUPTED = "interrupted"
 UNDONE = "undone"
 RESUMABLE = (VALIDATING, IMPORTING, FAILED, CANCELLED, INTERRUPTED)
+
+
+@dataclass(frozen=True)
+class CrmSchema:
+    """A CRM's leads table as last read: where (its redacted target), when, and its columns by name."""
+
+    target: str
+    read_at: str
+    columns: dict[str, CrmColumn]
 
 
 def now_iso() -> str:
@@ -517,6 +532,27 @@ class JobStore:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- the CRMs' schemas ---------------------------------------------------------------------------
+    def save_crm_schema(self, target: str, columns: Iterable[CrmColumn]) -> None:
+        """Keep the columns of ``target``'s leads table as just read (the CRM last used from now on)."""
+        text = json.dumps([c.to_json() for c in columns], ensure_ascii=False)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO crm_schemas (target, columns, read_at) VALUES (?, ?, ?)",
+                       (target, text, now_iso()))
+
+    def crm_schema(self, target: str | None = None) -> CrmSchema | None:
+        """The columns kept for ``target``, or for the CRM read last; None when none was ever read."""
+        if self._one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'crm_schemas'") is None:
+            return None  # an older store opened read-only: it kept none
+        if target is None:
+            row = self._one("SELECT target, columns, read_at FROM crm_schemas ORDER BY read_at DESC LIMIT 1")
+        else:
+            row = self._one("SELECT target, columns, read_at FROM crm_schemas WHERE target = ?", (target,))
+        if row is None:
+            return None
+        columns = {c["name"]: CrmColumn.from_json(c) for c in json.loads(row[1])}
+        return CrmSchema(str(row[0]), str(row[2]), columns)
 
     # --- jobs ---------------------------------------------------------------------------------------
     def create_job(self, *, file_path: str | Path, status: str = VALIDATING, **values: Any) -> Job:

@@ -23,13 +23,15 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from crm_importer.engine.errors import UnusableFileError
 from crm_importer.engine.fields import CONTACT_FIELDS, FIELD_NAMES
+from crm_importer.engine.typed import CrmColumn
 
 #: Below this a guess is dropped rather than shown: a wrong mapping is worse than none.
 FUZZY_THRESHOLD = 0.82
@@ -345,6 +347,11 @@ class ColumnMapping:
 
     headers: list[str]
     fields: list[str | None]
+    #: The CRM's own columns a field may also name (beyond the standard fields).
+    custom: frozenset[str] = field(default_factory=frozenset, compare=False)
+    #: How the cells of a mapped CRM column read (``date_order``, ``values``, ``separator``), by field:
+    #: kept in a mapping profile, handed to the validation's options.
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         self.headers = list(self.headers)
@@ -352,7 +359,7 @@ class ColumnMapping:
         if len(self.headers) != len(self.fields):
             raise ValueError(f"{len(self.headers)} headers but {len(self.fields)} fields")
         mapped = [f for f in self.fields if f is not None]
-        unknown = [f for f in mapped if f not in FIELD_NAMES]
+        unknown = [f for f in mapped if f not in FIELD_NAMES and f not in self.custom]
         if unknown:
             raise ValueError(f"unknown fields: {', '.join(unknown)}")
         if len(set(mapped)) != len(mapped):
@@ -362,9 +369,11 @@ class ColumnMapping:
         """Field -> column index, for the mapped fields only."""
         return {f: i for i, f in enumerate(self.fields) if f is not None}
 
-    def to_json(self) -> dict[str, str | None]:
-        """``{header: field or null}`` in file order (SPEC 10); repeated headers get ``"<header> (n)"``."""
-        return dict(zip(column_keys(self.headers), self.fields, strict=True))
+    def to_json(self) -> dict[str, Any]:
+        """``{header: field or null}`` in file order (SPEC 10); repeated headers get ``"<header> (n)"``; a
+        field with rules is ``{"field": …, "date_order": …, "values": {…}, "separator": …}``."""
+        return {key: ({"field": f, **self.rules[f]} if f is not None and self.rules.get(f) else f)
+                for key, f in zip(column_keys(self.headers), self.fields, strict=True)}
 
     def has_contact(self) -> bool:
         """Whether a column feeds email or phone: without one no row can be valid (SPEC 3, 5)."""
@@ -372,21 +381,32 @@ class ColumnMapping:
 
     def with_field(self, column: int, field: str | None) -> ColumnMapping:
         """A copy with ``column`` mapped to ``field``; a column that held ``field`` before loses it."""
-        if field is not None and field not in FIELD_NAMES:
+        if field is not None and field not in FIELD_NAMES and field not in self.custom:
             raise ValueError(f"unknown field: {field}")
         if not 0 <= column < len(self.fields):
             raise IndexError(f"no column {column} (the file has {len(self.fields)})")
         fields = [None if (f == field and field is not None) else f for f in self.fields]
         fields[column] = field
-        return ColumnMapping(self.headers, fields)
+        return ColumnMapping(self.headers, fields, custom=self.custom,
+                             rules={k: v for k, v in self.rules.items() if k in fields})
+
+    def with_rule(self, field: str, **rule: Any) -> ColumnMapping:
+        """A copy where ``field``'s cells read by ``rule`` (``date_order="mdy"``, ``values={…}``); a rule
+        given as None is dropped."""
+        rules = {k: dict(v) for k, v in self.rules.items()}
+        merged = {**rules.get(field, {}), **rule}
+        rules[field] = {k: v for k, v in merged.items() if v is not None}
+        return ColumnMapping(self.headers, self.fields, custom=self.custom, rules=rules)
 
     @classmethod
-    def auto(cls, headers: list[str]) -> ColumnMapping:
-        """The mapping guessed from the headers alone."""
-        return cls(list(headers), auto_map(list(headers)))
+    def auto(cls, headers: list[str], columns: Mapping[str, CrmColumn] | None = None) -> ColumnMapping:
+        """The mapping guessed from the headers alone; with the CRM's own ``columns``, a column left
+        unmapped by the aliases takes the CRM column whose name or comment it spells (folded)."""
+        return cls(list(headers), _guess(list(headers), columns), custom=_custom_names(columns))
 
     @classmethod
-    def from_json(cls, obj: object, headers: list[str], path: str = "") -> ColumnMapping:
+    def from_json(cls, obj: object, headers: list[str], path: str = "",
+                  columns: Mapping[str, CrmColumn] | None = None) -> ColumnMapping:
         """Apply a user mapping (``--mapping M.json`` or a saved profile) to this file's headers.
 
         Headers it names get that field, or none for ``null``; the others are auto-mapped without taking
@@ -399,16 +419,30 @@ class ColumnMapping:
         if not isinstance(obj, dict):
             kind = "a list" if isinstance(obj, list) else type(obj).__name__
             raise _bad_mapping(path, f'it must be a JSON object {{"header": "field" or null}}, not {kind}')
-        known = ", ".join(FIELD_NAMES)
+        custom = _custom_names(columns)
+        known = ", ".join((*FIELD_NAMES, *sorted(custom)))
+        plain: dict[str, str | None] = {}
+        rules: dict[str, dict[str, Any]] = {}
         for key, value in obj.items():
             if not isinstance(key, str):
                 raise _bad_mapping(path, f"the key {key!r} is not a header text")
+            if isinstance(value, dict):
+                rule = {k: v for k, v in value.items() if k != "field"}
+                value = value.get("field")
+                if value is not None:
+                    problem = _rule_problem(rule)
+                    if problem:
+                        raise _bad_mapping(path, f"for “{key}”: {problem}")
+                    if rule:
+                        rules[str(value)] = rule
             if value is not None and not isinstance(value, str):
                 raise _bad_mapping(
                     path, f"the value for “{key}” must be a field name or null, not {json.dumps(value)}"
                 )
-            if value is not None and value not in FIELD_NAMES:
+            if value is not None and value not in FIELD_NAMES and value not in custom:
                 raise _bad_mapping(path, f"“{value}” (for “{key}”) is not a CRM field; known fields: {known}")
+            plain[key] = value
+        obj = plain
 
         keys = column_keys(headers)
         by_key = {key: index for index, key in enumerate(keys)}
@@ -440,9 +474,52 @@ class ColumnMapping:
             owner_of[value] = key
             fields[index] = value
 
-        guessed = _assign(headers, skip=explicit, taken=owner_of)
+        guessed = _guess(headers, columns, skip=explicit, taken=owner_of)
         merged = [fields[i] if i in explicit else guessed[i] for i in range(len(headers))]
-        return cls(headers, merged)
+        return cls(headers, merged, custom=custom, rules={k: v for k, v in rules.items() if k in merged})
+
+
+def _guess(headers: list[str], columns: Mapping[str, CrmColumn] | None, skip: Iterable[int] = (),
+           taken: Iterable[str] = ()) -> list[str | None]:
+    """The aliases' guesses (:func:`_assign`), then, for the columns still free, the CRM's own column
+    whose name or comment the header spells."""
+    skipped, used = set(skip), set(taken)
+    fields = _assign(headers, skip=skipped, taken=used)
+    by_text: dict[str, str] = {}
+    for name in sorted(_custom_names(columns)):
+        comment = columns[name].comment if columns else None
+        for text in (name, comment):
+            if text and fold(text):
+                by_text.setdefault(fold(text), name)
+    used |= {f for f in fields if f is not None}
+    for index, header in enumerate(headers):
+        found = by_text.get(fold(header or ""))
+        if index not in skipped and fields[index] is None and found is not None and found not in used:
+            fields[index] = found
+            used.add(found)
+    return fields
+
+
+def _custom_names(columns: Mapping[str, CrmColumn] | None) -> frozenset[str]:
+    """The CRM's own columns a mapping may name: writable, beyond the standard fields."""
+    return frozenset(n for n, c in (columns or {}).items() if c.writable and n not in FIELD_NAMES)
+
+
+#: What a rule in a mapping file may say, and the values it takes.
+_RULES: dict[str, tuple[str, ...] | None] = {"date_order": ("dmy", "mdy"), "separator": (";", ","), "values": None}
+
+
+def _rule_problem(rule: dict[str, Any]) -> str | None:
+    for name, value in rule.items():
+        if name not in _RULES:
+            return f"“{name}” is not a rule (rules: {', '.join(_RULES)})"
+        allowed = _RULES[name]
+        if allowed is not None and value not in allowed:
+            return f"{name} must be one of {', '.join(allowed)}, not {json.dumps(value)}"
+        if allowed is None and not (isinstance(value, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+            return 'values must be an object {"file value": "CRM value"}'
+    return None
 
 
 def load_mapping_file(path: str | Path) -> object:

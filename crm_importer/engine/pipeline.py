@@ -25,7 +25,8 @@ from crm_importer.engine.jobstore import VALIDATED, VALIDATING, Job, JobStore, n
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import warm_up as warm_up_phones
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
-from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL
+from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
+from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
 
 HASH_CHUNK = 8 << 20
@@ -113,17 +114,44 @@ def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None
     return reader
 
 
-def resolve_mapping(reader: TableReader, mapping_json: Any | None, mapping_path: str = "") -> ColumnMapping:
+def resolve_mapping(reader: TableReader, mapping_json: Any | None, mapping_path: str = "",
+                    columns: dict[str, CrmColumn] | None = None) -> ColumnMapping:
     headers = reader.info.headers
     mapping = (
-        ColumnMapping.from_json(mapping_json, headers, mapping_path)
+        ColumnMapping.from_json(mapping_json, headers, mapping_path, columns)
         if mapping_json is not None
-        else ColumnMapping.auto(headers)
+        else ColumnMapping.auto(headers, columns)
     )
     if not mapping.has_contact():
         shown = ", ".join(h for h in headers[:12] if h) or "—"
         raise UnusableFileError("no_contact_column", path=str(reader.path), headers=shown)
     return mapping
+
+
+#: Rows of the file's start read to decide how a date column reads (day or month first).
+DATE_SAMPLE_ROWS = 2000
+
+
+def crm_column_rules(reader: TableReader, mapping: ColumnMapping, options: ValidationOptions) -> ValidationOptions:
+    """The options a validation of this file runs with: the mapping's rules, a reading order for each
+    date column of the CRM's own (the user's, else decided from the file's first rows and the region),
+    and a refusal when a column the CRM requires (NOT NULL without a default) is not mapped."""
+    mapped = mapping.field_columns()
+    required = [n for n, c in options.columns.items() if c.required and c.writable and n not in mapped]
+    if required:
+        raise UnusableFileError("required_unmapped", path=str(reader.path), columns=", ".join(required),
+                                count=len(required))
+    options = options.with_rules(mapping.rules)
+    custom = options.custom()
+    dates = [n for n in mapped if n in custom and custom[n].kind in (DATE, TIMESTAMP)]
+    undecided = [n for n in dates if not options.rules.get(n, {}).get("date_order")]
+    decided: dict[str, dict[str, Any]] = {n: {"date_decided_by": "user"} for n in dates if n not in undecided}
+    if undecided:
+        sample = reader.preview(DATE_SAMPLE_ROWS)
+        for name in undecided:
+            order, why = decide_date_order(sample[cell_col(mapped[name])], options.region)
+            decided[name] = {"date_order": order, "date_decided_by": why}
+    return options.with_rules(decided) if decided else options
 
 
 def validate_file(
@@ -165,11 +193,12 @@ def validate_file(
     reader = open_for_import(path, read_options, scan)
     try:
         if mapping is None:
-            mapping = resolve_mapping(reader, mapping_json, mapping_path)
+            mapping = resolve_mapping(reader, mapping_json, mapping_path, options.columns)
         elif not mapping.has_contact():
             raise UnusableFileError(
                 "no_contact_column", path=str(path), headers=", ".join(h for h in mapping.headers[:12] if h) or "—"
             )
+        options = crm_column_rules(reader, mapping, options)
         warm.join()
         info = reader.info
         base_options = {**options.to_json(), "read": _read_json(read_options, info.sheet)}

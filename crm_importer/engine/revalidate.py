@@ -14,7 +14,6 @@ import polars as pl
 
 from crm_importer.engine.errors import EXTRA_CELLS, ImporterError
 from crm_importer.engine.jobstore import Job, JobStore
-from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.pipeline import record_file_duplicates
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
 from crm_importer.engine.validate import ValidationOptions, validate_batch
@@ -65,7 +64,7 @@ def revalidate_cells(store: JobStore, job: Job, row_no: int, changes: dict[int, 
     # Staging drops the extra cells; an extra_cells row keeps that error, since a cell edit cannot fix it.
     raw = raw.with_columns(pl.lit(_extra_cells(store, job, row_no), dtype=pl.String).alias(EXTRA_COL))
 
-    mapping = ColumnMapping(list(job.headers), list(job.mapping))
+    mapping = ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping)
     options = ValidationOptions.from_json(job.options)
     checked = validate_batch(raw, mapping, options)
     fixed = checked.frame.select([pl.col(c).cast(t) if c in checked.frame.columns else pl.lit(None, t).alias(c)

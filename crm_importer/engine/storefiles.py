@@ -39,7 +39,7 @@ SQLITE_NOTADB = 26
 MAGIC = b"SQLite format 3\x00"
 
 #: The store's tables in the order they are salvaged (jobs first: at least the history comes back).
-TABLES = ("jobs", "batches", "issues", "commits", "meta")
+TABLES = ("jobs", "batches", "issues", "commits", "meta", "crm_schemas")
 
 
 def sidecars(path: Path) -> list[Path]:
@@ -253,7 +253,7 @@ def copy_tables(source: Path, dest: sqlite3.Connection, salvage: Salvage) -> Non
     try:
         for table in TABLES:
             counted = _copy_table(src, dest, table)
-            if table != "meta":
+            if table not in ("meta", "crm_schemas"):
                 setattr(salvage, table, getattr(salvage, table) + counted)
     finally:
         src.close()
