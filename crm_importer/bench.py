@@ -6,7 +6,9 @@ It generates its own realistic files (French and English headers, mixed phone fo
 ~3 % duplicates), then prints:
 
 * validation phase (read, map, validate, in-file dedupe, stage) rows/s and peak RSS for 200k and 2M rows —
-  each run in a fresh process so its peak RSS is its own — and the 2M/200k peak ratio;
+  each run in a fresh process so its peak RSS is its own — and the 2M/200k peak ratio; the 200k rows again
+  with three typed columns of the CRM's own (a dd/mm/yyyy date, a decimal-comma number, a picklist with a
+  value map), beside the figure without them;
 * the preview time of the first 100 rows of a 1 GB CSV;
 * a 200k-row XLSX validated (time, peak RSS);
 * against a CRM holding 1M leads (an embedded PostgreSQL unless ``--dsn``): a raw ``COPY`` of the same
@@ -115,6 +117,44 @@ def write_csv(path: Path, n: int, seed: int = 1, *, english: bool = False, chunk
     return path
 
 
+#: Three of the CRM's own columns for the typed validation figure: a date, a number and a picklist.
+TYPED_HEADERS = ["Date de rappel", "Score", "Température"]
+
+
+def typed_columns() -> dict[str, Any]:
+    from crm_importer.engine.typed import CrmColumn
+
+    return {
+        "next_call": CrmColumn("next_call", "date", "D", base_type="date", comment="Date de rappel"),
+        "score": CrmColumn("score", "numeric(5,1)", "N", base_type="numeric", precision=5, scale=1),
+        "temperature": CrmColumn("temperature", "public.lead_temperature", "E", allowed=("hot", "warm", "cold")),
+    }
+
+
+TYPED_MAPPING = {"Température": {"field": "temperature", "values": {"Chaud": "hot", "Tiède": "warm",
+                                                                    "Froid": "cold"}}}
+
+
+def write_csv_typed(path: Path, n: int, seed: int = 3) -> Path:
+    """The leads of :func:`write_csv` with three typed columns (about 1 % of their values bad)."""
+    if path.exists():
+        return path
+    rng = np.random.default_rng(seed)
+    frame = generate_frame(n, seed)
+    days = rng.integers(0, 730, n)
+    dates = pl.Series(np.datetime64("2026-01-01") + days.astype("timedelta64[D]")).dt.strftime("%d/%m/%Y")
+    scores = pl.Series(rng.integers(0, 1000, n)).cast(pl.String).str.replace(r"(\d)$", ",$1")
+    temps = pl.Series(np.array(["Chaud", "Tiède", "Froid", "hot", "cold"])[rng.integers(0, 5, n)])
+    bad = rng.random(n) < 0.01
+    frame = frame.with_columns(
+        pl.when(pl.lit(bad)).then(pl.lit("31/02/2026")).otherwise(dates).alias(TYPED_HEADERS[0]),
+        scores.alias(TYPED_HEADERS[1]), temps.alias(TYPED_HEADERS[2]))
+    tmp = path.with_suffix(".tmp")
+    frame.write_csv(tmp, separator=";")
+    tmp.replace(path)
+    return path
+
+
 def write_csv_bytes(path: Path, size: int) -> Path:
     """A CSV of about ``size`` bytes (for the preview target)."""
     if path.exists() and path.stat().st_size >= size:
@@ -170,13 +210,18 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_validate(path: str) -> dict[str, Any]:
+def child_validate(path: str, typed: bool = False) -> dict[str, Any]:
     from crm_importer.engine.jobstore import JobStore
     from crm_importer.engine.pipeline import validate_file
+    from crm_importer.engine.validate import ValidationOptions
 
     start = time.perf_counter()
     with JobStore() as store:
-        job = validate_file(path, store, resume=False)
+        if typed:
+            job = validate_file(path, store, resume=False, options=ValidationOptions(columns=typed_columns()),
+                                mapping_json=TYPED_MAPPING)
+        else:
+            job = validate_file(path, store, resume=False)
     seconds = time.perf_counter() - start
     return {"rows": job.total_rows, "seconds": seconds, "rows_per_s": job.total_rows / seconds,
             "valid": job.valid_rows, "invalid": job.invalid_rows, "duplicates": job.duplicate_rows,
@@ -325,8 +370,9 @@ def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_exis
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("_validate", "_preview"):
-        result = child_validate(argv[1]) if argv[0] == "_validate" else child_preview(argv[1])
+    if argv and argv[0] in ("_validate", "_validate_typed", "_preview"):
+        result = child_preview(argv[1]) if argv[0] == "_preview" else child_validate(
+            argv[1], typed=argv[0] == "_validate_typed")
         print(json.dumps(result))
         return 0
     parser = argparse.ArgumentParser(prog="python -m crm_importer.bench")
@@ -350,6 +396,12 @@ def main(argv: list[str] | None = None) -> int:
 
     small_csv = write_csv(out / f"leads-{small}.csv", small)
     show(f"validate_csv_{small}", run_child("validate", small_csv, home))
+    typed_csv = write_csv_typed(out / f"leads-{small}-typed.csv", small)
+    typed = run_child("validate_typed", typed_csv, home)
+    plain = report[f"validate_csv_{small}"]
+    show(f"validate_csv_{small}_3_typed_columns", {
+        **typed, "rows_per_s_without": plain["rows_per_s"], "ratio_to_without": typed["rows_per_s"] / plain["rows_per_s"],
+        "target_rows_per_s": 100_000})
     if not args.skip_big:
         big_csv = write_csv(out / f"leads-{big}.csv", big, english=True)
         show(f"validate_csv_{big}", run_child("validate", big_csv, home))

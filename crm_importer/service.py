@@ -206,15 +206,23 @@ def _default_report_path(job: Job) -> Path:
 
 
 # --- the CRM, before an import -----------------------------------------------------------------------------
-def sign_in_admin(dsn: str, email: str, password: str | None = None) -> tuple[Identity, str]:
+def sign_in_admin(dsn: str, email: str, password: str | None = None,
+                  store_path: str | Path | None = None) -> tuple[Identity, str, dict[str, CrmColumn]]:
     """Connect, check the crm-importer schema, sign in as the profile and require an admin: (identity,
-    server version)."""
+    server version, the writable columns of the CRM's leads table — kept in the store as the CRM last
+    used, best effort)."""
     with connect(dsn, password=password) as conn:
         version = conn.info.parameter_status("server_version") or ""
         require_schema(conn)
         identity = sign_in(conn, email)
         require_admin(identity)
-    return identity, version.split(" ")[0]
+        columns = read_lead_columns(conn)
+    try:
+        with JobStore(store_path) as store:
+            store.save_crm_schema(redact_dsn(dsn), columns.values())
+    except StoreError:
+        log.warning("the CRM's columns could not be kept in the job store", exc_info=True)
+    return identity, version.split(" ")[0], {n: c for n, c in columns.items() if c.writable}
 
 
 def list_profiles(dsn: str, password: str | None = None) -> list[Profile]:

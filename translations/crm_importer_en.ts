@@ -4,7 +4,7 @@
 <context>
     <name>ImportPage</name>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="430"/>
+        <location filename="../crm_importer/gui/page_import.py" line="429"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Import %Ln row</numerusform>

@@ -138,22 +138,22 @@
 <context>
     <name>Delimiters</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="107"/>
+        <location filename="../crm_importer/gui/texts.py" line="147"/>
         <source>Comma ( , )</source>
         <translation>Virgule ( , )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="108"/>
+        <location filename="../crm_importer/gui/texts.py" line="148"/>
         <source>Semicolon ( ; )</source>
         <translation>Point-virgule ( ; )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="109"/>
+        <location filename="../crm_importer/gui/texts.py" line="149"/>
         <source>Tab</source>
         <translation>Tabulation</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="110"/>
+        <location filename="../crm_importer/gui/texts.py" line="150"/>
         <source>Vertical bar ( | )</source>
         <translation>Barre verticale ( | )</translation>
     </message>
@@ -161,27 +161,27 @@
 <context>
     <name>Encodings</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="117"/>
+        <location filename="../crm_importer/gui/texts.py" line="157"/>
         <source>UTF-8</source>
         <translation>UTF-8</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="118"/>
+        <location filename="../crm_importer/gui/texts.py" line="158"/>
         <source>UTF-8 with BOM</source>
         <translation>UTF-8 avec BOM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="119"/>
+        <location filename="../crm_importer/gui/texts.py" line="159"/>
         <source>UTF-16</source>
         <translation>UTF-16</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="120"/>
+        <location filename="../crm_importer/gui/texts.py" line="160"/>
         <source>Windows-1252 (Western Europe)</source>
         <translation>Windows-1252 (Europe de l’Ouest)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="121"/>
+        <location filename="../crm_importer/gui/texts.py" line="161"/>
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
     </message>
@@ -189,7 +189,7 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="102"/>
+        <location filename="../crm_importer/gui/texts.py" line="142"/>
         <source>Unexpected error: {error}</source>
         <translation>Erreur inattendue : {error}</translation>
     </message>
@@ -197,146 +197,211 @@
 <context>
     <name>Fields</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="20"/>
+        <location filename="../crm_importer/gui/texts.py" line="21"/>
         <source>— Not imported —</source>
         <extracomment>lupdate finds ``translate(&quot;Context&quot;, &quot;text&quot;)`` calls; a wrapper function would hide them from it.</extracomment>
         <translation>— Non importée —</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="21"/>
+        <location filename="../crm_importer/gui/texts.py" line="22"/>
         <source>First name</source>
         <translation>Prénom</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="22"/>
+        <location filename="../crm_importer/gui/texts.py" line="23"/>
         <source>Last name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="23"/>
+        <location filename="../crm_importer/gui/texts.py" line="24"/>
         <source>Email</source>
         <translation>E-mail</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="24"/>
+        <location filename="../crm_importer/gui/texts.py" line="25"/>
         <source>Phone</source>
         <translation>Téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="25"/>
+        <location filename="../crm_importer/gui/texts.py" line="26"/>
         <source>Company</source>
         <translation>Société</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="26"/>
+        <location filename="../crm_importer/gui/texts.py" line="27"/>
         <source>Job title</source>
         <translation>Fonction</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="27"/>
+        <location filename="../crm_importer/gui/texts.py" line="28"/>
         <source>City</source>
         <translation>Ville</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="28"/>
+        <location filename="../crm_importer/gui/texts.py" line="29"/>
         <source>Postal code</source>
         <translation>Code postal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="29"/>
+        <location filename="../crm_importer/gui/texts.py" line="30"/>
         <source>Country</source>
         <translation>Pays</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="30"/>
+        <location filename="../crm_importer/gui/texts.py" line="31"/>
         <source>Source</source>
         <translation>Source</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="31"/>
+        <location filename="../crm_importer/gui/texts.py" line="32"/>
         <source>External ID</source>
         <translation>Identifiant externe</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="32"/>
+        <location filename="../crm_importer/gui/texts.py" line="33"/>
         <source>Notes</source>
         <translation>Notes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="33"/>
+        <location filename="../crm_importer/gui/texts.py" line="34"/>
         <source>Owner (for assignment)</source>
         <translation>Propriétaire (pour l’attribution)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="42"/>
+        <source>text</source>
+        <translation>texte</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="43"/>
+        <source>whole number</source>
+        <translation>nombre entier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="44"/>
+        <source>number</source>
+        <translation>nombre</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="45"/>
+        <source>date</source>
+        <translation>date</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="46"/>
+        <source>date and time</source>
+        <translation>date et heure</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="47"/>
+        <source>yes/no</source>
+        <translation>oui/non</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="48"/>
+        <source>list of values</source>
+        <translation>liste de valeurs</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="49"/>
+        <source>several values</source>
+        <translation>plusieurs valeurs</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="63"/>
+        <source>CRM column {name}, type {type}</source>
+        <translation>Colonne du CRM {name}, type {type}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="65"/>
+        <source>Required: the CRM refuses a lead without a value.</source>
+        <translation>Obligatoire : le CRM refuse un lead sans valeur.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="67"/>
+        <source>Left empty, it takes the CRM&apos;s default: {default}</source>
+        <translation>Laissée vide, elle prend la valeur par défaut du CRM : {default}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="70"/>
+        <source>Allowed values: {values}</source>
+        <translation>Valeurs permises : {values}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="72"/>
+        <source>At most {n} characters</source>
+        <translation>{n} caractères au plus</translation>
     </message>
 </context>
 <context>
     <name>FilePage</name>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="161"/>
+        <location filename="../crm_importer/gui/page_file.py" line="160"/>
         <source>Choose the file to import</source>
         <translation>Choisissez le fichier à importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="163"/>
+        <location filename="../crm_importer/gui/page_file.py" line="162"/>
         <source>A CSV, TSV or TXT file, or an Excel workbook (XLSX). Nothing is sent to the CRM before the last step.</source>
         <translation>Un fichier CSV, TSV ou TXT, ou un classeur Excel (XLSX). Rien n’est envoyé au CRM avant la dernière étape.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="165"/>
+        <location filename="../crm_importer/gui/page_file.py" line="164"/>
         <source>No CRM is connected yet. You can try everything on the built-in demo database, or connect to your CRM.</source>
         <translation>Aucun CRM n’est encore connecté. Vous pouvez tout essayer sur la base de démonstration intégrée, ou vous connecter à votre CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="166"/>
+        <location filename="../crm_importer/gui/page_file.py" line="165"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="167"/>
+        <location filename="../crm_importer/gui/page_file.py" line="166"/>
         <source>Connect to my CRM…</source>
         <translation>Me connecter à mon CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="168"/>
+        <location filename="../crm_importer/gui/page_file.py" line="167"/>
         <source>Drop a spreadsheet here</source>
         <translation>Déposez un tableur ici</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="169"/>
+        <location filename="../crm_importer/gui/page_file.py" line="168"/>
         <source>Choose a file…</source>
         <translation>Choisir un fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="170"/>
+        <location filename="../crm_importer/gui/page_file.py" line="169"/>
         <source>or try the sample file</source>
         <translation>ou essayez le fichier d’exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="171"/>
+        <location filename="../crm_importer/gui/page_file.py" line="170"/>
         <source>Sheet:</source>
         <translation>Feuille :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="172"/>
+        <location filename="../crm_importer/gui/page_file.py" line="171"/>
         <source>Encoding:</source>
         <translation>Encodage :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="173"/>
+        <location filename="../crm_importer/gui/page_file.py" line="172"/>
         <source>Delimiter:</source>
         <translation>Séparateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="174"/>
+        <location filename="../crm_importer/gui/page_file.py" line="173"/>
         <source>Show that import</source>
         <translation>Voir cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="180"/>
+        <location filename="../crm_importer/gui/page_file.py" line="179"/>
         <source>Open a spreadsheet</source>
         <translation>Ouvrir un tableur</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="181"/>
+        <location filename="../crm_importer/gui/page_file.py" line="180"/>
         <source>Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)</source>
         <translation>Tableurs (*.csv *.tsv *.txt *.xlsx *.xlsm);;Tous les fichiers (*)</translation>
     </message>
@@ -389,17 +454,17 @@
 <context>
     <name>FixRowDialog</name>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="44"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="45"/>
         <source>Fix row {row}</source>
         <translation>Corriger la ligne {row}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="48"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="49"/>
         <source>Correct the cells, then re-validate the row. The file itself is not changed; the import and the report use the corrected values.</source>
         <translation>Corrigez les cellules, puis revalidez la ligne. Le fichier lui-même n’est pas modifié ; l’import et le rapport utilisent les valeurs corrigées.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="62"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="63"/>
         <source>Re-validate the row</source>
         <translation>Revalider la ligne</translation>
     </message>
@@ -448,42 +513,42 @@
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="134"/>
+        <location filename="../crm_importer/gui/history.py" line="136"/>
         <source>Connect to the CRM of this import first.</source>
         <translation>Connectez-vous d’abord au CRM de cet import.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="161"/>
+        <location filename="../crm_importer/gui/history.py" line="163"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="162"/>
+        <location filename="../crm_importer/gui/history.py" line="164"/>
         <source>Undo the import of {file} from {date}? The leads it created are removed (those edited since are kept) and the leads it updated get their previous values back.</source>
         <translation>Annuler l’import de {file} du {date} ? Les leads qu’il a créés sont supprimés (ceux modifiés depuis sont conservés) et les leads qu’il a mis à jour retrouvent leurs valeurs précédentes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="183"/>
+        <location filename="../crm_importer/gui/history.py" line="185"/>
         <source>{phase} {rows} rows</source>
         <translation>{phase} {rows} lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="192"/>
+        <location filename="../crm_importer/gui/history.py" line="194"/>
         <source>Report: {path}</source>
         <translation>Rapport : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="196"/>
+        <location filename="../crm_importer/gui/history.py" line="198"/>
         <source>Import completed: {imported} leads created and {updated} updated.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="205"/>
+        <location filename="../crm_importer/gui/history.py" line="207"/>
         <source>Stopped; the import can be resumed.</source>
         <translation>Arrêté ; l’import peut être repris.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="226"/>
+        <location filename="../crm_importer/gui/history.py" line="228"/>
         <source>No import yet: they will be listed here.</source>
         <translation>Aucun import pour l’instant : ils apparaîtront ici.</translation>
     </message>
@@ -491,152 +556,152 @@
 <context>
     <name>ImportPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="176"/>
+        <location filename="../crm_importer/gui/page_import.py" line="175"/>
         <source>Import into the CRM</source>
         <translation>Importer dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="178"/>
+        <location filename="../crm_importer/gui/page_import.py" line="177"/>
         <source>Rows go in by batches; each batch is committed exactly once, so a cancelled or interrupted import can be resumed later without duplicates.</source>
         <translation>Les lignes sont envoyées par lots ; chaque lot est enregistré une seule fois, si bien qu’un import annulé ou interrompu peut reprendre plus tard sans doublons.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="180"/>
+        <location filename="../crm_importer/gui/page_import.py" line="179"/>
         <source>No CRM is connected: connect to one (or use the demo database) to import.</source>
         <translation>Aucun CRM n’est connecté : connectez-vous à un CRM (ou utilisez la base de démonstration) pour importer.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="181"/>
+        <location filename="../crm_importer/gui/page_import.py" line="180"/>
         <source>Connect…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="182"/>
+        <location filename="../crm_importer/gui/page_import.py" line="181"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="183"/>
+        <location filename="../crm_importer/gui/page_import.py" line="182"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="184"/>
+        <location filename="../crm_importer/gui/page_import.py" line="183"/>
         <source>leads created</source>
         <translation>leads créés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="185"/>
+        <location filename="../crm_importer/gui/page_import.py" line="184"/>
         <source>leads updated</source>
         <translation>leads mis à jour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="186"/>
+        <location filename="../crm_importer/gui/page_import.py" line="185"/>
         <source>skipped: already in the CRM</source>
         <translation>ignorées : déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="187"/>
+        <location filename="../crm_importer/gui/page_import.py" line="186"/>
         <source>rows not imported (invalid, duplicates, rejected)</source>
         <translation>lignes non importées (invalides, doublons, refusées)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="188"/>
+        <location filename="../crm_importer/gui/page_import.py" line="187"/>
         <source>time taken</source>
         <translation>durée</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="189"/>
+        <location filename="../crm_importer/gui/page_import.py" line="188"/>
         <source>Open the report</source>
         <translation>Ouvrir le rapport</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="190"/>
+        <location filename="../crm_importer/gui/page_import.py" line="189"/>
         <source>Resume the import</source>
         <translation>Reprendre l’import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="191"/>
+        <location filename="../crm_importer/gui/page_import.py" line="190"/>
         <source>Undo this import</source>
         <translation>Annuler cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="192"/>
+        <location filename="../crm_importer/gui/page_import.py" line="191"/>
         <source>New import</source>
         <translation>Nouvel import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="227"/>
+        <location filename="../crm_importer/gui/page_import.py" line="226"/>
         <source>Leave them unassigned</source>
         <translation>Ne pas les attribuer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="229"/>
+        <location filename="../crm_importer/gui/page_import.py" line="228"/>
         <source>Assign them to {user}</source>
         <translation>Les attribuer à {user}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="255"/>
+        <location filename="../crm_importer/gui/page_import.py" line="254"/>
         <source>Import this file again?</source>
         <translation>Importer ce fichier à nouveau ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="256"/>
+        <location filename="../crm_importer/gui/page_import.py" line="255"/>
         <source>This file was already imported into this CRM on {date} by {who}. Import it again anyway?</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who}. L’importer à nouveau quand même ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="294"/>
+        <location filename="../crm_importer/gui/page_import.py" line="293"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="314"/>
+        <location filename="../crm_importer/gui/page_import.py" line="313"/>
         <source>{done} of {total} rows</source>
         <translation>{done} lignes sur {total}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="317"/>
+        <location filename="../crm_importer/gui/page_import.py" line="316"/>
         <source>{rate} rows/s</source>
         <translation>{rate} lignes/s</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="319"/>
+        <location filename="../crm_importer/gui/page_import.py" line="318"/>
         <source>about {time} left</source>
         <translation>encore {time} environ</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="340"/>
+        <location filename="../crm_importer/gui/page_import.py" line="339"/>
         <source>Not imported: this file is already in the CRM.</source>
         <translation>Non importé : ce fichier est déjà dans le CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="355"/>
+        <location filename="../crm_importer/gui/page_import.py" line="354"/>
         <source>Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or from History, or undo it.</source>
         <translation>Import annulé après {rows} leads ; ce qui a été enregistré reste dans le CRM. Reprenez-le ici ou depuis l’historique, ou annulez-le.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="379"/>
+        <location filename="../crm_importer/gui/page_import.py" line="378"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="380"/>
+        <location filename="../crm_importer/gui/page_import.py" line="379"/>
         <source>The leads this import created will be removed (those edited since are kept) and the leads it updated get their previous values back. Continue?</source>
         <translation>Les leads créés par cet import seront supprimés (ceux modifiés depuis sont conservés) et les leads mis à jour retrouveront leurs valeurs précédentes. Continuer ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="426"/>
+        <location filename="../crm_importer/gui/page_import.py" line="425"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="427"/>
+        <location filename="../crm_importer/gui/page_import.py" line="426"/>
         <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
         <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="430"/>
+        <location filename="../crm_importer/gui/page_import.py" line="429"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Importer %Ln ligne</numerusform>
@@ -644,7 +709,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="441"/>
+        <location filename="../crm_importer/gui/page_import.py" line="440"/>
         <source>{count} owners in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>{count} propriétaires du fichier ne correspondent à aucun utilisateur actif du CRM : {owners}. Leurs leads :</translation>
     </message>
@@ -687,17 +752,17 @@
         <translation>Retour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/wizard.py" line="118"/>
+        <location filename="../crm_importer/gui/wizard.py" line="116"/>
         <source>Continue to the import</source>
         <translation>Passer à l’import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/wizard.py" line="118"/>
+        <location filename="../crm_importer/gui/wizard.py" line="116"/>
         <source>Continue to validation</source>
         <translation>Passer à la validation</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/wizard.py" line="119"/>
+        <location filename="../crm_importer/gui/wizard.py" line="117"/>
         <source>Next</source>
         <translation>Suivant</translation>
     </message>
@@ -848,83 +913,139 @@ Connecté en tant que {who}</translation>
 <context>
     <name>MappingPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="117"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="130"/>
         <source>Check the columns</source>
+        <extracomment>Per column: how a date of the CRM&apos;s own reads (shown for those only), and what the column allows.</extracomment>
         <translation>Vérifiez les colonnes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="119"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="132"/>
         <source>Each column of the file feeds one CRM field, guessed from its header. Columns left “Not imported” stay in the error report. Below, the first 100 rows as read from the file.</source>
         <translation>Chaque colonne du fichier alimente un champ du CRM, deviné d’après son en-tête. Les colonnes laissées « Non importée » restent dans le rapport d’erreurs. En dessous, les 100 premières lignes telles que lues dans le fichier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="121"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="134"/>
         <source>Mapping profile:</source>
         <translation>Profil de correspondance :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="122"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="135"/>
         <source>Apply</source>
         <translation>Appliquer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="123"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="136"/>
         <source>Save as profile…</source>
         <translation>Enregistrer comme profil…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="124"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="137"/>
         <source>Guess again from headers</source>
         <translation>Redeviner d’après les en-têtes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="125"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="138"/>
         <source>Column in the file</source>
         <translation>Colonne du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="126"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="139"/>
         <source>Example</source>
         <translation>Exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="127"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="140"/>
         <source>CRM field</source>
         <translation>Champ du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="157"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="141"/>
+        <source>How it reads</source>
+        <translation>Lecture</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="149"/>
+        <source>Day first (DD/MM/YYYY)</source>
+        <translation>Jour d’abord (JJ/MM/AAAA)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="150"/>
+        <source>Month first (MM/DD/YYYY)</source>
+        <translation>Mois d’abord (MM/JJ/AAAA)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="192"/>
         <source>(column {number}, no header)</source>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="215"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="300"/>
+        <source>read from the dates of the file</source>
+        <translation>d’après les dates du fichier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="301"/>
+        <source>the file mixes both orders: the others will be errors</source>
+        <translation>le fichier mêle les deux ordres : les autres seront des erreurs</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="302"/>
+        <source>every date reads both ways: the region&apos;s usage, check it</source>
+        <translation>chaque date se lit dans les deux sens : l’usage de la région, à vérifier</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="303"/>
+        <source>as you chose</source>
+        <translation>selon votre choix</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="306"/>
+        <source>Allowed: {values}</source>
+        <translation>Permises : {values}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="321"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="229"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="327"/>
+        <source>The CRM requires a value in {columns} (marked *): map a column of the file to each.</source>
+        <translation>Le CRM exige une valeur pour {columns} (marquées *) : associez une colonne du fichier à chacune.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="333"/>
+        <source>The CRM&apos;s own columns are offered after the standard fields, with their type; * marks a column the CRM requires. Columns not mapped keep the CRM&apos;s defaults.</source>
+        <translation>Les colonnes propres au CRM suivent les champs standard, avec leur type ; * marque une colonne que le CRM exige. Les colonnes non associées gardent les valeurs par défaut du CRM.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="337"/>
+        <source>Standard lead fields only: connect to the CRM to map its own columns too.</source>
+        <translation>Champs standard seulement : connectez-vous au CRM pour associer aussi ses propres colonnes.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="350"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="238"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="359"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="238"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="359"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="250"/>
-        <location filename="../crm_importer/gui/page_mapping.py" line="264"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="371"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="386"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="250"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="371"/>
         <source>The profile {path} cannot be saved: {reason}.</source>
         <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>
@@ -1016,112 +1137,112 @@ Connecté en tant que {who}</translation>
 <context>
     <name>OptionsPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="136"/>
+        <location filename="../crm_importer/gui/page_options.py" line="135"/>
         <source>Choose how to import</source>
         <translation>Choisissez comment importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="137"/>
+        <location filename="../crm_importer/gui/page_options.py" line="136"/>
         <source>These choices apply to this import only; the defaults suit most files.</source>
         <translation>Ces choix ne valent que pour cet import ; les valeurs par défaut conviennent à la plupart des fichiers.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="138"/>
+        <location filename="../crm_importer/gui/page_options.py" line="137"/>
         <source>Duplicates</source>
         <translation>Doublons</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="140"/>
+        <location filename="../crm_importer/gui/page_options.py" line="139"/>
         <source>Two rows are the same lead when they share one of these. Rows repeating an earlier row of the file are set aside; rows matching a lead already in the CRM follow the choice on the right.</source>
         <translation>Deux lignes sont le même lead quand elles partagent l’un de ces critères. Les lignes qui répètent une ligne précédente du fichier sont écartées ; celles qui correspondent à un lead déjà dans le CRM suivent le choix de droite.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="142"/>
+        <location filename="../crm_importer/gui/page_options.py" line="141"/>
         <source>Same email address</source>
         <translation>Même adresse e-mail</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="143"/>
+        <location filename="../crm_importer/gui/page_options.py" line="142"/>
         <source>Same phone number</source>
         <translation>Même numéro de téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="144"/>
+        <location filename="../crm_importer/gui/page_options.py" line="143"/>
         <source>Same external ID</source>
         <translation>Même identifiant externe</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="145"/>
+        <location filename="../crm_importer/gui/page_options.py" line="144"/>
         <source>When the lead already exists in the CRM</source>
         <translation>Quand le lead existe déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="146"/>
+        <location filename="../crm_importer/gui/page_options.py" line="145"/>
         <source>Skip it (recommended)</source>
         <translation>L’ignorer (recommandé)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="147"/>
+        <location filename="../crm_importer/gui/page_options.py" line="146"/>
         <source>The existing lead is left untouched; the row goes to the report.</source>
         <translation>Le lead existant reste intact ; la ligne figure dans le rapport.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="148"/>
+        <location filename="../crm_importer/gui/page_options.py" line="147"/>
         <source>Update the existing lead</source>
         <translation>Mettre à jour le lead existant</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="150"/>
+        <location filename="../crm_importer/gui/page_options.py" line="149"/>
         <source>Filled cells of the file replace the lead&apos;s values; undoing the import restores them.</source>
         <translation>Les cellules remplies du fichier remplacent les valeurs du lead ; annuler l’import les rétablit.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="151"/>
+        <location filename="../crm_importer/gui/page_options.py" line="150"/>
         <source>Create a new lead anyway</source>
         <translation>Créer quand même un nouveau lead</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="152"/>
+        <location filename="../crm_importer/gui/page_options.py" line="151"/>
         <source>The CRM will then hold both leads.</source>
         <translation>Le CRM contiendra alors les deux leads.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="153"/>
+        <location filename="../crm_importer/gui/page_options.py" line="152"/>
         <source>Assign the new leads</source>
         <translation>Attribuer les nouveaux leads</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="154"/>
+        <location filename="../crm_importer/gui/page_options.py" line="153"/>
         <source>Leave them unassigned</source>
         <translation>Ne pas les attribuer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="155"/>
+        <location filename="../crm_importer/gui/page_options.py" line="154"/>
         <source>All to one user:</source>
         <translation>Tous à un utilisateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="156"/>
+        <location filename="../crm_importer/gui/page_options.py" line="155"/>
         <source>In turn to the users ticked below (round-robin)</source>
         <translation>À tour de rôle aux utilisateurs cochés ci-dessous (round-robin)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="157"/>
+        <location filename="../crm_importer/gui/page_options.py" line="156"/>
         <source>From a column holding the owner&apos;s email or name:</source>
         <translation>D’après une colonne contenant l’e-mail ou le nom du propriétaire :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="158"/>
+        <location filename="../crm_importer/gui/page_options.py" line="157"/>
         <source>Connect to a CRM to list its users.</source>
         <translation>Connectez-vous à un CRM pour afficher ses utilisateurs.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="159"/>
+        <location filename="../crm_importer/gui/page_options.py" line="158"/>
         <source>Phone numbers</source>
         <translation>Numéros de téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_options.py" line="161"/>
+        <location filename="../crm_importer/gui/page_options.py" line="160"/>
         <source>Country of the numbers written without an international prefix (like 06 12 34 56 78):</source>
         <translation>Pays des numéros écrits sans indicatif international (comme 06 12 34 56 78) :</translation>
     </message>
@@ -1129,37 +1250,37 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Phases</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="40"/>
+        <location filename="../crm_importer/gui/texts.py" line="80"/>
         <source>Computing the file fingerprint…</source>
         <translation>Calcul de l’empreinte du fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="41"/>
+        <location filename="../crm_importer/gui/texts.py" line="81"/>
         <source>Reading and validating rows…</source>
         <translation>Lecture et validation des lignes…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="42"/>
+        <location filename="../crm_importer/gui/texts.py" line="82"/>
         <source>Looking for duplicates in the file…</source>
         <translation>Recherche des doublons dans le fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="43"/>
+        <location filename="../crm_importer/gui/texts.py" line="83"/>
         <source>Importing into the CRM…</source>
         <translation>Import dans le CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="44"/>
+        <location filename="../crm_importer/gui/texts.py" line="84"/>
         <source>The CRM does not answer: reconnecting…</source>
         <translation>Le CRM ne répond pas : reconnexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="45"/>
+        <location filename="../crm_importer/gui/texts.py" line="85"/>
         <source>Writing the report…</source>
         <translation>Écriture du rapport…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="46"/>
+        <location filename="../crm_importer/gui/texts.py" line="86"/>
         <source>Undoing the import…</source>
         <translation>Annulation de l’import…</translation>
     </message>
@@ -1167,47 +1288,47 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Reasons</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="68"/>
+        <location filename="../crm_importer/gui/texts.py" line="108"/>
         <source>No email or phone</source>
         <translation>Ni e-mail ni téléphone</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="69"/>
+        <location filename="../crm_importer/gui/texts.py" line="109"/>
         <source>Invalid email address</source>
         <translation>Adresse e-mail invalide</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="70"/>
+        <location filename="../crm_importer/gui/texts.py" line="110"/>
         <source>Invalid phone number</source>
         <translation>Numéro de téléphone invalide</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="71"/>
+        <location filename="../crm_importer/gui/texts.py" line="111"/>
         <source>Value too long</source>
         <translation>Valeur trop longue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="72"/>
+        <location filename="../crm_importer/gui/texts.py" line="112"/>
         <source>Forbidden character</source>
         <translation>Caractère interdit</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="73"/>
+        <location filename="../crm_importer/gui/texts.py" line="113"/>
         <source>More cells than columns</source>
         <translation>Plus de cellules que de colonnes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="74"/>
+        <location filename="../crm_importer/gui/texts.py" line="114"/>
         <source>Duplicate in the file</source>
         <translation>Doublon dans le fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="75"/>
+        <location filename="../crm_importer/gui/texts.py" line="115"/>
         <source>Already in the CRM</source>
         <translation>Déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="76"/>
+        <location filename="../crm_importer/gui/texts.py" line="116"/>
         <source>Rejected by the CRM</source>
         <translation>Refusée par le CRM</translation>
     </message>
@@ -1215,93 +1336,93 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Regions</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="132"/>
+        <location filename="../crm_importer/gui/texts.py" line="172"/>
         <source>France</source>
         <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
         <translation>France</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="133"/>
+        <location filename="../crm_importer/gui/texts.py" line="173"/>
         <source>Belgium</source>
         <translation>Belgique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="134"/>
+        <location filename="../crm_importer/gui/texts.py" line="174"/>
         <source>Switzerland</source>
         <translation>Suisse</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="135"/>
+        <location filename="../crm_importer/gui/texts.py" line="175"/>
         <source>Luxembourg</source>
         <translation>Luxembourg</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="136"/>
+        <location filename="../crm_importer/gui/texts.py" line="176"/>
         <source>Monaco</source>
         <translation>Monaco</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="137"/>
+        <location filename="../crm_importer/gui/texts.py" line="177"/>
         <source>Canada</source>
         <translation>Canada</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="138"/>
+        <location filename="../crm_importer/gui/texts.py" line="178"/>
         <source>United Kingdom</source>
         <translation>Royaume-Uni</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="139"/>
+        <location filename="../crm_importer/gui/texts.py" line="179"/>
         <source>Ireland</source>
         <translation>Irlande</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="140"/>
+        <location filename="../crm_importer/gui/texts.py" line="180"/>
         <source>Germany</source>
         <translation>Allemagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="141"/>
+        <location filename="../crm_importer/gui/texts.py" line="181"/>
         <source>Spain</source>
         <translation>Espagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="142"/>
+        <location filename="../crm_importer/gui/texts.py" line="182"/>
         <source>Italy</source>
         <translation>Italie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="143"/>
+        <location filename="../crm_importer/gui/texts.py" line="183"/>
         <source>Portugal</source>
         <translation>Portugal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="144"/>
+        <location filename="../crm_importer/gui/texts.py" line="184"/>
         <source>Netherlands</source>
         <translation>Pays-Bas</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="145"/>
+        <location filename="../crm_importer/gui/texts.py" line="185"/>
         <source>United States</source>
         <translation>États-Unis</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="146"/>
+        <location filename="../crm_importer/gui/texts.py" line="186"/>
         <source>Morocco</source>
         <translation>Maroc</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="147"/>
+        <location filename="../crm_importer/gui/texts.py" line="187"/>
         <source>Tunisia</source>
         <translation>Tunisie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="148"/>
+        <location filename="../crm_importer/gui/texts.py" line="188"/>
         <source>Senegal</source>
         <translation>Sénégal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="150"/>
+        <location filename="../crm_importer/gui/texts.py" line="190"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
     </message>
@@ -1309,38 +1430,38 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Statuses</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="53"/>
+        <location filename="../crm_importer/gui/texts.py" line="93"/>
         <source>Validation interrupted</source>
         <translation>Validation interrompue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="54"/>
+        <location filename="../crm_importer/gui/texts.py" line="94"/>
         <source>Validated</source>
         <translation>Validé</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="55"/>
-        <location filename="../crm_importer/gui/texts.py" line="59"/>
+        <location filename="../crm_importer/gui/texts.py" line="95"/>
+        <location filename="../crm_importer/gui/texts.py" line="99"/>
         <source>Interrupted</source>
         <translation>Interrompu</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="56"/>
+        <location filename="../crm_importer/gui/texts.py" line="96"/>
         <source>Completed</source>
         <translation>Terminé</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="57"/>
+        <location filename="../crm_importer/gui/texts.py" line="97"/>
         <source>Failed</source>
         <translation>Échec</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="58"/>
+        <location filename="../crm_importer/gui/texts.py" line="98"/>
         <source>Cancelled</source>
         <translation>Annulé</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="60"/>
+        <location filename="../crm_importer/gui/texts.py" line="100"/>
         <source>Undone</source>
         <translation>Défait</translation>
     </message>
@@ -1348,12 +1469,12 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="89"/>
+        <location filename="../crm_importer/gui/texts.py" line="129"/>
         <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
         <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="93"/>
+        <location filename="../crm_importer/gui/texts.py" line="133"/>
         <source>{referenced} kept because other CRM records refer to them.</source>
         <translation>{referenced} conservés car d’autres fiches du CRM y font référence.</translation>
     </message>

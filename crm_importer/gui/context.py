@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from crm_importer import paths
 from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.jobstore import JobStore
+from crm_importer.engine.typed import CrmColumn
 from crm_importer.gui import texts
 from crm_importer.gui.i18n import Translations
 from crm_importer.gui.settings import Settings
@@ -70,6 +71,17 @@ class AppContext(QObject):
         self.session_changed.emit(session)
         if session is not None and self._store_was_salvaged():
             self._relist(session)
+
+    def crm_columns(self) -> dict[str, CrmColumn]:
+        """The CRM's writable lead columns the mapping offers: the connected CRM's, else those of the CRM
+        last used (kept in the job store), else none (the standard fields only)."""
+        if self.session is not None and self.session.crm_columns:
+            return self.session.crm_columns
+        try:
+            kept = self.store.crm_schema()
+        except ImporterError:
+            return {}
+        return {} if kept is None else {n: c for n, c in kept.columns.items() if c.writable}
 
     def _store_was_salvaged(self) -> bool:
         try:

@@ -230,7 +230,8 @@ class FilePage(WizardPage):
         previous = self.state.inspection
         self.state.inspection = result
         if previous is None or previous.info.headers != result.info.headers or self.state.mapping is None:
-            self.state.mapping = ColumnMapping.auto(result.info.headers)
+            self.state.crm_columns = self.ctx.crm_columns()
+            self.state.mapping = ColumnMapping.auto(result.info.headers, self.state.crm_columns)
         self._error = None
         self._fill_combos()
         self._refresh()

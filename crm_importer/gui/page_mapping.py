@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import polars as pl
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +28,7 @@ from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.fields import FIELD_NAMES
 from crm_importer.engine.mapping import ColumnMapping, load_mapping_file, save_mapping_file
 from crm_importer.engine.readers.base import cell_col
+from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
@@ -52,8 +54,12 @@ class MappingPage(WizardPage):
         self.ctx = ctx
         self.state = state
         self.combos: list[QComboBox] = []
+        #: Per column: how a date of the CRM's own reads (shown for those only), and what the column allows.
+        self.order_combos: list[QComboBox] = []
+        self.rule_labels: list[QLabel] = []
         self._header_labels: list[QLabel] = []
-        self._built_for: list[str] | None = None
+        self._built_for: tuple[list[str], tuple[str, ...]] | None = None
+        self._columns: dict[str, CrmColumn] = {}
         self._build()
         self.retranslate()
 
@@ -108,9 +114,17 @@ class MappingPage(WizardPage):
         self.col_head = QLabel(self.grid_host)
         self.sample_head = QLabel(self.grid_host)
         self.field_head = QLabel(self.grid_host)
-        for i, label in enumerate((self.col_head, self.sample_head, self.field_head)):
+        self.rule_head = QLabel(self.grid_host)
+        self._heads = (self.col_head, self.sample_head, self.field_head, self.rule_head)
+        for i, label in enumerate(self._heads):
             label.setObjectName("ColumnHead")
             self.grid.addWidget(label, 0, i)
+        self.schema_note = QLabel(self)
+        self.schema_note.setObjectName("Hint")
+        self.schema_note.setWordWrap(True)
+        root.insertWidget(root.indexOf(splitter), self.schema_note)
+        self.required = Banner("error", self)
+        root.addWidget(self.required)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Check the columns"))
@@ -124,9 +138,16 @@ class MappingPage(WizardPage):
         self.col_head.setText(self.tr("Column in the file"))
         self.sample_head.setText(self.tr("Example"))
         self.field_head.setText(self.tr("CRM field"))
+        self.rule_head.setText(self.tr("How it reads"))
         for combo in self.combos:
             for i in range(combo.count()):
-                combo.setItemText(i, texts.field_label(combo.itemData(i)))
+                data = combo.itemData(i)
+                column = self._columns.get(data) if isinstance(data, str) else None
+                combo.setItemText(i, texts.crm_column_label(column) if column is not None and data not in FIELD_NAMES
+                                  else texts.field_label(data))
+        for combo in self.order_combos:
+            combo.setItemText(0, self.tr("Day first (DD/MM/YYYY)"))
+            combo.setItemText(1, self.tr("Month first (MM/DD/YYYY)"))
         self._fill_profiles()
         self.model.retranslate()
         self._refresh()
@@ -137,7 +158,21 @@ class MappingPage(WizardPage):
         if inspection is None:
             return
         headers = inspection.info.headers
-        if self._built_for != headers or self.model.rowCount() == 0:
+        columns = self.ctx.crm_columns()
+        if columns != self.state.crm_columns and self.state.mapping is not None:
+            # Connected (or to another CRM) since the file was opened: its own columns are offered now,
+            # those of before that it lacks are unmapped, and its columns are guessed for free ones.
+            self.state.crm_columns = columns
+            kept = [f if f is None or f in FIELD_NAMES or f in columns else None for f in self.state.mapping.fields]
+            guessed = ColumnMapping.auto(headers, columns).fields
+            used = {f for f in kept if f is not None}
+            fields = [f if f is not None else (g if g not in used and g not in FIELD_NAMES else None)
+                      for f, g in zip(kept, guessed, strict=True)]
+            self.state.mapping = ColumnMapping(headers, fields, custom=frozenset(
+                n for n, c in columns.items() if c.writable and n not in FIELD_NAMES))
+            self.state.forget_results()
+        self._columns = self.state.crm_columns
+        if self._built_for != (headers, tuple(self._columns)) or self.model.rowCount() == 0:
             self._build_rows(headers)
             self.model.set_frame(inspection.preview, headers)
         self._sync_combos()
@@ -147,10 +182,11 @@ class MappingPage(WizardPage):
         for i in reversed(range(self.grid.count())):
             item = self.grid.itemAt(i)
             w = item.widget() if item is not None else None
-            if w is not None and w not in (self.col_head, self.sample_head, self.field_head):
+            if w is not None and w not in self._heads:
                 self.grid.removeWidget(w)
                 w.deleteLater()
-        self.combos, self._header_labels = [], []
+        self.combos, self._header_labels, self.order_combos, self.rule_labels = [], [], [], []
+        own = [c for n, c in self._columns.items() if n not in FIELD_NAMES and c.writable]
         preview = self.state.inspection.preview if self.state.inspection else None
         for col, header in enumerate(headers):
             name = QLabel(header or self.tr("(column {number}, no header)").format(number=col + 1), self.grid_host)
@@ -166,15 +202,37 @@ class MappingPage(WizardPage):
             combo.addItem(texts.field_label(None), None)
             for field in FIELD_NAMES:
                 combo.addItem(texts.field_label(field), field)
+            if own:
+                combo.insertSeparator(combo.count())
+            for column in own:  # the CRM's own columns, in the table's order
+                combo.addItem(texts.crm_column_label(column), column.name)
+                combo.setItemData(combo.count() - 1, texts.crm_column_tip(column), Qt.ItemDataRole.ToolTipRole)
             combo.activated.connect(lambda _i, c=col, cb=combo: self.set_field(c, cb.currentData()))
+            order = QComboBox(self.grid_host)
+            order.addItem("", "dmy")
+            order.addItem("", "mdy")
+            order.activated.connect(lambda _i, c=col, cb=order: self.set_date_order(c, cb.currentData()))
+            rule = QLabel(self.grid_host)
+            rule.setObjectName("Hint")
+            rule.setWordWrap(True)
+            cell = QWidget(self.grid_host)
+            line = QHBoxLayout(cell)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(order)
+            line.addWidget(rule, 1)
             self.grid.addWidget(name, col + 1, 0)
             self.grid.addWidget(sample_label, col + 1, 1)
             self.grid.addWidget(combo, col + 1, 2)
+            self.grid.addWidget(cell, col + 1, 3)
             self.combos.append(combo)
+            self.order_combos.append(order)
+            self.rule_labels.append(rule)
             self._header_labels.extend([name, sample_label])
         self.grid.setColumnStretch(1, 1)
+        self.grid.setColumnStretch(3, 1)
         self.grid.setRowStretch(len(headers) + 1, 1)
-        self._built_for = list(headers)
+        self._built_for = (list(headers), tuple(self._columns))
+        self.retranslate()
 
     # --- mapping ----------------------------------------------------------------------------------------
     def set_field(self, column: int, field: str | None) -> None:
@@ -187,10 +245,21 @@ class MappingPage(WizardPage):
         self.mapping_changed.emit()
         self.changed.emit()
 
+    def set_date_order(self, column: int, order: str) -> None:
+        """Read the dates of ``column`` day first (``dmy``) or month first (``mdy``), as the user says."""
+        mapping = self.state.mapping
+        field = mapping.fields[column] if mapping is not None else None
+        if mapping is None or field is None:
+            return
+        self.state.mapping = mapping.with_rule(field, date_order=order)
+        self.state.forget_results()
+        self._sync_combos()
+        self.changed.emit()
+
     def auto_map(self) -> None:
         if self.state.inspection is None:
             return
-        self.state.mapping = ColumnMapping.auto(self.state.inspection.info.headers)
+        self.state.mapping = ColumnMapping.auto(self.state.inspection.info.headers, self.state.crm_columns)
         self.state.forget_results()
         self._sync_combos()
         self.changed.emit()
@@ -199,13 +268,51 @@ class MappingPage(WizardPage):
         mapping = self.state.mapping
         if mapping is None:
             return
-        for combo, field in zip(self.combos, mapping.fields, strict=False):
+        for index, (combo, field) in enumerate(zip(self.combos, mapping.fields, strict=False)):
             combo.blockSignals(True)
             combo.setCurrentIndex(max(0, combo.findData(field)))
             combo.setProperty("mapped", field is not None)
             combo.blockSignals(False)
+            self._show_rule(index, field)
         self.model.set_fields(mapping.fields)
         self._refresh()
+
+    def _show_rule(self, index: int, field: str | None) -> None:
+        """The 'How it reads' cell of one column: for a date of the CRM's own, day or month first (decided
+        from the first rows, else by the region: then said, for the user to check); for a list, its values."""
+        order, rule = self.order_combos[index], self.rule_labels[index]
+        column = self._columns.get(field) if field is not None and field not in FIELD_NAMES else None
+        order.setVisible(False)
+        rule.setText("")
+        if column is None or self.state.mapping is None:
+            return
+        kind = column.kind
+        if kind in (DATE, TIMESTAMP):
+            stated = self.state.mapping.rules.get(column.name, {}).get("date_order")
+            preview = self.state.inspection.preview if self.state.inspection else None
+            decided, why = (stated, "user") if stated else decide_date_order(
+                preview[cell_col(index)] if preview is not None else pl.Series([], dtype=pl.String), self.state.region)
+            order.blockSignals(True)
+            order.setCurrentIndex(max(0, order.findData(decided)))
+            order.blockSignals(False)
+            order.setVisible(True)
+            rule.setText({
+                "values": self.tr("read from the dates of the file"),
+                "conflict": self.tr("the file mixes both orders: the others will be errors"),
+                "region": self.tr("every date reads both ways: the region's usage, check it"),
+                "user": self.tr("as you chose"),
+            }.get(why, ""))
+        elif column.allowed:
+            rule.setText(self.tr("Allowed: {values}").format(values=", ".join(column.allowed[:12])
+                                                             + (", …" if len(column.allowed) > 12 else "")))
+        elif kind != "text":
+            rule.setText(texts.kind_label(kind))
+        rule.setToolTip(texts.crm_column_tip(column))
+
+    def missing_required(self) -> list[str]:
+        """The CRM's required columns (NOT NULL without a default) no column of the file is mapped to."""
+        mapped = set(self.state.mapping.fields) if self.state.mapping is not None else set()
+        return [n for n, c in self.state.crm_columns.items() if c.required and c.writable and n not in mapped]
 
     def _refresh(self) -> None:
         mapping = self.state.mapping
@@ -214,9 +321,24 @@ class MappingPage(WizardPage):
                 "No column is mapped to Email or Phone: map at least one of them, every lead needs a contact."))
         else:
             self.no_contact.hide()
+        missing = self.missing_required()
+        if missing:
+            self.required.show_message(self.tr(
+                "The CRM requires a value in {columns} (marked *): map a column of the file to each.").format(
+                    columns=", ".join(missing)))
+        else:
+            self.required.hide()
+        if self.state.crm_columns:
+            self.schema_note.setText(self.tr(
+                "The CRM's own columns are offered after the standard fields, with their type; * marks a column "
+                "the CRM requires. Columns not mapped keep the CRM's defaults."))
+        else:
+            self.schema_note.setText(self.tr(
+                "Standard lead fields only: connect to the CRM to map its own columns too."))
 
     def can_next(self) -> bool:
-        return self.state.mapping is not None and self.state.mapping.has_contact()
+        return (self.state.mapping is not None and self.state.mapping.has_contact()
+                and not self.missing_required())
 
     # --- profiles ----------------------------------------------------------------------------------------
     def _fill_profiles(self) -> None:
@@ -258,7 +380,8 @@ class MappingPage(WizardPage):
         path = profiles_dir() / profile_file_name(name)
         try:
             obj = load_mapping_file(path)
-            self.state.mapping = ColumnMapping.from_json(obj, self.state.inspection.info.headers, str(path))
+            self.state.mapping = ColumnMapping.from_json(obj, self.state.inspection.info.headers, str(path),
+                                                         self.state.crm_columns)
         except ImporterError as exc:
             self.ctx.tell(self, self.tr("Mapping profile"), self.ctx.error_text(exc), error=True)
             return

@@ -7,7 +7,7 @@ the GUI thread to show. No Qt and no SQL here: the widgets' work runs headless e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.pipeline import CancelFn, ProgressFn, never_cancelled, no_progress, scan_file
 from crm_importer.engine.readers import ReadOptions
 from crm_importer.engine.report import write_report
+from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import ValidationOptions
 from crm_importer.service import NO_JOB_ID, FileInspection, OwnerCheck, Profile, RowFix
 
@@ -38,6 +39,8 @@ class CrmSession:
     demo: bool = False
     identity: Identity | None = None
     server_version: str = ""
+    #: The writable columns of the CRM's leads table, read on signing in (the mapping offers them).
+    crm_columns: dict[str, CrmColumn] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -67,8 +70,8 @@ def build_dsn(host: str, port: int, dbname: str, user: str, sslmode: str) -> str
 
 def check_connection(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> CrmSession:
     """Connect, check the crm-importer schema, sign in as the profile and require an admin."""
-    identity, version = service.sign_in_admin(session.dsn, session.email, session.password)
-    return replace(session, identity=identity, server_version=version)
+    identity, version, columns = service.sign_in_admin(session.dsn, session.email, session.password)
+    return replace(session, identity=identity, server_version=version, crm_columns=columns)
 
 
 def start_demo_session(progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> tuple[Any, CrmSession]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from crm_importer.engine.errors import ImporterError
+from crm_importer.engine.typed import CrmColumn
 
 #: lupdate finds ``translate("Context", "text")`` calls; a wrapper function would hide them from it.
 translate = QCoreApplication.translate
@@ -33,6 +34,45 @@ def field_label(name: str | None) -> str:
         "owner": translate("Fields", "Owner (for assignment)"),
     }
     return labels.get(name, name or "")
+
+
+def kind_label(kind: str) -> str:
+    """What a CRM column holds, in a word."""
+    labels = {
+        "text": translate("Fields", "text"),
+        "integer": translate("Fields", "whole number"),
+        "number": translate("Fields", "number"),
+        "date": translate("Fields", "date"),
+        "timestamp": translate("Fields", "date and time"),
+        "boolean": translate("Fields", "yes/no"),
+        "choice": translate("Fields", "list of values"),
+        "array": translate("Fields", "several values"),
+    }
+    return labels.get(kind, kind)
+
+
+def crm_column_label(column: CrmColumn) -> str:
+    """A CRM column of the app's own in the mapping's list: ``next_call (date) *`` (``*``: required)."""
+    label = f"{column.name} ({kind_label(column.kind)})"
+    return label + " *" if column.required else label
+
+
+def crm_column_tip(column: CrmColumn) -> str:
+    """What the mapping page says of a CRM column: its type, whether it is required, its allowed values,
+    its comment."""
+    lines = [translate("Fields", "CRM column {name}, type {type}").format(name=column.name, type=column.type)]
+    if column.required:
+        lines.append(translate("Fields", "Required: the CRM refuses a lead without a value."))
+    elif column.default is not None:
+        lines.append(translate("Fields", "Left empty, it takes the CRM's default: {default}").format(
+            default=column.default))
+    if column.allowed:
+        lines.append(translate("Fields", "Allowed values: {values}").format(values=", ".join(column.allowed)))
+    if column.max_length:
+        lines.append(translate("Fields", "At most {n} characters").format(n=column.max_length))
+    if column.comment:
+        lines.append(column.comment)
+    return "\n".join(lines)
 
 
 def phase_label(phase: str) -> str:

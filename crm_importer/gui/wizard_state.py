@@ -9,6 +9,7 @@ from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.engine.jobstore import Job
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import DEFAULT_REGION
+from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import ValidationOptions
 from crm_importer.gui.tasks import FileHash, FileInspection
 
@@ -27,9 +28,12 @@ class WizardState:
     #: The job after the commit (phase 2), or while it runs.
     imported: Job | None = None
     committing: bool = False
+    #: The CRM's writable lead columns the mapping offers (empty: the standard fields only).
+    crm_columns: dict[str, CrmColumn] = field(default_factory=dict)
 
     def validation_options(self) -> ValidationOptions:
-        return ValidationOptions(region=self.region, dedupe_keys=tuple(k for k in DEDUPE_KEYS if k in self.dedupe_keys))
+        return ValidationOptions(region=self.region, dedupe_keys=tuple(k for k in DEDUPE_KEYS if k in self.dedupe_keys),
+                                 columns=dict(self.crm_columns))
 
     def effective_mapping(self) -> ColumnMapping | None:
         """The mapping with the owner column applied when leads are assigned from a column."""
