@@ -1,4 +1,5 @@
-"""Screenshots of every wizard page for the README, taken offscreen on the sample file.
+"""Screenshots of every wizard page for the README, taken offscreen on a sample file with the demo CRM's own
+columns (a call-back date, a score, a temperature picklist, tags).
 
     python packaging/screenshots.py [--lang en|fr] [--out resources/screenshots]
 
@@ -26,7 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=("en", "fr"), default="en")
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
-    parser.add_argument("--file", type=Path, default=ROOT / "resources" / "samples" / "leads-sample.csv")
+    parser.add_argument("--file", type=Path, default=ROOT / "resources" / "samples" / "leads-rappels.csv")
     args = parser.parse_args()
     home = os.environ.get("CRM_IMPORTER_HOME") or tempfile.mkdtemp(prefix="crm-importer-shots-")
     os.environ["CRM_IMPORTER_HOME"] = home
@@ -73,7 +74,15 @@ def main() -> int:
     wait(lambda: wizard.state.inspection is not None and wizard.state.file_hash is not None)
     shot("01-file")
     wizard.go_next()
+    page = wizard.mapping_page
+    for _ in range(20):
+        QCoreApplication.processEvents()
+    # The rows of the CRM's own columns (type, allowed values, how dates read) are at the end: show them.
+    page.mapping_scroll.verticalScrollBar().setValue(page.mapping_scroll.verticalScrollBar().maximum())
+    page.table.horizontalScrollBar().setValue(page.table.horizontalScrollBar().maximum())
     shot("02-mapping")
+    page.mapping_scroll.verticalScrollBar().setValue(0)
+    page.table.horizontalScrollBar().setValue(0)
     wizard.go_next()
     wait(lambda: bool(wizard.options_page.profiles))
     wizard.options_page.set_assignment("round_robin", tuple(p.email for p in wizard.options_page.profiles

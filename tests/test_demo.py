@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from crm_importer.crm import connect, crm_settings, require_schema, sign_in
+from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import CrmError
 from crm_importer.crm.demo import (
     DEMO_ADMIN_EMAIL,
@@ -85,6 +86,9 @@ def test_demo_starts_seeds_and_keeps_its_data(demo_dir: Path) -> None:
             assert sorted(rows) == sorted((p.email, p.full_name, p.role) for p in DEMO_PROFILES)
             assert [r[2] for r in rows].count("admin") == 1 and [r[2] for r in rows].count("sales") == 3
             assert sign_in(conn, DEMO_ADMIN_EMAIL).role == "admin"
+            own = read_lead_columns(conn)  # an app's CRM: columns of its own, as the app names them
+            assert (own["next_call"].comment, own["score"].default, own["temperature"].allowed, own["tags"].kind) == (
+                "Date de rappel", "0", ("chaud", "tiède", "froid"), "array")
             conn.execute("insert into leads (email, first_name) values ('kept@example.fr', 'Kept')")
             conn.commit()
     finally:

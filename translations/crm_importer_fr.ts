@@ -979,73 +979,93 @@ Connecté en tant que {who}</translation>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="300"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="299"/>
         <source>read from the dates of the file</source>
         <translation>d’après les dates du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="301"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="300"/>
         <source>the file mixes both orders: the others will be errors</source>
         <translation>le fichier mêle les deux ordres : les autres seront des erreurs</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="302"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="301"/>
         <source>every date reads both ways: the region&apos;s usage, check it</source>
         <translation>chaque date se lit dans les deux sens : l’usage de la région, à vérifier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="303"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="302"/>
         <source>as you chose</source>
         <translation>selon votre choix</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="306"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="305"/>
         <source>Allowed: {values}</source>
         <translation>Permises : {values}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="321"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="308"/>
+        <source>numbers as 1 234,5 (decimal comma)</source>
+        <translation>nombres écrits 1 234,5 (virgule décimale)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="309"/>
+        <source>numbers as 1,234.5 (decimal point)</source>
+        <translation>nombres écrits 1,234.5 (point décimal)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="311"/>
+        <source>oui/non, yes/no, vrai/faux, 1/0, x</source>
+        <translation>oui/non, vrai/faux, yes/no, 1/0, x</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="314"/>
+        <source>several values, split on “{separator}”</source>
+        <translation>plusieurs valeurs, séparées par « {separator} »</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="326"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="327"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="332"/>
         <source>The CRM requires a value in {columns} (marked *): map a column of the file to each.</source>
         <translation>Le CRM exige une valeur pour {columns} (marquées *) : associez une colonne du fichier à chacune.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="333"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="338"/>
         <source>The CRM&apos;s own columns are offered after the standard fields, with their type; * marks a column the CRM requires. Columns not mapped keep the CRM&apos;s defaults.</source>
         <translation>Les colonnes propres au CRM suivent les champs standard, avec leur type ; * marque une colonne que le CRM exige. Les colonnes non associées gardent les valeurs par défaut du CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="337"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="342"/>
         <source>Standard lead fields only: connect to the CRM to map its own columns too.</source>
         <translation>Champs standard seulement : connectez-vous au CRM pour associer aussi ses propres colonnes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="350"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="355"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="359"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="364"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="359"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="364"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="371"/>
-        <location filename="../crm_importer/gui/page_mapping.py" line="386"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="376"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="391"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="371"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="376"/>
         <source>The profile {path} cannot be saved: {reason}.</source>
         <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>

@@ -88,6 +88,28 @@ def seed_demo_profiles(conn: psycopg.Connection) -> int:
     return added
 
 
+#: The demo CRM is an app's CRM: besides the importer's fields, its leads carry the app's own columns (a
+#: call-back date, a score, a temperature picklist, tags), each commented as the app's screens name it.
+DEMO_APP_COLUMNS = """
+alter table public.leads
+    add column if not exists next_call date,
+    add column if not exists score integer default 0,
+    add column if not exists temperature text
+        constraint leads_temperature_list check (temperature in ('chaud', 'tiède', 'froid')),
+    add column if not exists tags text[];
+comment on column public.leads.next_call is 'Date de rappel';
+comment on column public.leads.score is 'Score';
+comment on column public.leads.temperature is 'Température';
+comment on column public.leads.tags is 'Tags';
+"""
+
+
+def seed_demo_app_columns(conn: psycopg.Connection) -> None:
+    """Give the demo CRM's leads the app's own columns (idempotent)."""
+    with conn.transaction():
+        conn.execute(DEMO_APP_COLUMNS)
+
+
 # --- a local server ------------------------------------------------------------------------------------------
 
 
@@ -482,6 +504,7 @@ def start_demo(pgdata: Path | None = None, *, region: str = "FR", backend: str =
         with connect(dsn) as conn:
             migrate(conn, region)
             seed_demo_profiles(conn)
+            seed_demo_app_columns(conn)
             conn.commit()
     except BaseException:
         server.stop()

@@ -28,7 +28,7 @@ from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.fields import FIELD_NAMES
 from crm_importer.engine.mapping import ColumnMapping, load_mapping_file, save_mapping_file
 from crm_importer.engine.readers.base import cell_col
-from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
+from crm_importer.engine.typed import DATE, DECIMAL_POINT_REGIONS, TIMESTAMP, CrmColumn, decide_date_order
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
@@ -214,7 +214,6 @@ class MappingPage(WizardPage):
             order.activated.connect(lambda _i, c=col, cb=order: self.set_date_order(c, cb.currentData()))
             rule = QLabel(self.grid_host)
             rule.setObjectName("Hint")
-            rule.setWordWrap(True)
             cell = QWidget(self.grid_host)
             line = QHBoxLayout(cell)
             line.setContentsMargins(0, 0, 0, 0)
@@ -305,8 +304,14 @@ class MappingPage(WizardPage):
         elif column.allowed:
             rule.setText(self.tr("Allowed: {values}").format(values=", ".join(column.allowed[:12])
                                                              + (", …" if len(column.allowed) > 12 else "")))
-        elif kind != "text":
-            rule.setText(texts.kind_label(kind))
+        elif kind in ("integer", "number"):
+            rule.setText(self.tr("numbers as 1 234,5 (decimal comma)") if self.state.region.upper()
+                         not in DECIMAL_POINT_REGIONS else self.tr("numbers as 1,234.5 (decimal point)"))
+        elif kind == "boolean":
+            rule.setText(self.tr("oui/non, yes/no, vrai/faux, 1/0, x"))
+        elif kind == "array":
+            separator = self.state.mapping.rules.get(column.name, {}).get("separator") or ";"
+            rule.setText(self.tr("several values, split on “{separator}”").format(separator=separator))
         rule.setToolTip(texts.crm_column_tip(column))
 
     def missing_required(self) -> list[str]:
