@@ -913,159 +913,169 @@ Connecté en tant que {who}</translation>
 <context>
     <name>MappingPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="130"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="180"/>
         <source>Check the columns</source>
-        <extracomment>Per column: how a date of the CRM&apos;s own reads (shown for those only), and what the column allows.</extracomment>
+        <extracomment>Tests set this to fill the values dialog instead of running it. Per column: how a date of the CRM&apos;s own reads (shown for those only), and what the column allows. Per column: for a picklist of the CRM&apos;s own, the file values the user gave a value of the list.</extracomment>
         <translation>Vérifiez les colonnes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="132"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="182"/>
         <source>Each column of the file feeds one CRM field, guessed from its header. Columns left “Not imported” stay in the error report. Below, the first 100 rows as read from the file.</source>
         <translation>Chaque colonne du fichier alimente un champ du CRM, deviné d’après son en-tête. Les colonnes laissées « Non importée » restent dans le rapport d’erreurs. En dessous, les 100 premières lignes telles que lues dans le fichier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="134"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="184"/>
         <source>Mapping profile:</source>
         <translation>Profil de correspondance :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="135"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="185"/>
         <source>Apply</source>
         <translation>Appliquer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="136"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="186"/>
         <source>Save as profile…</source>
         <translation>Enregistrer comme profil…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="137"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="187"/>
         <source>Guess again from headers</source>
         <translation>Redeviner d’après les en-têtes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="138"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="188"/>
         <source>Column in the file</source>
         <translation>Colonne du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="139"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="189"/>
         <source>Example</source>
         <translation>Exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="140"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="190"/>
         <source>CRM field</source>
         <translation>Champ du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="141"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="191"/>
         <source>How it reads</source>
         <translation>Lecture</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="149"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="199"/>
         <source>Day first (DD/MM/YYYY)</source>
         <translation>Jour d’abord (JJ/MM/AAAA)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="150"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="200"/>
         <source>Month first (MM/DD/YYYY)</source>
         <translation>Mois d’abord (MM/JJ/AAAA)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="192"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="243"/>
         <source>(column {number}, no header)</source>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="299"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="391"/>
         <source>read from the dates of the file</source>
         <translation>d’après les dates du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="300"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
         <source>the file mixes both orders: the others will be errors</source>
         <translation>le fichier mêle les deux ordres : les autres seront des erreurs</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="301"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="393"/>
         <source>every date reads both ways: the region&apos;s usage, check it</source>
         <translation>chaque date se lit dans les deux sens : l’usage de la région, à vérifier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="302"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="394"/>
         <source>as you chose</source>
         <translation>selon votre choix</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="305"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
+        <source>Values…</source>
+        <translation>Valeurs…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
+        <source>Values ({count})…</source>
+        <translation>Valeurs ({count})…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
         <source>Allowed: {values}</source>
         <translation>Permises : {values}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="308"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="403"/>
         <source>numbers as 1 234,5 (decimal comma)</source>
         <translation>nombres écrits 1 234,5 (virgule décimale)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="309"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="404"/>
         <source>numbers as 1,234.5 (decimal point)</source>
         <translation>nombres écrits 1,234.5 (point décimal)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="311"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="406"/>
         <source>oui/non, yes/no, vrai/faux, 1/0, x</source>
         <translation>oui/non, vrai/faux, yes/no, 1/0, x</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="314"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="409"/>
         <source>several values, split on “{separator}”</source>
         <translation>plusieurs valeurs, séparées par « {separator} »</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="326"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="421"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="332"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="427"/>
         <source>The CRM requires a value in {columns} (marked *): map a column of the file to each.</source>
         <translation>Le CRM exige une valeur pour {columns} (marquées *) : associez une colonne du fichier à chacune.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="338"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="433"/>
         <source>The CRM&apos;s own columns are offered after the standard fields, with their type; * marks a column the CRM requires. Columns not mapped keep the CRM&apos;s defaults.</source>
         <translation>Les colonnes propres au CRM suivent les champs standard, avec leur type ; * marque une colonne que le CRM exige. Les colonnes non associées gardent les valeurs par défaut du CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="342"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="437"/>
         <source>Standard lead fields only: connect to the CRM to map its own columns too.</source>
         <translation>Champs standard seulement : connectez-vous au CRM pour associer aussi ses propres colonnes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="355"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="450"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="364"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="364"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="376"/>
-        <location filename="../crm_importer/gui/page_mapping.py" line="391"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="471"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="486"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="376"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="471"/>
         <source>The profile {path} cannot be saved: {reason}.</source>
         <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>
@@ -1616,6 +1626,29 @@ Connecté en tant que {who}</translation>
         <location filename="../crm_importer/gui/page_validation.py" line="402"/>
         <source>Nothing has been validated yet with these settings: click “Validate &amp; analyse”.</source>
         <translation>Rien n’a encore été validé avec ces réglages : cliquez sur « Valider &amp; analyser ».</translation>
+    </message>
+</context>
+<context>
+    <name>ValuesDialog</name>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="67"/>
+        <source>Values of the CRM&apos;s list</source>
+        <translation>Valeurs de la liste du CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="69"/>
+        <source>Give each value of the file the value of the CRM&apos;s list it stands for. Values already in the list (whatever their case or accents) need nothing.</source>
+        <translation>Donnez à chaque valeur du fichier la valeur de la liste du CRM qu’elle désigne. Les valeurs déjà dans la liste (quelles que soient leur casse ou leurs accents) n’ont besoin de rien.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="77"/>
+        <source>— left as is (an error) —</source>
+        <translation>— laissée telle quelle (une erreur) —</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_mapping.py" line="84"/>
+        <source>Every value of the first rows is in the list.</source>
+        <translation>Chaque valeur des premières lignes est dans la liste.</translation>
     </message>
 </context>
 </TS>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -10,6 +11,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -28,7 +33,14 @@ from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.fields import FIELD_NAMES
 from crm_importer.engine.mapping import ColumnMapping, load_mapping_file, save_mapping_file
 from crm_importer.engine.readers.base import cell_col
-from crm_importer.engine.typed import DATE, DECIMAL_POINT_REGIONS, TIMESTAMP, CrmColumn, decide_date_order
+from crm_importer.engine.typed import (
+    DATE,
+    DECIMAL_POINT_REGIONS,
+    TIMESTAMP,
+    CrmColumn,
+    decide_date_order,
+    fold_value,
+)
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
@@ -46,8 +58,44 @@ def profile_file_name(name: str) -> str:
     return (cleaned or "mapping") + ".json"
 
 
+class ValuesDialog(QDialog):
+    """File values on the left, the CRM's value each stands for on the right (or none: left as is)."""
+
+    def __init__(self, allowed: tuple[str, ...], seen: list[str], given: dict[str, str],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Values of the CRM's list"))
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("Give each value of the file the value of the CRM's list it stands for. Values "
+                               "already in the list (whatever their case or accents) need nothing."), self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.combos: dict[str, QComboBox] = {}
+        for value in seen[:50]:
+            combo = QComboBox(self)
+            combo.addItem(self.tr("— left as is (an error) —"), None)
+            for option in allowed:
+                combo.addItem(option, option)
+            combo.setCurrentIndex(max(0, combo.findData(given.get(value))))
+            form.addRow(value, combo)
+            self.combos[value] = combo
+        if not seen:
+            form.addRow(QLabel(self.tr("Every value of the first rows is in the list."), self))
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict[str, str]:
+        return {value: combo.currentData() for value, combo in self.combos.items() if combo.currentData()}
+
+
 class MappingPage(WizardPage):
     mapping_changed = Signal()
+    #: Tests set this to fill the values dialog instead of running it.
+    value_dialog_hook: Callable[[ValuesDialog], None] | None = None
 
     def __init__(self, ctx: AppContext, state: WizardState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +104,8 @@ class MappingPage(WizardPage):
         self.combos: list[QComboBox] = []
         #: Per column: how a date of the CRM's own reads (shown for those only), and what the column allows.
         self.order_combos: list[QComboBox] = []
+        #: Per column: for a picklist of the CRM's own, the file values the user gave a value of the list.
+        self.value_buttons: list[QPushButton] = []
         self.rule_labels: list[QLabel] = []
         self._header_labels: list[QLabel] = []
         self._built_for: tuple[list[str], tuple[str, ...]] | None = None
@@ -186,6 +236,7 @@ class MappingPage(WizardPage):
                 self.grid.removeWidget(w)
                 w.deleteLater()
         self.combos, self._header_labels, self.order_combos, self.rule_labels = [], [], [], []
+        self.value_buttons.clear()
         own = [c for n, c in self._columns.items() if n not in FIELD_NAMES and c.writable]
         preview = self.state.inspection.preview if self.state.inspection else None
         for col, header in enumerate(headers):
@@ -214,10 +265,13 @@ class MappingPage(WizardPage):
             order.activated.connect(lambda _i, c=col, cb=order: self.set_date_order(c, cb.currentData()))
             rule = QLabel(self.grid_host)
             rule.setObjectName("Hint")
+            values_button = QPushButton(self.grid_host)
+            values_button.clicked.connect(lambda _checked=False, c=col: self.edit_values(c))
             cell = QWidget(self.grid_host)
             line = QHBoxLayout(cell)
             line.setContentsMargins(0, 0, 0, 0)
             line.addWidget(order)
+            line.addWidget(values_button)
             line.addWidget(rule, 1)
             self.grid.addWidget(name, col + 1, 0)
             self.grid.addWidget(sample_label, col + 1, 1)
@@ -225,6 +279,7 @@ class MappingPage(WizardPage):
             self.grid.addWidget(cell, col + 1, 3)
             self.combos.append(combo)
             self.order_combos.append(order)
+            self.value_buttons.append(values_button)
             self.rule_labels.append(rule)
             self._header_labels.extend([name, sample_label])
         self.grid.setColumnStretch(1, 1)
@@ -255,6 +310,42 @@ class MappingPage(WizardPage):
         self._sync_combos()
         self.changed.emit()
 
+    def unmatched_values(self, column: int) -> list[str]:
+        """The values of ``column`` in the preview that match no allowed value of its CRM column (folded),
+        most frequent first: what the user may want to give a value of the list."""
+        mapping, inspection = self.state.mapping, self.state.inspection
+        field = mapping.fields[column] if mapping is not None else None
+        crm = self._columns.get(field) if field is not None else None
+        if crm is None or inspection is None or not crm.allowed:
+            return []
+        allowed = {fold_value(v) for v in crm.allowed}
+        cells = inspection.preview[cell_col(column)].drop_nulls().str.strip_chars()
+        if crm.kind == "array":
+            separator = mapping.rules.get(crm.name, {}).get("separator") if mapping is not None else None
+            cells = cells.str.split(separator or ";").explode().str.strip_chars()
+        counts = cells.filter(cells != "").value_counts(sort=True)
+        return [v for v in counts[counts.columns[0]].to_list() if fold_value(v) not in allowed]
+
+    def edit_values(self, column: int) -> None:
+        """Give file values of a picklist column a value of the CRM's list (``Chaud`` → ``hot``), once:
+        the rule goes with the mapping and its saved profile."""
+        mapping = self.state.mapping
+        field = mapping.fields[column] if mapping is not None else None
+        crm = self._columns.get(field) if field is not None else None
+        if mapping is None or field is None or crm is None:
+            return
+        given = dict(mapping.rules.get(field, {}).get("values") or {})
+        seen = self.unmatched_values(column)
+        dialog = ValuesDialog(crm.allowed, [*given, *(v for v in seen if v not in given)], given, self)
+        if self.value_dialog_hook is not None:
+            self.value_dialog_hook(dialog)
+        elif dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.state.mapping = mapping.with_rule(field, values=dialog.values() or None)
+        self.state.forget_results()
+        self._sync_combos()
+        self.changed.emit()
+
     def auto_map(self) -> None:
         if self.state.inspection is None:
             return
@@ -279,9 +370,10 @@ class MappingPage(WizardPage):
     def _show_rule(self, index: int, field: str | None) -> None:
         """The 'How it reads' cell of one column: for a date of the CRM's own, day or month first (decided
         from the first rows, else by the region: then said, for the user to check); for a list, its values."""
-        order, rule = self.order_combos[index], self.rule_labels[index]
+        order, rule, values = self.order_combos[index], self.rule_labels[index], self.value_buttons[index]
         column = self._columns.get(field) if field is not None and field not in FIELD_NAMES else None
         order.setVisible(False)
+        values.setVisible(bool(column is not None and column.allowed))
         rule.setText("")
         if column is None or self.state.mapping is None:
             return
@@ -302,6 +394,9 @@ class MappingPage(WizardPage):
                 "user": self.tr("as you chose"),
             }.get(why, ""))
         elif column.allowed:
+            given = self.state.mapping.rules.get(column.name, {}).get("values") or {}
+            values.setText(self.tr("Values…") if not given else self.tr("Values ({count})…").format(
+                count=len(given)))
             rule.setText(self.tr("Allowed: {values}").format(values=", ".join(column.allowed[:12])
                                                              + (", …" if len(column.allowed) > 12 else "")))
         elif kind in ("integer", "number"):

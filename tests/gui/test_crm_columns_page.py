@@ -63,12 +63,30 @@ def test_the_crms_own_columns_are_mapped_checked_and_imported(qtbot: Any, window
 
     job = validate(qtbot, window)
     assert (job.valid_rows, job.invalid_rows) == (2, 1)  # "tiède" is not in the list
+    wizard.go_back()
+    wizard.go_back()
+    wizard.go_back()
+    page = wizard.mapping_page
+    assert page.value_buttons[col["Temperature"]].isVisibleTo(page)
+    assert page.unmatched_values(col["Temperature"]) == ["tiède"]  # "HOT" is in the list: nothing to say
+
+    def choose_warm(dialog: Any) -> None:
+        combo = dialog.combos["tiède"]
+        combo.setCurrentIndex(combo.findData("warm"))
+
+    page.value_dialog_hook = choose_warm
+    page.edit_values(col["Temperature"])
+    assert wizard.state.mapping.rules["temperature"] == {"values": {"tiède": "warm"}}
+    assert page.value_buttons[col["Temperature"]].text() == page.tr("Values ({count})…").format(count=1)
+    job = validate(qtbot, window)
+    assert (job.valid_rows, job.invalid_rows) == (3, 0)
     wizard.go_next()
     with qtbot.waitSignal(wizard.import_page.import_finished, timeout=120_000) as done:
         wizard.import_page.start_button.click()
-    assert done.args[0].imported_rows == 2
-    assert leads_count(pg_dsn, job.id) == 2
+    assert done.args[0].imported_rows == 3
+    assert leads_count(pg_dsn, job.id) == 3
     with psycopg.connect(pg_dsn) as conn:
         got = conn.execute("SELECT next_call::text, score::text, temperature::text, segment FROM public.leads"
                            " WHERE import_job_id = %s ORDER BY import_row", (job.id,)).fetchall()
-    assert got == [("2027-01-11", "12.5", "hot", "PME"), ("2027-01-13", "12.5", "hot", "PME")]
+    assert got == [("2027-01-11", "12.5", "hot", "PME"), ("2027-01-12", "12.5", "warm", "PME"),
+                   ("2027-01-13", "12.5", "hot", "PME")]
