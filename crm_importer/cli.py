@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -205,6 +206,17 @@ def _check_report_path(report: str | None) -> None:
         raise UnusableFileError("bad_report_path", path=report)
 
 
+@contextmanager
+def _plain_ctrl_c() -> Iterator[None]:
+    """At a prompt, Ctrl+C interrupts as it always does: the import's own handler (which holds it until
+    the batch ends) is set aside while the question is asked."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def terminal_prompts(lang: str, args: argparse.Namespace) -> Any:
     """On a terminal (and not --json): the password asked without echo when the server wants one, and an
     offer to keep it in the OS keyring once it worked. Off a terminal, nothing is asked."""
@@ -220,23 +232,21 @@ def terminal_prompts(lang: str, args: argparse.Namespace) -> Any:
     def password(where: str) -> str | None:
         import getpass
 
-        # CtrlC may hold SIGINT: at a prompt, Ctrl+C must end the prompt as it always does.
-        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-        try:
-            return getpass.getpass(message("password_prompt", lang, where=where))
-        except (EOFError, KeyboardInterrupt):
-            sys.stderr.write("\n")
-            return None
-        finally:
-            signal.signal(signal.SIGINT, previous)
+        with _plain_ctrl_c():
+            try:
+                return getpass.getpass(message("password_prompt", lang, where=where))
+            except (EOFError, KeyboardInterrupt):
+                sys.stderr.write("\n")
+                return None
 
     def remember(where: str) -> bool:
-        try:
-            sys.stderr.write(message("remember_password", lang, where=where))
-            sys.stderr.flush()
-            answer = sys.stdin.readline().strip().lower()
-        except (OSError, ValueError):
-            return False
+        with _plain_ctrl_c():  # Ctrl+C at the question stops the run here, not after the next batch
+            try:
+                sys.stderr.write(message("remember_password", lang, where=where))
+                sys.stderr.flush()
+                answer = sys.stdin.readline().strip().lower()
+            except (OSError, ValueError):
+                return False
         return answer in ("y", "yes", "o", "oui")
 
     return Prompts(password=password, remember=remember)

@@ -395,8 +395,9 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
                                                            delimiter=read.get("delimiter"),
                                                            sheet=read.get("sheet")), scan)
                 try:
-                    run_validation(store, job, reader, ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping),
-                                   ValidationOptions.from_json(job.options), progress, is_cancelled)
+                    options = ValidationOptions.from_json(job.options)
+                    run_validation(store, job, reader, options.mapping(job.headers, job.mapping), options,
+                                   progress, is_cancelled)
                 finally:
                     reader.close()
                 ensure_unchanged(path, scan, store, job.id)
@@ -421,8 +422,8 @@ def undo_import(job_id: str, *, dsn: str, actor_email: str, prompts: Prompts | N
         if job.status not in (COMPLETED, FAILED, CANCELLED, INTERRUPTED, IMPORTING):
             raise ImporterError("job_not_undoable", job_id=job.id, status=job.status)
         link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
-        relist_quietly(store, link, identity)
         try:
+            relist_quietly(store, link, identity)
             result: dict[str, Any] = link.retrying(lambda conn: undo_job(conn, job.id, identity), job_id=job.id)
         except psycopg.Error as exc:  # not transient: a constraint, a trigger, a permission of the CRM
             raise NotCompletedError("undo_failed", job_id=job.id, reason=reason(exc)) from None

@@ -129,3 +129,14 @@ def test_each_bad_value_is_a_row_error_with_its_column_value_and_rule() -> None:
         RowError("too_long", "Code", "ABCD", {"max_length": 3, "length": 4}),
         RowError("too_long", "Tags", "vip;salons", {"max_length": 5, "length": 6}),
     ]}
+
+
+def test_a_mapping_follows_the_crm_it_is_for() -> None:
+    """Connected since the file was opened: the CRM's own columns the headers spell are taken by free
+    columns; a column mapped to a column the new CRM lacks is unmapped; other choices stay."""
+    headers = ["E-mail", "Score", "Ville", "Segment"]
+    before = ColumnMapping(headers, ["email", None, None, "segment"], custom=frozenset({"segment"}))
+    columns = {"score": CrmColumn("score", "integer", "N", base_type="integer")}
+    after = before.with_columns(columns)
+    assert after.fields == ["email", "score", None, None]  # "Ville" was left unmapped by the user: it stays
+    assert after.custom == frozenset({"score"})

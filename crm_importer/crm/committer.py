@@ -128,7 +128,6 @@ class JobCommitter:
         self.is_cancelled = is_cancelled
         options = CommitOptions.of(job.options) or CommitOptions()
         self.options = options
-        self.dedupe_keys: tuple[str, ...] = ValidationOptions.from_json(job.options).dedupe_keys
         self.policy = options.on_duplicate
         self.assignment = options.assignment
         self.owner_ids = options.owner_ids
@@ -137,6 +136,7 @@ class JobCommitter:
         self._sql: sql.Composed | None = None
         self._country_code = "33"
         validation = ValidationOptions.from_json(job.options)
+        self.dedupe_keys: tuple[str, ...] = validation.dedupe_keys
         self.mapping = validation.mapping(job.headers, job.mapping)
         #: The CRM's own columns the file maps, as validated (their staged values are typed text).
         self.custom = {c: col for c, col in validation.custom().items() if c in self.mapping.field_columns()}

@@ -277,6 +277,7 @@ def connect_asking(
         if exc.code != "db_password_missing":
             raise
         missing = exc
+    failure: CrmError = missing  # what to say when nothing more can be tried
     saved = saved_password_for(dsn)
     if saved is not None:
         try:
@@ -284,10 +285,11 @@ def connect_asking(
         except CrmError as exc:
             if exc.code != "db_auth_failed":
                 raise
+            failure = exc  # the saved password was refused: say so, not that none was given
     host, port, user, _ = dsn_endpoint(dsn)
     typed = ask_password(f"{user}@{host}:{port}") if ask_password is not None else None
     if not typed:
-        raise missing
+        raise failure
     return connect(dsn, password=typed, **kwargs)
 
 

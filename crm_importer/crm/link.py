@@ -102,7 +102,7 @@ class CrmLink:
         if used and not dsn_has_password(self.dsn):
             # A reconnect after a lost connection must not ask again (nor fail for want of it).
             self._password = used
-            if used != saved_password_for(self.dsn) and self._offer_to_remember is not None:
+            if self._offer_to_remember is not None and used != saved_password_for(self.dsn):
                 host, port, user, _ = dsn_endpoint(self.dsn)
                 try:
                     remember = self._offer_to_remember(f"{user}@{host}:{port}")

@@ -390,6 +390,19 @@ class ColumnMapping:
         return ColumnMapping(self.headers, fields, custom=self.custom,
                              rules={k: v for k, v in self.rules.items() if k in fields})
 
+    def with_columns(self, columns: Mapping[str, CrmColumn]) -> ColumnMapping:
+        """This mapping for another set of the CRM's own columns (connected since, or to another CRM): a
+        column mapped to one it lacks is unmapped, every other choice kept (a column left unmapped stays so
+        for the standard fields), and the free columns take the CRM columns their headers spell."""
+        custom = _custom_names(columns)
+        kept = {i: f for i, f in enumerate(self.fields) if f is None or f in FIELD_NAMES or f in custom}
+        guessed = _guess(self.headers, columns, skip=[i for i, f in kept.items() if f is not None],
+                         taken=[f for f in kept.values() if f is not None])
+        fields = [kept[i] if kept.get(i) is not None else (guessed[i] if guessed[i] in custom else None)
+                  for i in range(len(self.headers))]
+        return ColumnMapping(self.headers, fields, custom=custom,
+                             rules={k: v for k, v in self.rules.items() if k in fields})
+
     def with_rule(self, field: str, **rule: Any) -> ColumnMapping:
         """A copy where ``field``'s cells read by ``rule`` (``date_order="mdy"``, ``values={…}``); a rule
         given as None is dropped."""

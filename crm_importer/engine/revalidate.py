@@ -64,8 +64,8 @@ def revalidate_cells(store: JobStore, job: Job, row_no: int, changes: dict[int, 
     # Staging drops the extra cells; an extra_cells row keeps that error, since a cell edit cannot fix it.
     raw = raw.with_columns(pl.lit(_extra_cells(store, job, row_no), dtype=pl.String).alias(EXTRA_COL))
 
-    mapping = ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping)
     options = ValidationOptions.from_json(job.options)
+    mapping = options.mapping(job.headers, job.mapping)
     checked = validate_batch(raw, mapping, options)
     fixed = checked.frame.select([pl.col(c).cast(t) if c in checked.frame.columns else pl.lit(None, t).alias(c)
                                   for c, t in frame.schema.items()])

@@ -111,7 +111,8 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
     """Normalise the mapped fields of ``batch`` and find every rule each row breaks."""
     columns = mapping.field_columns()
     headers = mapping.headers
-    custom = {name: col for name in columns if (col := options.custom().get(name)) is not None}
+    own = options.custom()
+    custom = {name: own[name] for name in columns if name in own}
     norm: list[pl.Expr] = []
     checks: list[Check] = []
     for name, column in custom.items():

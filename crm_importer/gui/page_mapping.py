@@ -213,13 +213,7 @@ class MappingPage(WizardPage):
             # Connected (or to another CRM) since the file was opened: its own columns are offered now,
             # those of before that it lacks are unmapped, and its columns are guessed for free ones.
             self.state.crm_columns = columns
-            kept = [f if f is None or f in FIELD_NAMES or f in columns else None for f in self.state.mapping.fields]
-            guessed = ColumnMapping.auto(headers, columns).fields
-            used = {f for f in kept if f is not None}
-            fields = [f if f is not None else (g if g not in used and g not in FIELD_NAMES else None)
-                      for f, g in zip(kept, guessed, strict=True)]
-            self.state.mapping = ColumnMapping(headers, fields, custom=frozenset(
-                n for n, c in columns.items() if c.writable and n not in FIELD_NAMES))
+            self.state.mapping = self.state.mapping.with_columns(columns)
             self.state.forget_results()
         self._columns = self.state.crm_columns
         if self._built_for != (headers, tuple(self._columns)) or self.model.rowCount() == 0:
