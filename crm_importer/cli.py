@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     m = dbsub.add_parser("migrate", parents=[common], help="install or upgrade the CRM schema")
     m.add_argument("--db", required=True)
     m.add_argument("--region", default="FR", help="phone region of the CRM's existing numbers")
+    m.add_argument("--plan", action="store_true", help="print what migrate would do, and change nothing")
+    m.add_argument("--sql", metavar="OUT.sql", help="write the migration as an SQL script, and change nothing")
+    m.add_argument("--owner-column", metavar="NAME",
+                   help="the leads column (pointing to profiles) that holds a lead's owner, when several could")
 
     p = sub.add_parser("demo", parents=[common], help="start the demo CRM database and print its DSN")
     p.add_argument("--data-dir", help="where the demo database lives (default: the user data folder)")
@@ -508,15 +512,31 @@ def cmd_undo(args: argparse.Namespace, lang: str) -> int:
 
 def cmd_db(args: argparse.Namespace, lang: str) -> int:
     from crm_importer.crm.connection import connect_asking
-    from crm_importer.crm.schema import SCHEMA_VERSION, migrate
+    from crm_importer.crm.schema import SCHEMA_VERSION, apply_migration, plan_migration
 
     _check_region(args.region.upper())
     prompts = terminal_prompts(lang, args)
     with connect_asking(args.db, ask_password=prompts.password if prompts else None) as conn:
-        applied = migrate(conn, region=args.region.upper())
+        if args.plan or args.sql:
+            plan = plan_migration(conn, region=args.region.upper(), owner_column=args.owner_column)
+            if args.sql:
+                Path(args.sql).write_text(plan.script(lang), encoding="utf-8")
+            if args.json:
+                _emit_json({**plan.to_json(lang), "applied": [], "sql_path": args.sql})
+            else:
+                if args.plan:
+                    print(plan.text(lang))
+                if args.sql:
+                    print(message("migration_script_written", lang, path=args.sql))
+            return EXIT_OK
+        applied, plan = apply_migration(conn, region=args.region.upper(), owner_column=args.owner_column)
     if args.json:
-        _emit_json({"schema_version": SCHEMA_VERSION, "applied": applied})
+        _emit_json({"schema_version": SCHEMA_VERSION, "applied": applied,
+                    "changes": [s.to_json(lang) for s in plan.changes] if applied else [],
+                    "notes": [s.to_json(lang) for s in plan.notes] if applied else []})
     else:
+        if applied:
+            print(plan.text(lang))
         print(message("migrated", lang, version=SCHEMA_VERSION, applied=", ".join(map(str, applied)) or "—"))
     return EXIT_OK
 

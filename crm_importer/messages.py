@@ -437,6 +437,10 @@ _CLI: dict[str, dict[str, Template]] = {
         "en": "Schema up to date (version {version}); applied: {applied}.",
         "fr": "Schéma à jour (version {version}) ; appliqué : {applied}.",
     },
+    "migration_script_written": {
+        "en": "Migration script written to {path} (nothing was changed in the database).",
+        "fr": "Script de migration écrit dans {path} (rien n’a été modifié dans la base).",
+    },
     "unknown_owners": {
         "en": {
             "one": "{count} owner matches no active CRM profile ({owners}): {then}.",
@@ -485,6 +489,285 @@ _REPORT: dict[str, dict[str, Template]] = {
 }
 
 
+# --- db migrate: the plan and what stops it (issue 12) ----------------------------------------------------
+_PLAN: dict[str, dict[str, Template]] = {
+    "plan_up_to_date": {
+        "en": "The crm-importer schema is up to date (version {version}): nothing to change.",
+        "fr": "Le schéma crm-importer est à jour (version {version}) : rien à modifier.",
+    },
+    "plan_heading": {
+        "en": {"one": "Schema version {found} → {version}: {count} change, in one transaction.",
+               "other": "Schema version {found} → {version}: {count} changes, in one transaction."},
+        "fr": {"one": "Version du schéma {found} → {version} : {count} modification, en une transaction.",
+               "other": "Version du schéma {found} → {version} : {count} modifications, en une transaction."},
+    },
+    "plan_notes_heading": {
+        "en": "Noted, not changed (what the app has is kept; the SQL is for you to decide):",
+        "fr": "Constaté, non modifié (ce que l’application a est gardé ; le SQL est à votre décision) :",
+    },
+    "plan_create_settings": {
+        "en": "Create the table crm_importer_settings (the CRM's phone region and the names the importer adopted).",
+        "fr": "Créer la table crm_importer_settings (la région téléphonique du CRM et les noms adoptés par "
+              "l’importateur).",
+    },
+    "plan_create_profiles": {
+        "en": "Create the table profiles (the CRM's users: email, name, role, active).",
+        "fr": "Créer la table profiles (les utilisateurs du CRM : email, nom, rôle, actif).",
+    },
+    "plan_add_columns": {
+        "en": "Add to {table} the columns the importer needs and it lacks: {columns} (nullable or with a "
+              "default: existing rows are not touched).",
+        "fr": "Ajouter à {table} les colonnes dont l’importateur a besoin et qui lui manquent : {columns} "
+              "(vides ou avec une valeur par défaut : les lignes existantes ne sont pas modifiées).",
+    },
+    "plan_create_import_jobs": {
+        "en": "Create the table import_jobs (one row per import: file, counts, status, who).",
+        "fr": "Créer la table import_jobs (une ligne par import : fichier, comptes, statut, auteur).",
+    },
+    "plan_comment_status": {
+        "en": "Describe import_jobs.crm_importer_status: the importer's own state of a job, beside the app's "
+              "status.",
+        "fr": "Décrire import_jobs.crm_importer_status : l’état d’un import selon l’importateur, à côté du "
+              "statut de l’application.",
+    },
+    "plan_index": {
+        "en": "Create the index {index} on {table}.",
+        "fr": "Créer l’index {index} sur {table}.",
+    },
+    "plan_adopt_status": {
+        "en": "import_jobs.status only takes {allowed}: the importer writes its statuses as {words} and "
+              "keeps its own in crm_importer_status.",
+        "fr": "import_jobs.status n’accepte que {allowed} : l’importateur y écrit ses statuts ainsi : {words}, "
+              "et garde les siens dans crm_importer_status.",
+    },
+    "plan_create_leads": {
+        "en": "Create the table leads.",
+        "fr": "Créer la table leads.",
+    },
+    "plan_index_unique_row": {
+        "en": "Create the unique index leads_import_job_row_key on leads (import_job_id, import_row): a file "
+              "row is never imported twice.",
+        "fr": "Créer l’index unique leads_import_job_row_key sur leads (import_job_id, import_row) : une ligne "
+              "de fichier n’est jamais importée deux fois.",
+    },
+    "plan_adopt_owner": {
+        "en": "The leads' owner is the app's column {column} (it points to profiles): assignments go there, "
+              "no column is added.",
+        "fr": "Le responsable d’un lead est la colonne {column} de l’application (elle pointe vers profiles) : "
+              "les attributions y vont, aucune colonne n’est ajoutée.",
+    },
+    "plan_create_history": {
+        "en": "Create the table lead_history (one row per lead created, updated or undone by an import).",
+        "fr": "Créer la table lead_history (une ligne par lead créé, mis à jour ou annulé par un import).",
+    },
+    "plan_adopt_history": {
+        "en": "lead_history is written with the app's columns: {columns}.",
+        "fr": "lead_history est écrite avec les colonnes de l’application : {columns}.",
+    },
+    "plan_history_cascades": {
+        "en": "lead_history rows are deleted with their lead (ON DELETE CASCADE): when an undo removes a lead, "
+              "its undo record is kept in crm_importer_events, linked to the import and the lead's id.",
+        "fr": "Les lignes de lead_history sont supprimées avec leur lead (ON DELETE CASCADE) : quand une "
+              "annulation supprime un lead, sa trace est gardée dans crm_importer_events, liée à l’import et à "
+              "l’identifiant du lead.",
+    },
+    "plan_create_batches": {
+        "en": "Create the table import_batches (the commit ledger: one row per committed batch, so that none "
+              "is imported twice).",
+        "fr": "Créer la table import_batches (le registre des lots : une ligne par lot validé, pour qu’aucun ne "
+              "soit importé deux fois).",
+    },
+    "plan_create_events": {
+        "en": "Create the table crm_importer_events (undo records of leads whose history the CRM deletes with "
+              "them).",
+        "fr": "Créer la table crm_importer_events (traces d’annulation des leads dont le CRM supprime "
+              "l’historique avec eux).",
+    },
+    "plan_create_ledger": {
+        "en": "Create the table crm_importer_migrations (the schema versions applied).",
+        "fr": "Créer la table crm_importer_migrations (les versions du schéma appliquées).",
+    },
+    "plan_function_phone": {
+        "en": "Create or replace the function crm_phone_e164(phone, calling code) that the phone match index "
+              "uses.",
+        "fr": "Créer ou remplacer la fonction crm_phone_e164(téléphone, indicatif) qu’utilise l’index de "
+              "recherche des téléphones.",
+    },
+    "plan_function_profile": {
+        "en": "Create or replace the function crm_current_profile_id() (the acting CRM profile).",
+        "fr": "Créer ou remplacer la fonction crm_current_profile_id() (le profil du CRM qui agit).",
+    },
+    "plan_function_role": {
+        "en": "Create or replace the function crm_importer_role() (SECURITY DEFINER, fixed search_path) that "
+              "the import tables' policies call: they cannot recurse through the policies of profiles.",
+        "fr": "Créer ou remplacer la fonction crm_importer_role() (SECURITY DEFINER, search_path fixé) "
+              "qu’appellent les règles d’accès des tables d’import : elles ne peuvent pas boucler sur celles "
+              "de profiles.",
+    },
+    "plan_function_get_user_role": {
+        "en": "Create the function get_user_role() (the CRM has none), SECURITY DEFINER with a fixed "
+              "search_path.",
+        "fr": "Créer la fonction get_user_role() (le CRM n’en a pas), SECURITY DEFINER avec un search_path "
+              "fixé.",
+    },
+    "plan_role_invoker": {
+        "en": "The app's get_user_role() is not SECURITY DEFINER: it is kept as it is (the importer uses its "
+              "own crm_importer_role()), but a policy of profiles that calls it recurses (error 42P17). To fix "
+              "it:",
+        "fr": "La fonction get_user_role() de l’application n’est pas SECURITY DEFINER : elle est gardée telle "
+              "quelle (l’importateur utilise sa propre crm_importer_role()), mais une règle de profiles qui "
+              "l’appelle boucle (erreur 42P17). Pour la corriger :",
+    },
+    "plan_role_no_path": {
+        "en": "The app's get_user_role() is SECURITY DEFINER without a fixed search_path: a user who can "
+              "create objects could make it run their own code. It is kept as it is; to fix it:",
+        "fr": "La fonction get_user_role() de l’application est SECURITY DEFINER sans search_path fixé : un "
+              "utilisateur qui peut créer des objets pourrait lui faire exécuter son code. Elle est gardée telle "
+              "quelle ; pour la corriger :",
+    },
+    "plan_role_kept": {
+        "en": "The app's get_user_role() (returning {returns}) is kept as it is.",
+        "fr": "La fonction get_user_role() de l’application (qui renvoie {returns}) est gardée telle quelle.",
+    },
+    "plan_adopt_index": {
+        "en": "The app's index on lower({column}) serves the {column} match: no index is added (a stored value "
+              "with spaces around it is not matched).",
+        "fr": "L’index de l’application sur lower({column}) sert la recherche par {column} : aucun index n’est "
+              "ajouté (une valeur enregistrée entourée d’espaces n’est pas retrouvée).",
+    },
+    "plan_index_not_adopted": {
+        "en": {"one": "The app's index on lower({column}) is kept but cannot serve the match: {count} lead has "
+                      "a {column} with spaces around it, which it would not find.",
+               "other": "The app's index on lower({column}) is kept but cannot serve the match: {count} leads "
+                        "have a {column} with spaces around it, which it would not find."},
+        "fr": {"one": "L’index de l’application sur lower({column}) est gardé mais ne peut pas servir la "
+                      "recherche : {count} lead a un {column} entouré d’espaces, qu’il ne trouverait pas.",
+               "other": "L’index de l’application sur lower({column}) est gardé mais ne peut pas servir la "
+                        "recherche : {count} leads ont un {column} entouré d’espaces, qu’il ne trouverait pas."},
+    },
+    "plan_index_match": {
+        "en": "Create the index leads_{column}_key_idx on lower(btrim({column})), so duplicates are found "
+              "whatever the case and spaces.",
+        "fr": "Créer l’index leads_{column}_key_idx sur lower(btrim({column})), pour trouver les doublons quelles "
+              "que soient la casse et les espaces.",
+    },
+    "plan_index_phone": {
+        "en": "Create the index leads_phone_key_idx on the leads' phone numbers in E.164 form (calling code "
+              "{cc}), so “06 12 …” and “+33 6 12 …” match.",
+        "fr": "Créer l’index leads_phone_key_idx sur les téléphones des leads au format E.164 (indicatif {cc}), "
+              "pour que « 06 12 … » et « +33 6 12 … » se retrouvent.",
+    },
+    "plan_phone_index_kept": {
+        "en": "The app's index on leads.phone compares numbers as typed: it is kept, and the E.164 index is "
+              "added beside it for the match.",
+        "fr": "L’index de l’application sur leads.phone compare les numéros tels que saisis : il est gardé, et "
+              "l’index E.164 est ajouté à côté pour la recherche des doublons.",
+    },
+    "plan_settings_region": {
+        "en": "Record the CRM's phone region {region} (calling code {cc}), unless one is recorded.",
+        "fr": "Enregistrer la région téléphonique du CRM {region} (indicatif {cc}), si aucune ne l’est.",
+    },
+    "plan_adopt_trigger": {
+        "en": "The app's trigger {trigger} already keeps leads.updated_at: no trigger is added.",
+        "fr": "Le déclencheur {trigger} de l’application tient déjà leads.updated_at à jour : aucun "
+              "déclencheur n’est ajouté.",
+    },
+    "plan_trigger": {
+        "en": "Create a trigger that sets leads.updated_at on every update (undo tells edited leads by it).",
+        "fr": "Créer un déclencheur qui met à jour leads.updated_at à chaque modification (l’annulation "
+              "reconnaît ainsi les leads modifiés).",
+    },
+    "plan_policies_replace": {
+        "en": "Replace the access policies of {table} ({policies}, which read profiles and recurse) by "
+              "admin-only policies through crm_importer_role().",
+        "fr": "Remplacer les règles d’accès de {table} ({policies}, qui lisent profiles et bouclent) par des "
+              "règles réservées aux administrateurs, via crm_importer_role().",
+    },
+    "plan_policies": {
+        "en": "Switch on row-level security on {table} with admin-only policies through crm_importer_role().",
+        "fr": "Activer la sécurité au niveau des lignes sur {table}, réservée aux administrateurs via "
+              "crm_importer_role().",
+    },
+    "plan_policies_read_only": {
+        "en": "Make {table} readable by everyone and writable only by the migration.",
+        "fr": "Rendre {table} lisible par tous et modifiable seulement par la migration.",
+    },
+    "plan_revoke_functions": {
+        "en": "Allow the importer's functions ({functions}) to signed-in users only, not to anon.",
+        "fr": "Réserver les fonctions de l’importateur ({functions}) aux utilisateurs connectés, pas à anon.",
+    },
+    "plan_revoke_tables": {
+        "en": "Take every privilege on the import tables ({tables}) from anon, and TRUNCATE (which row-level "
+              "security does not cover) from authenticated.",
+        "fr": "Retirer à anon tout droit sur les tables d’import ({tables}), et à authenticated le droit "
+              "TRUNCATE (que la sécurité au niveau des lignes ne couvre pas).",
+    },
+    "plan_settings_names": {
+        "en": "Record the names the importer uses: owner {owner}; history event {event}, actor {actor}, "
+              "changes {changes}.",
+        "fr": "Enregistrer les noms qu’utilise l’importateur : responsable {owner} ; historique : événement "
+              "{event}, auteur {actor}, changements {changes}.",
+    },
+    "plan_record_version": {
+        "en": "Record schema version {version}.",
+        "fr": "Enregistrer la version {version} du schéma.",
+    },
+    "migrate_profiles_no_email": {
+        "en": "The table profiles has no email column: crm-importer signs admins in by email; add one "
+              "(e.g. copied from auth.users) and run db migrate again. Nothing was changed.",
+        "fr": "La table profiles n’a pas de colonne email : crm-importer identifie les administrateurs par "
+              "email ; ajoutez-en une (par ex. copiée de auth.users) puis relancez db migrate. Rien n’a été "
+              "modifié.",
+    },
+    "migrate_profiles_no_role": {
+        "en": "The table profiles has no role column: crm-importer lets admins only import; add one and run "
+              "db migrate again. Nothing was changed.",
+        "fr": "La table profiles n’a pas de colonne role : crm-importer ne laisse importer que les "
+              "administrateurs ; ajoutez-en une puis relancez db migrate. Rien n’a été modifié.",
+    },
+    "migrate_vocabulary": {
+        "en": "{table}.{column} only takes {allowed}, and none stands for what the importer writes as {needed}: "
+              "allow such a value and run db migrate again. Nothing was changed.",
+        "fr": "{table}.{column} n’accepte que {allowed}, et aucune ne correspond à ce que l’importateur écrit "
+              "({needed}) : autorisez une telle valeur puis relancez db migrate. Rien n’a été modifié.",
+    },
+    "migrate_required_column": {
+        "en": "{table}.{column} is required and has no default, and the importer does not fill it: give it a "
+              "default or make it nullable, then run db migrate again. Nothing was changed.",
+        "fr": "{table}.{column} est obligatoire, sans valeur par défaut, et l’importateur ne la remplit pas : "
+              "donnez-lui une valeur par défaut ou rendez-la facultative, puis relancez db migrate. Rien n’a "
+              "été modifié.",
+    },
+    "migrate_owner_ambiguous": {
+        "en": "Several columns of leads point to profiles ({columns}): say which one holds the lead's owner "
+              "with --owner-column NAME. Nothing was changed.",
+        "fr": "Plusieurs colonnes de leads pointent vers profiles ({columns}) : indiquez celle du responsable "
+              "du lead avec --owner-column NOM. Rien n’a été modifié.",
+    },
+    "migrate_owner_not_profile": {
+        "en": "leads.{column} does not point to profiles, so it cannot hold the owner: choose a column that "
+              "references profiles(id). Nothing was changed.",
+        "fr": "leads.{column} ne pointe pas vers profiles, elle ne peut donc pas désigner le responsable : "
+              "choisissez une colonne qui référence profiles(id). Rien n’a été modifié.",
+    },
+    "migrate_owner_unknown": {
+        "en": "leads has no column {column}. Nothing was changed.",
+        "fr": "leads n’a pas de colonne {column}. Rien n’a été modifié.",
+    },
+    "migrate_history_no_lead": {
+        "en": "{table} has no lead_id column, so the importer cannot record which lead an event is about: add "
+              "one and run db migrate again. Nothing was changed.",
+        "fr": "{table} n’a pas de colonne lead_id : l’importateur ne peut pas y noter le lead concerné ; "
+              "ajoutez-en une puis relancez db migrate. Rien n’a été modifié.",
+    },
+    "migrate_function_incompatible": {
+        "en": "The CRM already has a function {function} returning {found} where crm-importer needs {needed}: "
+              "rename or drop it, then run db migrate again. Nothing was changed.",
+        "fr": "Le CRM a déjà une fonction {function} qui renvoie {found} là où crm-importer a besoin de "
+              "{needed} : renommez-la ou supprimez-la, puis relancez db migrate. Rien n’a été modifié.",
+    },
+}
+
 def _catalogue(*parts: dict[str, dict[str, Template]]) -> dict[str, dict[str, Template]]:
     merged: dict[str, dict[str, Template]] = {}
     for part in parts:
@@ -495,7 +778,7 @@ def _catalogue(*parts: dict[str, dict[str, Template]]) -> dict[str, dict[str, Te
     return merged
 
 
-MESSAGES = _catalogue(_ENGINE, _CRM, _CLI, _PHASES, _REPORT)
+MESSAGES = _catalogue(_ENGINE, _CRM, _CLI, _PHASES, _REPORT, _PLAN)
 
 
 def plural_category(lang: str, n: float) -> str:

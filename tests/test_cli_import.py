@@ -206,10 +206,12 @@ def test_errors_with_json_still_print_one_json_value(pg_dsn: str, tmp_path: Path
 def test_db_migrate_json_is_idempotent(pg_dsn_empty: str, home: Path) -> None:
     first = run_cli(home, "db", "migrate", "--db", pg_dsn_empty, "--json")
     assert first.returncode == 0, first.stderr
-    assert one_json(first.stdout) == {"schema_version": SCHEMA_VERSION, "applied": [1]}
+    done = one_json(first.stdout)
+    assert (done["schema_version"], done["applied"]) == (SCHEMA_VERSION, list(range(1, SCHEMA_VERSION + 1)))
+    assert done["changes"] and all(c["sentence"] and c["sql"] for c in done["changes"])
     second = run_cli(home, "db", "migrate", "--db", pg_dsn_empty, "--json")
     assert second.returncode == 0, second.stderr
-    assert one_json(second.stdout) == {"schema_version": SCHEMA_VERSION, "applied": []}
+    assert one_json(second.stdout) == {"schema_version": SCHEMA_VERSION, "applied": [], "changes": [], "notes": []}
     with psycopg.connect(pg_dsn_empty) as conn:
         assert schema_version(conn) == SCHEMA_VERSION
     text = run_cli(home, "db", "migrate", "--db", pg_dsn_empty)

@@ -383,7 +383,8 @@ def test_undo_restores_the_crm_exactly(pg_dsn: str, existing: list[str], store: 
 
     result = undo_import(job.id, dsn=pg_dsn, actor_email=ADMIN, store=store)
 
-    assert result == {"job_id": job.id, "deleted": 5, "restored": 5, "kept": [edited], "referenced": []}
+    assert result == {"job_id": job.id, "deleted": 5, "restored": 5, "kept": [edited], "referenced": [],
+                      "undo_events": "lead_history"}
     after = snapshot(pg_dsn)
     assert after.filter(after["id"] != edited).equals(before)
     assert store.get_job(job.id).status == UNDONE

@@ -31,14 +31,18 @@ from crm_importer.crm.connection import (
     store_password,
 )
 from crm_importer.crm.demo import DEMO_ADMIN_EMAIL, DEMO_PROFILES, seed_demo_profiles
+from crm_importer.crm.names import CrmNames, read_names
 from crm_importer.crm.schema import (
     SCHEMA_VERSION,
     crm_settings,
     migrate,
+    plan_migration,
     require_schema,
     schema_version,
 )
 from crm_importer.engine.fields import FIELD_BY_NAME, LEAD_COLUMNS
+
+ALL_VERSIONS = list(range(1, SCHEMA_VERSION + 1))
 
 ADMIN = next(p for p in DEMO_PROFILES if p.role == "admin")
 SALES = next(p for p in DEMO_PROFILES if p.role == "sales")
@@ -71,6 +75,7 @@ CONTRACT_COLUMNS: dict[str, set[str]] = {
         "started_at",
         "completed_at",
         "error_message",
+        "crm_importer_status",
     },
     "leads": {
         "id",
@@ -102,9 +107,6 @@ CONTRACT_COLUMNS: dict[str, set[str]] = {
 CONTRACT_INDEXES = {
     "import_jobs_file_hash_idx",
     "leads_import_job_row_key",
-    "leads_email_lower_idx",
-    "leads_phone_idx",
-    "leads_external_id_idx",
     "leads_email_key_idx",
     "leads_phone_key_idx",
     "leads_external_id_key_idx",
@@ -161,7 +163,7 @@ def _catalog_snapshot(conn: psycopg.Connection) -> tuple:
 def test_migrate_on_empty_database_creates_the_contract(pg_dsn_empty: str) -> None:
     with psycopg.connect(pg_dsn_empty) as conn:
         assert schema_version(conn) is None
-        assert migrate(conn, "FR") == [SCHEMA_VERSION]
+        assert migrate(conn, "FR") == list(range(1, SCHEMA_VERSION + 1))
         assert schema_version(conn) == SCHEMA_VERSION
         assert require_schema(conn) == SCHEMA_VERSION
 
@@ -172,7 +174,10 @@ def test_migrate_on_empty_database_creates_the_contract(pg_dsn_empty: str) -> No
             assert leads[name] == ("character varying", FIELD_BY_NAME[name].max_length), name
         assert CONTRACT_INDEXES <= set(_indexes(conn))
         assert "'33'" in _indexes(conn)["leads_phone_key_idx"]
-        assert crm_settings(conn) == {"phone_region": "FR", "phone_country_code": "33"}
+        settings = crm_settings(conn)
+        assert {k: settings[k] for k in ("phone_region", "phone_country_code")} == {
+            "phone_region": "FR", "phone_country_code": "33"}
+        assert read_names(conn) == CrmNames()
 
         for table in (
             "import_jobs",
@@ -205,23 +210,23 @@ def test_migrate_on_empty_database_creates_the_contract(pg_dsn_empty: str) -> No
 
 def test_migrate_twice_is_a_no_op(pg_dsn_empty: str) -> None:
     with psycopg.connect(pg_dsn_empty, autocommit=True) as conn:
-        assert migrate(conn) == [1]
+        assert migrate(conn) == ALL_VERSIONS
         before = _catalog_snapshot(conn)
         assert migrate(conn) == []
         # Even when the quick version check is bypassed, the locked re-check finds nothing to do.
         conn.execute("select 1")
         assert _catalog_snapshot(conn) == before
-        assert conn.execute("select count(*) from crm_importer_migrations").fetchone() == (1,)
+        assert conn.execute("select count(*) from crm_importer_migrations").fetchone() == (len(ALL_VERSIONS),)
 
 
 def test_migrate_inside_a_callers_transaction(pg_dsn_empty: str) -> None:
     with psycopg.connect(pg_dsn_empty) as conn:
         conn.execute("create table unrelated (id int)")
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
-        assert migrate(conn) == [1]
+        assert migrate(conn) == ALL_VERSIONS
         conn.rollback()
         assert schema_version(conn) is None  # the caller's rollback undid everything
-        assert migrate(conn) == [1]
+        assert migrate(conn) == ALL_VERSIONS
         assert schema_version(conn) == SCHEMA_VERSION
 
 
@@ -241,7 +246,8 @@ def test_require_schema_refuses_missing_or_older(pg_dsn_empty: str) -> None:
         assert missing.value.exit_code == 4
         assert "crm-importer db migrate" in missing.value.text("fr")
         migrate(conn)
-        conn.execute("update crm_importer_migrations set version = 0")
+        conn.execute("delete from crm_importer_migrations")
+        conn.execute("insert into crm_importer_migrations (version) values (0)")
         conn.commit()
         with pytest.raises(CrmError) as older:
             require_schema(conn)
@@ -259,7 +265,8 @@ def test_migrate_rejects_unknown_region(pg_dsn_empty: str) -> None:
 def test_migrate_region_sets_the_index_calling_code(pg_dsn_empty: str) -> None:
     with psycopg.connect(pg_dsn_empty) as conn:
         migrate(conn, "be")
-        assert crm_settings(conn) == {"phone_region": "BE", "phone_country_code": "32"}
+        settings = crm_settings(conn)
+        assert (settings["phone_region"], settings["phone_country_code"]) == ("BE", "32")
         assert "'32'" in _indexes(conn)["leads_phone_key_idx"]
 
 
@@ -308,17 +315,21 @@ def test_migrate_on_existing_crm_adds_only_what_is_missing(pg_dsn_empty: str) ->
         constraints = "select conname from pg_constraint where conrelid = 'profiles'::regclass and contype <> 'n' order by 1"
         old_constraints = conn.execute(constraints).fetchall()
 
-        assert migrate(conn) == [1]
+        assert migrate(conn) == ALL_VERSIONS
         # No constraint is added to existing columns (the CRM's role values may differ from ours).
         assert conn.execute(constraints).fetchall() == old_constraints
 
         assert set(_columns(conn, "leads")) == CONTRACT_COLUMNS["leads"]
-        assert set(_columns(conn, "profiles")) == CONTRACT_COLUMNS["profiles"]
+        # profiles only gets what the importer reads (not the contract's created_at).
+        assert set(_columns(conn, "profiles")) == CONTRACT_COLUMNS["profiles"] - {"created_at"}
         assert set(_columns(conn, "import_jobs")) == CONTRACT_COLUMNS["import_jobs"]
         # Existing columns keep their types; the CRM's own index is left as it was.
         assert _columns(conn, "leads")["email"] == ("text", None)
         assert _indexes(conn)["leads_email_lower_idx"] == old_index
-        assert CONTRACT_INDEXES <= set(_indexes(conn))
+        # The CRM's lower(email) index cannot serve the match (a stored email has a trailing space): the
+        # importer's own is added; profiles' email keeps the CRM's unique constraint, no index is added.
+        assert CONTRACT_INDEXES - {"profiles_email_lower_key"} <= set(_indexes(conn))
+        assert read_names(conn).email_match == "lower_btrim"
         # Data kept; new columns take their defaults on existing rows.
         rows = conn.execute(
             "select first_name, status, created_at is not null from leads order by 1"
@@ -334,7 +345,7 @@ def test_migrate_on_existing_crm_adds_only_what_is_missing(pg_dsn_empty: str) ->
         qual = conn.execute(
             "select qual from pg_policies where policyname = 'admin_read_import_jobs'"
         ).fetchone()[0]
-        assert "get_user_role()" in qual and "profiles" not in qual
+        assert "crm_importer_role()" in qual and "profiles" not in qual
 
         # The typed phones and emails of the existing leads are found through the match indexes.
         conn.execute("set enable_seqscan = off")
@@ -362,7 +373,7 @@ def test_existing_security_definer_get_user_role_is_kept(pg_dsn_empty: str) -> N
         assert conn.execute("select public.get_user_role()").fetchone() == ("crm-own",)
 
 
-def test_existing_invoker_get_user_role_is_replaced(pg_dsn_empty: str) -> None:
+def test_existing_invoker_get_user_role_is_kept_and_noted(pg_dsn_empty: str) -> None:
     with psycopg.connect(pg_dsn_empty) as conn:
         conn.execute(
             """
@@ -372,10 +383,14 @@ def test_existing_invoker_get_user_role_is_replaced(pg_dsn_empty: str) -> None:
             """
         )
         conn.commit()
+        plan = plan_migration(conn)
+        assert [n.code for n in plan.notes if n.code.startswith("plan_role")] == ["plan_role_invoker"]
+        assert "security definer" in plan.notes[-1].sql
         migrate(conn)
+        # The app's function is the app's: never replaced; the importer's policies use crm_importer_role().
         assert conn.execute(
             "select prosecdef from pg_proc where oid = 'public.get_user_role()'::regprocedure"
-        ).fetchone() == (True,)
+        ).fetchone() == (False,)
 
 
 def test_existing_case_duplicate_profile_emails_do_not_block_migration(pg_dsn_empty: str) -> None:
@@ -385,9 +400,11 @@ def test_existing_case_duplicate_profile_emails_do_not_block_migration(pg_dsn_em
             "insert into profiles (email, role) values ('a@x.fr', 'admin'), ('A@X.FR', 'sales');"
         )
         conn.commit()
-        assert migrate(conn) == [1]
+        assert migrate(conn) == ALL_VERSIONS
         indexes = _indexes(conn)
-        assert "profiles_email_lower_key" not in indexes and "profiles_email_lower_idx" in indexes
+        # An existing profiles table gets no index of the importer's (the seed's unique lower(email) one is
+        # a change of the app's rules): sign-in still tells the case-duplicates apart.
+        assert "profiles_email_lower_key" not in indexes and "profiles_email_lower_idx" not in indexes
         with pytest.raises(CrmError) as exc:
             sign_in(conn, "a@x.fr")
         assert exc.value.code == "profile_ambiguous"
@@ -412,9 +429,9 @@ def test_concurrent_migrations_are_safe(pg_dsn_empty: str) -> None:
     for t in threads:
         t.join(timeout=60)
     assert not errors, errors
-    assert sorted(results) == [[], [], [1]]
+    assert sorted(results) == [[], [], ALL_VERSIONS]
     with psycopg.connect(pg_dsn_empty) as conn:
-        assert conn.execute("select count(*) from crm_importer_migrations").fetchone() == (1,)
+        assert conn.execute("select count(*) from crm_importer_migrations").fetchone() == (len(ALL_VERSIONS),)
 
 
 # --- phone matching ------------------------------------------------------------------------------------------
@@ -611,7 +628,7 @@ def test_rls_inactive_admin_has_no_role(pg_dsn: str) -> None:
 def test_rls_on_a_supabase_shaped_database(pg_dsn_empty: str) -> None:
     with psycopg.connect(pg_dsn_empty, autocommit=True) as conn:
         make_supabase_shape(conn)
-        assert migrate(conn) == [1]
+        assert migrate(conn) == ALL_VERSIONS
         seed_demo_profiles(conn)
         _insert_job_as_owner(conn)
         # Supabase grants table privileges to its API roles by default; RLS is what keeps rows apart.

@@ -76,10 +76,19 @@ def _check_values(definition: str) -> tuple[str, tuple[str, ...]] | None:
     return column, tuple(values)
 
 
+_OWNER_SQL = "SELECT value FROM public.crm_importer_settings WHERE key = 'leads_owner_column'"
+
+
 def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> dict[str, CrmColumn]:
-    """The table's columns in order, by name (one short read-only transaction)."""
+    """The table's columns in order, by name (one short read-only transaction). The app's owner column
+    (recorded by db migrate) is the importer's to fill: it is marked ``managed``, never offered to a file."""
+    owner: str | None = None
     with conn.transaction():
         raw = conn.execute(_COLUMNS_SQL, {"rel": table}).fetchall()
+        if table == "public.leads" and conn.execute(
+                "SELECT to_regclass('public.crm_importer_settings') IS NOT NULL").fetchone() == (True,):
+            found = conn.execute(_OWNER_SQL).fetchone()
+            owner = found[0] if found else None
         oids = sorted({oid for r in raw for oid in r[9]})
         types = {r[0]: r for r in conn.execute(_TYPE_SQL, {"oids": oids}).fetchall()}
         checks = conn.execute(_CHECKS_SQL, {"rel": table, "oids": oids}).fetchall()
@@ -115,6 +124,6 @@ def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> 
             name=name, type=type_, category=str(category), not_null=bool(not_null), default=default,
             identity=identity in ("a", "d"), generated=generated == "s", max_length=max_length,
             allowed=allowed, comment=comment, base_type=elem_name if is_array else base_name,
-            precision=precision, scale=scale,
+            precision=precision, scale=scale, managed=name == owner,
         )
     return out

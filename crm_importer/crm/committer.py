@@ -36,6 +36,7 @@ from psycopg import sql
 from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import CrmLink, act_as, reason
+from crm_importer.crm.names import CrmNames
 from crm_importer.crm.options import CommitOptions
 from crm_importer.crm.schema import crm_settings
 from crm_importer.crm.statements import (
@@ -135,6 +136,7 @@ class JobCommitter:
         self.fallback_id = options.fallback_id
         self._sql: sql.Composed | None = None
         self._country_code = "33"
+        self.names = CrmNames()
         validation = ValidationOptions.from_json(job.options)
         self.dedupe_keys: tuple[str, ...] = validation.dedupe_keys
         self.mapping = validation.mapping(job.headers, job.mapping)
@@ -147,12 +149,15 @@ class JobCommitter:
         with conn.transaction():
             act_as(conn, self.identity.profile_id)
             conn.execute(
-                "INSERT INTO public.import_jobs (id, file_name, file_hash, status, total_rows, valid_rows, invalid_rows,"
-                " duplicate_rows, assignment_config, duplicate_config, column_mapping, worker_id, created_by, started_at)"
-                " VALUES (%s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
-                " ON CONFLICT (id) DO UPDATE SET status = 'importing', error_message = NULL, updated_at = now()",
+                "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
+                " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
+                " worker_id, created_by, started_at)"
+                " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
+                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
+                " error_message = NULL, updated_at = now()",
                 (
-                    job.id, job.file_name, job.file_hash, job.total_rows, job.valid_rows, job.invalid_rows,
+                    job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
+                    job.valid_rows, job.invalid_rows,
                     job.duplicate_rows, json.dumps(self.assignment.to_json()),
                     json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
                     json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
@@ -164,6 +169,7 @@ class JobCommitter:
         store, job = self.store, self.job
         settings = self.link.retrying(crm_settings, job_id=job.id)
         self._country_code = str(settings.get("phone_country_code") or "33")
+        self.names = CrmNames.from_settings(settings)
         self._sql = self.commit_sql(self.link.retrying(read_lead_columns, job_id=job.id))
         self.link.retrying(self.ensure_server_job, job_id=job.id)
         plan = plan_batches(store, job)
@@ -229,7 +235,7 @@ class JobCommitter:
             if known is not None and known.default is not None:
                 defaults[c] = default_sql(known.default, casts.get(c))
         return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode, self._country_code,
-                                columns=mapped, defaults=defaults, casts=casts)
+                                columns=mapped, defaults=defaults, casts=casts, names=self.names)
 
     def _last_rr_next(self, done: set[int]) -> int:
         if not done:
@@ -251,9 +257,9 @@ class JobCommitter:
         with conn.transaction():
             act_as(conn, self.identity.profile_id)
             conn.execute(
-                "UPDATE public.import_jobs SET status = 'completed', completed_at = now(), updated_at = now(),"
-                " error_report_path = %s WHERE id = %s",
-                (job.report_path, job.id),
+                "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
+                " updated_at = now(), error_report_path = %s WHERE id = %s",
+                (self.names.status("completed"), job.report_path, job.id),
             )
 
     def _stage_rows(self, rows: pl.DataFrame) -> bytes:
@@ -370,10 +376,12 @@ class JobCommitter:
             (self.job.id, batch.first_row, batch.last_row),
         ):
             outcome.result.append((int(row), str(lead_id), "inserted"))
+        n = self.names
         for lead_id, row in conn.execute(
-            "SELECT lead_id, (changes->>'import_row')::int FROM public.lead_history WHERE import_job_id = %s"
-            " AND event = 'updated' AND (changes->>'import_row')::int BETWEEN %s AND %s",
-            (self.job.id, batch.first_row, batch.last_row),
+            sql.SQL("SELECT lead_id, ({c}->>'import_row')::int FROM public.lead_history WHERE import_job_id = %s"
+                    " AND {e} = %s AND {c} ? 'fields' AND ({c}->>'import_row')::int BETWEEN %s AND %s").format(
+                c=sql.Identifier(n.changes), e=sql.Identifier(n.event)),
+            (self.job.id, n.event_word("updated"), batch.first_row, batch.last_row),
         ):
             outcome.result.append((int(row), str(lead_id), "updated"))
         return outcome

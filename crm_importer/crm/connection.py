@@ -50,6 +50,15 @@ _EXIT_CODES: dict[str, int] = {
     "profile_not_found": 4,
     "profile_ambiguous": 4,
     "not_admin": 4,
+    "migrate_profiles_no_email": 4,
+    "migrate_profiles_no_role": 4,
+    "migrate_vocabulary": 4,
+    "migrate_required_column": 4,
+    "migrate_owner_ambiguous": 4,
+    "migrate_owner_not_profile": 4,
+    "migrate_owner_unknown": 2,
+    "migrate_history_no_lead": 4,
+    "migrate_function_incompatible": 4,
     "schema_missing": 4,
 }
 

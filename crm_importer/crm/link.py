@@ -36,6 +36,7 @@ from crm_importer.crm.connection import (
     sign_in,
     store_password,
 )
+from crm_importer.crm.names import CrmNames, read_names
 from crm_importer.crm.schema import require_schema
 from crm_importer.engine import errors as E
 from crm_importer.engine.errors import CancelledError, ImporterError, NotCompletedError
@@ -88,6 +89,13 @@ class CrmLink:
         self.on_retry: Callable[[dict[str, Any]], None] | None = None
         #: Asked during a retry's wait (in steps of :data:`RETRY_STEP`): a cancel ends the wait at once.
         self.is_cancelled: CancelFn = never_cancelled
+        self._names: CrmNames | None = None
+
+    def names(self) -> CrmNames:
+        """The app's names of what the importer writes (read once per link: db migrate records them)."""
+        if self._names is None:
+            self._names = self.retrying(read_names)
+        return self._names
 
     @property
     def target(self) -> str:
@@ -247,10 +255,11 @@ def mark_server(link: CrmLink, job_id: str, status: str, message: str | None,
         with conn.transaction():
             if link.identity is not None:
                 act_as(conn, link.identity.profile_id)
+            names = link.names()
             conn.execute(
-                "UPDATE public.import_jobs SET status = %s, error_message = %s,"
+                "UPDATE public.import_jobs SET status = %s, crm_importer_status = %s, error_message = %s,"
                 " error_report_path = coalesce(%s, error_report_path), updated_at = now() WHERE id = %s",
-                (status, message, report_path, job_id),
+                (names.status(status), status, message, report_path, job_id),
             )
     except Exception:  # noqa: BLE001
         pass

@@ -89,7 +89,7 @@ def previous_import(conn: psycopg.Connection, file_hash: str, job_id: str,
         row = conn.execute(
             "SELECT j.id, j.created_at, coalesce(p.full_name, p.email, '?') FROM public.import_jobs j"
             " LEFT JOIN public.profiles p ON p.id = j.created_by"
-            " WHERE j.file_hash = %s AND j.id::text <> %s AND j.status NOT IN ('undone', 'validated')"
+            " WHERE j.file_hash = %s AND j.id::text <> %s AND coalesce(j.crm_importer_status, j.status::text) NOT IN ('undone', 'validated')"
             " ORDER BY j.created_at DESC LIMIT 1",
             (file_hash, job_id),
         ).fetchone()

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 _COLUMNS = ("id", "file_name", "file_hash", "status", "total_rows", "valid_rows", "invalid_rows",
             "imported_rows", "updated_rows", "duplicate_rows", "skipped_rows", "rejected_rows", "created_at",
             "started_at", "completed_at")
+#: The importer's own word for a job's state (``status`` holds the app's, which may be coarser).
+_SELECT = {"status": "coalesce(crm_importer_status, status::text)"}
 
 
 def relist_pending(store: JobStore, crm_target: str) -> bool:
@@ -37,7 +39,7 @@ def relist_lost_jobs(store: JobStore, conn: psycopg.Connection, identity: Identi
     with conn.transaction():
         act_as(conn, identity.profile_id)
         rows = conn.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM public.import_jobs WHERE created_by = %s AND created_at < %s::timestamptz + interval '1 second'"
+            f"SELECT {', '.join(_SELECT.get(c, c) for c in _COLUMNS)} FROM public.import_jobs WHERE created_by = %s AND created_at < %s::timestamptz + interval '1 second'"
             " ORDER BY created_at DESC LIMIT 1000",
             (str(identity.profile_id), recovered_at),
         ).fetchall()

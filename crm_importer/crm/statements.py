@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from psycopg import sql
 
+from crm_importer.crm.names import CrmNames
 from crm_importer.engine.fields import DEDUPE_KEYS, LEAD_COLUMNS
 
 STAGE_COLUMNS = ("import_row", *LEAD_COLUMNS, "k_email", "k_phone", "k_external_id", "owner_id")
@@ -37,29 +38,34 @@ def stage_table_sql(custom: Sequence[str] = ()) -> sql.Composed:
     return sql.SQL("CREATE TEMP TABLE _crm_stage ({}) ON COMMIT DROP").format(sql.SQL(", ").join(cols))
 
 
-_MATCH_BRANCH = {
-    "email": "SELECT l.id, 'email'::text AS key, 1 AS prio FROM public.leads l "
-    "WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND lower(btrim(l.email)) = s.k_email",
-    "phone": "SELECT l.id, 'phone'::text AS key, 2 AS prio FROM public.leads l "
-    "WHERE s.k_phone IS NOT NULL AND l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone",
-    "external_id": "SELECT l.id, 'external_id'::text AS key, 3 AS prio FROM public.leads l "
-    "WHERE s.k_external_id IS NOT NULL AND l.external_id IS NOT NULL "
-    "AND lower(btrim(l.external_id)) = s.k_external_id",
-}
+def _match_branches(names: CrmNames) -> dict[str, str]:
+    """The match of a staged row against existing leads, per key, through the CRM's index expressions."""
+    return {
+        "email": "SELECT l.id, 'email'::text AS key, 1 AS prio FROM public.leads l "
+        f"WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email",
+        "phone": "SELECT l.id, 'phone'::text AS key, 2 AS prio FROM public.leads l "
+        "WHERE s.k_phone IS NOT NULL AND l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone",
+        "external_id": "SELECT l.id, 'external_id'::text AS key, 3 AS prio FROM public.leads l "
+        "WHERE s.k_external_id IS NOT NULL AND l.external_id IS NOT NULL "
+        f"AND {names.match_expr('external_id')} = s.k_external_id",
+    }
 
 
 def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, country_code: str,
                      columns: Sequence[str] = LEAD_COLUMNS,
                      defaults: Mapping[str, str] | None = None,
-                     casts: Mapping[str, str] | None = None) -> sql.Composed:
+                     casts: Mapping[str, str] | None = None,
+                     names: CrmNames | None = None) -> sql.Composed:
     """The one statement that commits a range of staged rows (see the module docstring).
 
     Only ``columns`` (the fields the file maps) and the importer's own are written: every other column of
     the CRM keeps its default. An empty cell of a mapped column whose CRM column has a default gets that
     default (``defaults``: column -> the expression :func:`default_sql` builds). The CRM's own columns
     (``columns`` beyond the standard fields) are staged as validated text and cast to their type
-    (``casts``: column -> type, for those that are not text).
+    (``casts``: column -> type, for those that are not text). ``names`` are the app's own (its owner
+    column, its history columns and event words: :mod:`crm_importer.crm.names`).
     """
+    names = names or CrmNames()
     if not country_code.isdigit():
         raise ValueError("calling code must be digits")
     match = dedupe_keys and policy != "create"
@@ -75,7 +81,8 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
         return sql.SQL("{}::{}").format(value, sql.SQL(casts[c])) if c in casts else value
     parts: list[sql.Composable] = [sql.SQL("WITH s AS (SELECT * FROM _crm_stage WHERE import_row BETWEEN %(lo)s AND %(hi)s)")]
     if match:
-        branches = " UNION ALL ".join(_MATCH_BRANCH[k] for k in DEDUPE_KEYS if k in dedupe_keys)
+        match_sql = _match_branches(names)
+        branches = " UNION ALL ".join(match_sql[k] for k in DEDUPE_KEYS if k in dedupe_keys)
         parts.append(
             sql.SQL(
                 ", m AS (SELECT s.import_row, x.id AS lead_id, x.key FROM s CROSS JOIN LATERAL ("
@@ -93,12 +100,12 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     own = ["created_by", "import_job_id", "import_row"]
     own_src: list[sql.Composable] = [sql.SQL("%(actor)s"), sql.SQL("%(job)s"), sql.SQL("ins_src.import_row")]
     if assign_mode == "user" or assign_mode == "column":
-        own.append("assigned_to")
+        own.append(names.owner)
         own_src.append(sql.SQL("ins_src.owner_id"))
     elif assign_mode == "round_robin":
-        own.append("assigned_to")
+        own.append(names.owner)
         own_src.append(sql.SQL("(%(rr_users)s::uuid[])[1 + ((%(rr_offset)s + ins_src.rn - 1) %% %(rr_n)s)]"))
-    # Without an assignment ``assigned_to`` is not named: the CRM's default (if any) decides.
+    # Without an assignment the owner column is not named: the CRM's default (if any) decides.
     src: list[sql.Composable] = []
     for c in fields:
         value = val("ins_src", c)
@@ -108,13 +115,14 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     parts.append(
         sql.SQL(
             ", ins AS (INSERT INTO public.leads ({cols}) SELECT {src} FROM ins_src"
-            " ON CONFLICT (import_job_id, import_row) DO NOTHING RETURNING id, import_row, assigned_to)"
-            ", h_ins AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
-            " SELECT id, 'created', %(actor)s, %(job)s,"
-            " jsonb_build_object('import_row', import_row, 'assigned_to', assigned_to) FROM ins)"
+            " ON CONFLICT (import_job_id, import_row) DO NOTHING RETURNING id, import_row, {owner} AS owner)"
+            ", h_ins AS ({history} SELECT id, {created}, %(actor)s, %(job)s,"
+            " jsonb_build_object('import_row', import_row, 'assigned_to', owner) FROM ins)"
         ).format(
             cols=sql.SQL(", ").join([*(ident[c] for c in fields), *(sql.Identifier(c) for c in own)]),
             src=sql.SQL(", ").join([*src, *own_src]),
+            owner=sql.Identifier(names.owner), history=names.history_insert(),
+            created=sql.Literal(names.event_word("created")),
         )
     )
     outcome = [sql.SQL("SELECT 'inserted'::text AS outcome, import_row, id AS lead_id, NULL::text AS key FROM ins")]
@@ -138,8 +146,8 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
                 ", upd AS (UPDATE public.leads l SET {sets}, updated_at = now()"
                 " FROM pick p JOIN s ON s.import_row = p.import_row"
                 " WHERE l.id = p.lead_id AND ({differs}) RETURNING l.id, p.import_row, p.key)"
-                ", h_upd AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
-                " SELECT u.id, 'updated', %(actor)s, %(job)s, jsonb_build_object('import_row', u.import_row,"
+                ", h_upd AS ({history} SELECT u.id, {updated}, %(actor)s, %(job)s,"
+                " jsonb_build_object('import_row', u.import_row,"
                 " 'fields', (SELECT jsonb_object_agg(k, v) FROM (VALUES {changes}) AS ch(k, v) WHERE v IS NOT NULL))"
                 " FROM upd u JOIN s ON s.import_row = u.import_row JOIN old o ON o.id = u.id)"
             ).format(
@@ -147,6 +155,8 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
                                         for c in fields),
                 differs=differs,
                 changes=changes,
+                history=names.history_insert(),
+                updated=sql.Literal(names.event_word("updated")),
             )
         )
         outcome.append(sql.SQL("SELECT 'updated', import_row, id, key FROM upd"))

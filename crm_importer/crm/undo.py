@@ -11,18 +11,24 @@ from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.committer import COMMIT_LOCK_KEY
 from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import act_as
+from crm_importer.crm.names import read_names
 from crm_importer.engine.errors import RefusedError
 from crm_importer.engine.fields import LEAD_COLUMNS
 
 
 def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[str, Any]:
     """In one transaction: delete the leads the import created (not those edited since, nor those other
-    records refer to), give the leads it updated their old values back, and log both in ``lead_history``."""
+    records refer to), give the leads it updated their old values back, and log both in ``lead_history``
+    (with the app's names for its columns and events). Where the CRM deletes a lead's history with the lead
+    (ON DELETE CASCADE), the record of a deleted lead goes to ``crm_importer_events`` instead, which nothing
+    deletes: the undo leaves its trace either way (``undo_events`` says where)."""
     actor = identity.profile_id
     with conn.transaction():
+        names = read_names(conn)
         # Every column an import may have updated: the standard fields and the CRM's own.
         fields = [*LEAD_COLUMNS, *(c for c, col in read_lead_columns(conn).items()
                                    if col.writable and c not in LEAD_COLUMNS)]
+        cascades = _history_cascades(conn)
         act_as(conn, actor)
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
         kept = [str(r[0]) for r in conn.execute(
@@ -37,19 +43,22 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
                     " AND NOT ({}) ORDER BY import_row").format(unreferenced),
             (job_id,),
         )]
+        undone = names.event_word("import_undone")
+        deleted_log = (sql.SQL("INSERT INTO public.crm_importer_events (lead_id, event, actor_id, import_job_id,"
+                               " changes)") if cascades else names.history_insert())
         counted = conn.execute(
             sql.SQL(
                 "WITH d AS (DELETE FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
-                " AND {} RETURNING id)"
-                ", h AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
-                " SELECT id, 'import_undone', %s, %s, '{{\"action\": \"deleted\"}}'::jsonb FROM d)"
+                " AND {cond} RETURNING id)"
+                ", h AS ({log} SELECT id, %s, %s, %s, '{{\"action\": \"deleted\"}}'::jsonb FROM d)"
                 " SELECT count(*) FROM d"
-            ).format(unreferenced),
-            (job_id, actor, job_id),
+            ).format(cond=unreferenced, log=deleted_log),
+            (job_id, "import_undone" if cascades else undone, actor, job_id),
         ).fetchone()
         deleted = counted[0] if counted else 0
         # Leads the import updated: each field that still holds the imported value gets its old value back,
         # read from the history's JSON as the column's own type (a date, a number, a list).
+        ch = sql.Identifier(names.changes)
         sets = sql.SQL(", ").join(
             sql.SQL(
                 "{c} = CASE WHEN h.changes->'fields' ? {n} AND to_jsonb(l.{c}) IS NOT DISTINCT FROM"
@@ -59,30 +68,40 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
             for c in fields
         )
         restored_total = 0
-        done_events: list[int] = []
+        done_events: list[str] = []  # the history's ids, compared as text: a bigint, a uuid, anything
         while True:
             restored = conn.execute(
                 sql.SQL(
-                    "WITH h AS (SELECT DISTINCT ON (lead_id) id, lead_id, changes FROM public.lead_history"
-                    " WHERE import_job_id = %s AND event = 'updated' AND NOT (id = ANY(%s))"
-                    " ORDER BY lead_id, id DESC)"
+                    "WITH h AS (SELECT DISTINCT ON (lead_id) id::text AS id, lead_id, {ch}::jsonb AS changes"
+                    " FROM public.lead_history WHERE import_job_id = %s AND {ev} = %s AND {ch}::jsonb ? 'fields'"
+                    " AND NOT (id::text = ANY(%s::text[])) ORDER BY lead_id, created_at DESC, id DESC)"
                     ", u AS (UPDATE public.leads l SET {sets}, updated_at = now() FROM h WHERE l.id = h.lead_id"
                     " RETURNING l.id, h.id AS event_id)"
-                    ", hh AS (INSERT INTO public.lead_history (lead_id, event, actor_id, import_job_id, changes)"
-                    " SELECT u.id, 'import_undone', %s, %s, jsonb_build_object('action', 'restored') FROM u)"
+                    ", hh AS ({log} SELECT u.id, %s, %s, %s, jsonb_build_object('action', 'restored') FROM u)"
                     " SELECT event_id FROM u"
-                ).format(sets=sets),
-                (job_id, done_events, actor, job_id),
+                ).format(sets=sets, ch=ch, ev=sql.Identifier(names.event), log=names.history_insert()),
+                (job_id, names.event_word("updated"), done_events, undone, actor, job_id),
             ).fetchall()
             if not restored:
                 break
-            done_events.extend(int(r[0]) for r in restored)
+            done_events.extend(str(r[0]) for r in restored)
             restored_total += len(restored)
         conn.execute(
-            "UPDATE public.import_jobs SET status = 'undone', updated_at = now() WHERE id = %s", (job_id,)
+            "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'undone', updated_at = now()"
+            " WHERE id = %s", (names.status("undone"), job_id)
         )
     return {"job_id": job_id, "deleted": int(deleted), "restored": restored_total, "kept": kept,
-            "referenced": referenced}
+            "referenced": referenced,
+            "undo_events": "crm_importer_events" if cascades and deleted else "lead_history"}
+
+
+def _history_cascades(conn: psycopg.Connection) -> bool:
+    """Whether deleting a lead deletes its ``lead_history`` rows (a foreign key with ON DELETE CASCADE)."""
+    row = conn.execute(
+        "SELECT exists (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confdeltype = 'c'"
+        " AND conrelid = 'public.lead_history'::regclass AND confrelid = 'public.leads'::regclass)"
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _unreferenced_condition(conn: psycopg.Connection, job_id: str) -> sql.Composable:

@@ -52,11 +52,13 @@ class CrmColumn:
     #: numeric(p, s): digits in all and after the point; None when unconstrained.
     precision: int | None = None
     scale: int | None = None
+    #: The importer fills it itself under the app's own name (the app's owner column, e.g. ``owner_id``).
+    managed: bool = False
 
     @property
     def writable(self) -> bool:
         """An import may name this column (never an identity or generated one, nor one of the importer's)."""
-        return not self.generated and not self.identity and self.name not in MANAGED_COLUMNS
+        return not self.generated and not self.identity and not self.managed and self.name not in MANAGED_COLUMNS
 
     @property
     def required(self) -> bool:
@@ -86,6 +88,7 @@ class CrmColumn:
             "default": self.default, "identity": self.identity, "generated": self.generated,
             "max_length": self.max_length, "allowed": list(self.allowed), "comment": self.comment,
             "base_type": self.base_type, "precision": self.precision, "scale": self.scale,
+            "managed": self.managed,
         }
 
     @classmethod
@@ -95,7 +98,7 @@ class CrmColumn:
             not_null=bool(obj.get("not_null")), default=obj.get("default"), identity=bool(obj.get("identity")),
             generated=bool(obj.get("generated")), max_length=obj.get("max_length"),
             allowed=tuple(obj.get("allowed") or ()), comment=obj.get("comment"), base_type=obj.get("base_type"),
-            precision=obj.get("precision"), scale=obj.get("scale"),
+            precision=obj.get("precision"), scale=obj.get("scale"), managed=bool(obj.get("managed")),
         )
 
 
