@@ -702,6 +702,12 @@ _PLAN: dict[str, dict[str, Template]] = {
         "fr": "Retirer à anon tout droit sur les tables d’import ({tables}), et à authenticated le droit "
               "TRUNCATE (que la sécurité au niveau des lignes ne couvre pas).",
     },
+    "plan_grant_tables": {
+        "en": "Let signed-in users (authenticated) use the tables created now ({tables}); their policies keep "
+              "the rows to admins.",
+        "fr": "Ouvrir aux utilisateurs connectés (authenticated) les tables créées maintenant ({tables}) ; leurs "
+              "règles d’accès réservent les lignes aux administrateurs.",
+    },
     "plan_settings_names": {
         "en": "Record the names the importer uses: owner {owner}; history event {event}, actor {actor}, "
               "changes {changes}.",

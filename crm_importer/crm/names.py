@@ -40,7 +40,8 @@ STATUS_SYNONYMS: dict[str, tuple[str, ...]] = {
     "failed": ("failed", "error", "errored", "failure"),
     "cancelled": ("cancelled", "canceled", "aborted", "failed", "error"),
     "interrupted": ("interrupted", "paused", "failed", "error"),
-    "undone": ("undone", "reverted", "rolled_back", "cancelled", "canceled"),
+    # The seed plan's vocabulary has no word for an undone import: "failed" (it holds none of the leads).
+    "undone": ("undone", "reverted", "rolled_back", "cancelled", "canceled", "failed", "error"),
 }
 EVENT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "created": ("created", "create", "lead_created", "imported", "import", "insert", "inserted"),

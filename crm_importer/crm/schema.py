@@ -743,6 +743,19 @@ class _Planner:
                 statements.extend(lines)
         if statements:
             self.add("plan_revoke_tables", "\n".join(statements), tables=", ".join(affected))
+        # Tables created now get what Supabase's default privileges would give signed-in users, no more:
+        # the policies decide which rows (admins only).
+        grants = [f"grant select, insert, update, delete on table public.{t} to authenticated;"
+                  for t in IMPORT_TABLES if t in self.created]
+        grants += [f"grant select on table public.{t} to authenticated;" for t in OWN_TABLES if t in self.created]
+        if "crm_importer_events" in self.created:
+            grants.append("grant usage, select on sequence public.crm_importer_events_id_seq to authenticated;")
+        if "lead_history" in self.created:
+            grants.append("grant select, insert on table public.lead_history to authenticated;")
+            grants.append("grant usage, select on sequence public.lead_history_id_seq to authenticated;")
+        if grants:
+            self.add("plan_grant_tables", "\n".join(grants),
+                     tables=", ".join(t for t in (*IMPORT_TABLES, *OWN_TABLES, "lead_history") if t in self.created))
 
     def _has_privilege(self, role: str, table: str, privileges: str) -> bool:
         if table not in self.tables:

@@ -28,7 +28,12 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
         # Every column an import may have updated: the standard fields and the CRM's own.
         fields = [*LEAD_COLUMNS, *(c for c, col in read_lead_columns(conn).items()
                                    if col.writable and c not in LEAD_COLUMNS)]
-        cascades = _history_cascades(conn)
+        # How lead_history holds on to a lead: ON DELETE CASCADE deletes its rows with the lead; a plain
+        # foreign key (NO ACTION) forbids deleting a lead that has any. Then the import's own rows go with
+        # the lead, a lead with any other history is kept (referenced), and either way the undo's record
+        # of a deleted lead goes to crm_importer_events, which nothing deletes.
+        history_fk = _history_fk(conn)
+        cascades = history_fk is not None
         act_as(conn, actor)
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
         kept = [str(r[0]) for r in conn.execute(
@@ -38,6 +43,10 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
         # Leads other records of the CRM point to (a deal, a task, an activity) stay: deleting them would
         # fail the whole undo, or cascade to those records.
         unreferenced = _unreferenced_condition(conn, job_id)
+        if history_fk in ("a", "r"):
+            unreferenced = sql.SQL("{} AND NOT EXISTS (SELECT 1 FROM public.lead_history o WHERE o.lead_id = l.id"
+                                   " AND o.import_job_id IS DISTINCT FROM {})").format(unreferenced,
+                                                                                     sql.Literal(job_id))
         referenced = [str(r[0]) for r in conn.execute(
             sql.SQL("SELECT id FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
                     " AND NOT ({}) ORDER BY import_row").format(unreferenced),
@@ -50,9 +59,11 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
             sql.SQL(
                 "WITH d AS (DELETE FROM public.leads l WHERE import_job_id = %s AND updated_at <= created_at"
                 " AND {cond} RETURNING id)"
-                ", h AS ({log} SELECT id, %s, %s, %s, '{{\"action\": \"deleted\"}}'::jsonb FROM d)"
+                ", h AS ({log} SELECT id, %s, %s, %s, '{{\"action\": \"deleted\"}}'::jsonb FROM d){pinned}"
                 " SELECT count(*) FROM d"
-            ).format(cond=unreferenced, log=deleted_log),
+            ).format(cond=unreferenced, log=deleted_log, pinned=sql.SQL(
+                ", dh AS (DELETE FROM public.lead_history WHERE lead_id IN (SELECT id FROM d))"
+                if history_fk in ("a", "r") else "")),
             (job_id, "import_undone" if cascades else undone, actor, job_id),
         ).fetchone()
         deleted = counted[0] if counted else 0
@@ -95,13 +106,15 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
             "undo_events": "crm_importer_events" if cascades and deleted else "lead_history"}
 
 
-def _history_cascades(conn: psycopg.Connection) -> bool:
-    """Whether deleting a lead deletes its ``lead_history`` rows (a foreign key with ON DELETE CASCADE)."""
+def _history_fk(conn: psycopg.Connection) -> str | None:
+    """The ON DELETE action of lead_history's foreign key to leads ('c' cascade, 'a' no action, 'r'
+    restrict, 'n'/'d' set null/default), None without one."""
     row = conn.execute(
-        "SELECT exists (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confdeltype = 'c'"
-        " AND conrelid = 'public.lead_history'::regclass AND confrelid = 'public.leads'::regclass)"
+        "SELECT confdeltype::text FROM pg_constraint WHERE contype = 'f'"
+        " AND conrelid = 'public.lead_history'::regclass AND confrelid = 'public.leads'::regclass"
+        " ORDER BY confdeltype <> 'c' LIMIT 1"
     ).fetchone()
-    return bool(row and row[0])
+    return str(row[0]) if row else None
 
 
 def _unreferenced_condition(conn: psycopg.Connection, job_id: str) -> sql.Composable:
