@@ -75,6 +75,12 @@ _EVENT_NAMES = ("event", "event_type", "action", "type", "kind", "event_name")
 _ACTOR_NAMES = ("actor_id", "user_id", "performed_by", "changed_by", "author_id", "profile_id", "created_by")
 _CHANGES_NAMES = ("changes", "metadata", "details", "data", "payload", "diff")
 
+#: The contract's history table, and the importer's own audit table built like it (crm_importer_events).
+_HISTORY_COLUMNS = (
+    "id bigserial primary key, lead_id uuid not null, event text not null, actor_id uuid,"
+    " import_job_id uuid, changes jsonb, created_at timestamptz not null default now()"
+)
+
 #: The columns of import_jobs the importer writes, with their type and default.
 _JOB_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file_name", "text"), ("file_hash", "text"), ("status", "text"), ("total_rows", "integer"),
@@ -218,10 +224,10 @@ class _Planner:
             self.region = (region or "").strip().upper()
             self.cc = country_code_for(self.region)
         self.supabase = scalar(conn, "select to_regprocedure('auth.uid()') is not null")
-        roles = {r[0] for r in conn.execute(
+        self.api_roles = {r[0] for r in conn.execute(
             "select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role')")}
-        self.api_roles = roles
-        self.policy_role = "authenticated" if self.supabase and "authenticated" in roles else PLAIN_POLICY_ROLE
+        self.policy_role = ("authenticated" if self.supabase and "authenticated" in self.api_roles
+                            else PLAIN_POLICY_ROLE)
         self.names = CrmNames()
 
     # -- writing the plan --
@@ -337,7 +343,7 @@ class _Planner:
         if "crm_importer_status" not in cols:
             self.add("plan_comment_status", "comment on column public.import_jobs.crm_importer_status is"
                      " 'crm-importer: the job''s state in the importer''s words (status holds the app''s)'")
-        if not any(d.endswith("(file_hash)") or "(file_hash)" in d for _, d in self.indexes("import_jobs")):
+        if not any("(file_hash)" in d for _, d in self.indexes("import_jobs")):
             self.add("plan_index", "create index if not exists import_jobs_file_hash_idx on public.import_jobs"
                      " (file_hash) where file_hash is not null", table="import_jobs", index="import_jobs_file_hash_idx")
         written = {c for c, _ in _JOB_COLUMNS} | {"id"}
@@ -348,7 +354,7 @@ class _Planner:
             if lacking:
                 raise CrmError("migrate_vocabulary", table="import_jobs", column="status",
                                allowed=", ".join(status.allowed), needed=", ".join(lacking))
-            self.names = _replace(self.names, status_words=words)
+            self.names = replace(self.names, status_words=words)
             self.note("plan_adopt_status", allowed=", ".join(status.allowed),
                       words=", ".join(f"{k} → {v}" for k, v in words.items()))
 
@@ -359,7 +365,7 @@ class _Planner:
 
     def _leads(self) -> None:
         owner = self._owner_column()
-        self.names = _replace(self.names, owner=owner)
+        self.names = replace(self.names, owner=owner)
         lead_cols = [f"{name} varchar({_len(name)})" for name in LEAD_COLUMNS]
         own = [("status", "text not null default 'new'"), (owner, "uuid references public.profiles (id)"),
                ("created_by", "uuid references public.profiles (id)"),
@@ -411,16 +417,8 @@ class _Planner:
     def _lead_history(self) -> None:
         if "lead_history" not in self.tables:
             self.created.add("lead_history")
-            self.add("plan_create_history", """
-                create table if not exists public.lead_history (
-                    id bigserial primary key,
-                    lead_id uuid not null,
-                    event text not null,
-                    actor_id uuid,
-                    import_job_id uuid,
-                    changes jsonb,
-                    created_at timestamptz not null default now()
-                );
+            self.add("plan_create_history", f"""
+                create table if not exists public.lead_history ({_HISTORY_COLUMNS});
                 create index if not exists lead_history_lead_id_idx on public.lead_history (lead_id);
                 create index if not exists lead_history_import_job_id_idx on public.lead_history (import_job_id);
             """)
@@ -439,7 +437,7 @@ class _Planner:
         actor = adopt("history_actor_column", _ACTOR_NAMES, lambda c: c.base_type == "uuid", "actor_id")
         changes = adopt("history_changes_column", _CHANGES_NAMES, lambda c: c.base_type in ("jsonb", "json"),
                         "changes")
-        self.names = _replace(self.names, event=event, actor=actor, changes=changes)
+        self.names = replace(self.names, event=event, actor=actor, changes=changes)
         adopted = [f"{c} ({what})" for c, what, default in
                    ((event, "event", "event"), (actor, "actor", "actor_id"), (changes, "changes", "changes"))
                    if c != default]
@@ -460,7 +458,7 @@ class _Planner:
             if lacking:
                 raise CrmError("migrate_vocabulary", table="lead_history", column=event,
                                allowed=", ".join(allowed), needed=", ".join(lacking))
-            self.names = _replace(self.names, event_words=words)
+            self.names = replace(self.names, event_words=words)
         firsts = [d for _, d in self.indexes("lead_history")]
         if not any(re.search(r"\(lead_id[,)]", d) for d in firsts):
             self.add("plan_index", "create index if not exists lead_history_lead_id_idx on public.lead_history"
@@ -494,16 +492,8 @@ class _Planner:
             """)
         if "crm_importer_events" not in self.tables:
             self.created.add("crm_importer_events")
-            self.add("plan_create_events", """
-                create table if not exists public.crm_importer_events (
-                    id bigserial primary key,
-                    lead_id uuid not null,
-                    event text not null,
-                    actor_id uuid,
-                    import_job_id uuid,
-                    changes jsonb,
-                    created_at timestamptz not null default now()
-                );
+            self.add("plan_create_events", f"""
+                create table if not exists public.crm_importer_events ({_HISTORY_COLUMNS});
                 create index if not exists crm_importer_events_job_idx on public.crm_importer_events (import_job_id);
                 comment on table public.crm_importer_events is
                     'crm-importer: audit rows of undone imports for leads the CRM deletes with their lead_history';
@@ -626,7 +616,8 @@ class _Planner:
                 spaced = scalar(self.conn, sql.SQL("select count(*) from public.leads where {c} <> btrim({c})")
                                 .format(c=sql.Identifier(column)))
                 if not spaced:
-                    self.names = _replace(self.names, **{f"{key}_match": "lower"})
+                    match: dict[str, Any] = {f"{key}_match": "lower"}
+                    self.names = replace(self.names, **match)
                     self.note("plan_adopt_index", column=column)
                     continue
                 self.note("plan_index_not_adopted", column=column, count=spaced)
@@ -777,10 +768,6 @@ class _Planner:
         ).format(sql.SQL(", ").join(sql.SQL("({})").format(sql.Literal(v))
                                     for v in _versions_to_record(self.plan.current))),
             version=SCHEMA_VERSION)
-
-
-def _replace(names: CrmNames, **changes: Any) -> CrmNames:
-    return replace(names, **changes)
 
 
 def _policies(
