@@ -772,6 +772,12 @@ _PLAN: dict[str, dict[str, Template]] = {
         "fr": "Le CRM a déjà une fonction {function} qui renvoie {found} là où crm-importer a besoin de "
               "{needed} : renommez-la ou supprimez-la, puis relancez db migrate. Rien n’a été modifié.",
     },
+    "plan_changed": {
+        "en": "The CRM database changed since the plan was read (someone altered it, or another migration ran): "
+              "nothing was changed; read the new plan before applying it.",
+        "fr": "La base du CRM a changé depuis la lecture du plan (quelqu’un l’a modifiée, ou une autre migration "
+              "a eu lieu) : rien n’a été modifié ; lisez le nouveau plan avant de l’appliquer.",
+    },
 }
 
 def _catalogue(*parts: dict[str, dict[str, Template]]) -> dict[str, dict[str, Template]]:

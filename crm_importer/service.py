@@ -47,7 +47,7 @@ from crm_importer.crm.owners import (
     list_profiles as _list_profiles,
 )
 from crm_importer.crm.relist import relist_pending, relist_quietly
-from crm_importer.crm.schema import require_schema
+from crm_importer.crm.schema import MigrationPlan, apply_migration, plan_migration, require_schema
 from crm_importer.crm.undo import undo_job
 from crm_importer.engine.errors import (
     CancelledError,
@@ -223,6 +223,22 @@ def sign_in_admin(dsn: str, email: str, password: str | None = None,
     except StoreError:
         log.warning("the CRM's columns could not be kept in the job store", exc_info=True)
     return identity, version.split(" ")[0], {n: c for n, c in columns.items() if c.writable}
+
+
+def migration_plan(dsn: str, password: str | None = None, *, region: str = "FR",
+                   owner_column: str | None = None) -> MigrationPlan:
+    """What setting the CRM up for crm-importer would change, read without changing anything."""
+    with connect(dsn, password=password) as conn:
+        return plan_migration(conn, region=region, owner_column=owner_column)
+
+
+def migrate_crm(dsn: str, password: str | None = None, *, region: str = "FR", owner_column: str | None = None,
+                expected: MigrationPlan | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[int]:
+    """Apply the plan the user read (``plan_changed`` when the CRM changed since) in one transaction."""
+    with connect(dsn, password=password) as conn:
+        return apply_migration(conn, region=region, owner_column=owner_column, expected=expected,
+                               progress=progress)[0]
 
 
 def list_profiles(dsn: str, password: str | None = None) -> list[Profile]:

@@ -59,6 +59,7 @@ _EXIT_CODES: dict[str, int] = {
     "migrate_owner_unknown": 2,
     "migrate_history_no_lead": 4,
     "migrate_function_incompatible": 4,
+    "plan_changed": 4,
     "schema_missing": 4,
 }
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -847,9 +847,15 @@ def migrate(conn: psycopg.Connection, region: str = "FR", owner_column: str | No
     return apply_migration(conn, region, owner_column)[0]
 
 
-def apply_migration(conn: psycopg.Connection, region: str = "FR",
-                    owner_column: str | None = None) -> tuple[list[int], MigrationPlan]:
-    """:func:`migrate`, also returning the plan it applied."""
+def apply_migration(conn: psycopg.Connection, region: str = "FR", owner_column: str | None = None, *,
+                    expected: MigrationPlan | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> tuple[list[int], MigrationPlan]:
+    """:func:`migrate`, also returning the plan it applied.
+
+    ``expected`` is the plan the user read: when the plan made under the lock differs (the CRM changed in
+    between, or another run migrated part of it), nothing is applied and ``plan_changed`` says to read the
+    new one. ``progress(done, total)`` is called before each change and once at the end.
+    """
     country_code_for(region)  # a bad region is a usage error even when there is nothing to do
     # Inside a caller's transaction the migration is a savepoint and the lock lasts until it ends.
     own_transaction = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
@@ -866,8 +872,15 @@ def apply_migration(conn: psycopg.Connection, region: str = "FR",
             plan = _Planner(conn, region, owner_column).build()
             if plan.up_to_date:
                 return [], plan
-            for step in plan.changes:
+            if expected is not None and [s.sql for s in plan.changes] != [s.sql for s in expected.changes]:
+                raise CrmError("plan_changed")
+            total = len(plan.changes)
+            for done, step in enumerate(plan.changes):
+                if progress is not None:
+                    progress(done, total)
                 conn.execute(step.sql.encode())
+        if progress is not None:
+            progress(total, total)
         versions = _versions_to_record(plan.current)
         log.info("crm-importer schema versions %s applied", versions)
         return versions, plan

@@ -25,23 +25,44 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_importer.crm.connection import get_password, store_password
+from crm_importer.crm.connection import CrmError, get_password, store_password
 from crm_importer.gui import tasks
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.settings import ConnectionSettings
+from crm_importer.gui.setup_dialog import SetupDialog
 from crm_importer.gui.widgets import Banner, heading, hint
 from crm_importer.gui.worker import Task
 
 SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
 
 
+class NotSetUp(CrmError):
+    """``schema_missing``, with the session (password included) that reached the CRM, for the set-up
+    dialog to read the plan with."""
+
+    def __init__(self, error: CrmError, session: tasks.CrmSession) -> None:
+        super().__init__(error.code, **error.params)
+        self.session = session
+
+
+def _with_saved_password(session: tasks.CrmSession, endpoint: tuple[str, int, str]) -> tasks.CrmSession:
+    if session.password is not None:
+        return session
+    host, port, user = endpoint
+    return replace(session, password=get_password(host, port, user))
+
+
 def _connect_and_remember(session: tasks.CrmSession, endpoint: tuple[str, int, str], remember: bool,
                           progress: object = None, is_cancelled: object = None) -> tuple[tasks.CrmSession, bool | None]:
     """Worker side of "Connect": keyring look-up, check, then keyring save. Returns (session, saved)."""
     host, port, user = endpoint
-    if session.password is None:
-        session = replace(session, password=get_password(host, port, user))
-    checked = tasks.check_connection(session)
+    session = _with_saved_password(session, endpoint)
+    try:
+        checked = tasks.check_connection(session)
+    except CrmError as exc:
+        if exc.code == "schema_missing":
+            raise NotSetUp(exc, session) from exc
+        raise
     saved = store_password(host, port, user, session.password) if remember and session.password else None
     return checked, saved
 
@@ -88,7 +109,13 @@ class ConnectionDialog(QDialog):
             form.addRow(label, widget)
         layout.addLayout(form)
         self.banner = Banner("info", self)
+        self.setup_button = QPushButton(self.banner)
+        self.setup_button.clicked.connect(self.open_setup)
+        self.setup_button.hide()
+        self.banner.buttons.addWidget(self.setup_button)
         layout.addWidget(self.banner)
+        self.setup_dialog: SetupDialog | None = None
+        self._not_set_up: NotSetUp | None = None
         buttons = QHBoxLayout()
         self.demo_button = QPushButton(self)
         self.demo_button.clicked.connect(self._use_demo)
@@ -133,6 +160,9 @@ class ConnectionDialog(QDialog):
             mode = self.sslmode.itemData(i)
             self.sslmode.setItemText(i, self.tr("{mode} — {description}").format(mode=mode,
                                                                                  description=descriptions[mode]))
+        self.setup_button.setText(self.tr("Set up this CRM…"))
+        if self._not_set_up is not None:
+            self.banner.show_message(self._not_set_up_text(self._not_set_up), "warning")
         self.demo_button.setText(self.tr("Use the demo database"))
         self.test_button.setText(self.tr("Test connection"))
         self.cancel_button.setText(self.tr("Cancel"))
@@ -179,7 +209,7 @@ class ConnectionDialog(QDialog):
         session = self.session()
         s = self.settings()
         endpoint = (s.host, s.port, s.user)
-        self.banner.show_message(self.tr("Connecting…"), "info")
+        self._connecting()
         self.task = self.ctx.pool.start(
             lambda p, c: _connect_and_remember(session, endpoint, False, p, c), name="connect",
             on_finished=self._tested, on_failed=self._failed)
@@ -200,7 +230,7 @@ class ConnectionDialog(QDialog):
             return
         session, s = self.session(), self.settings()
         endpoint = (s.host, s.port, s.user)
-        self.banner.show_message(self.tr("Connecting…"), "info")
+        self._connecting()
         self.task = self.ctx.pool.start(
             lambda p, c: _connect_and_remember(session, endpoint, s.remember, p, c), name="connect",
             on_finished=self._connected, on_failed=self._failed)
@@ -222,9 +252,47 @@ class ConnectionDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.task = None
         self._busy(False)
-        text = self.ctx.error_text(exc)
-        self.banner.show_message(text, "error")
+        if isinstance(exc, NotSetUp):
+            self._not_set_up = exc
+            text = self._not_set_up_text(exc)
+            self.banner.show_message(text, "warning")
+            self.setup_button.show()
+        else:
+            text = self.ctx.error_text(exc)
+            self.banner.show_message(text, "error")
         self.tested.emit(text)
+
+    def _not_set_up_text(self, error: CrmError) -> str:
+        found = str(error.params.get("found", "none"))
+        if found == "none":
+            return self.tr("The connection works, but this database is not set up for crm-importer yet. “Set up "
+                           "this CRM…” shows every change it needs before anything is changed.")
+        return self.tr("The connection works, but this database is not set up for crm-importer version {required} "
+                       "(it has version {found}). “Set up this CRM…” shows every change it needs before anything "
+                       "is changed.").format(required=error.params.get("required", "?"), found=found)
+
+    def open_setup(self) -> SetupDialog | None:
+        """The plan of what setting this CRM up would change; once applied, connect again."""
+        if self._not_set_up is None:
+            return None
+        if self.setup_dialog is not None:
+            self.setup_dialog.deleteLater()
+        dialog = SetupDialog(self.ctx, self._not_set_up.session, self)
+        dialog.applied.connect(lambda _v: self._set_up_done())
+        self.setup_dialog = dialog
+        dialog.open()
+        dialog.read_plan()
+        return dialog
+
+    def _set_up_done(self) -> None:
+        self._not_set_up = None
+        self.setup_button.hide()
+        self.connect_clicked()
+
+    def _connecting(self) -> None:
+        self._not_set_up = None
+        self.setup_button.hide()
+        self.banner.show_message(self.tr("Connecting…"), "info")
 
     def _use_demo(self) -> None:
         self.demo_requested.emit()

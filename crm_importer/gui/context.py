@@ -133,13 +133,15 @@ class AppContext(QObject):
         name, _ = QFileDialog.getOpenFileName(parent, title, self.settings.last_dir, filters)
         return Path(name) if name else None
 
-    def choose_save_file(self, parent: QWidget | None, title: str, suggested: Path, filters: str) -> Path | None:
+    def choose_save_file(self, parent: QWidget | None, title: str, suggested: Path, filters: str,
+                         suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> Path | None:
+        """A path to write; without one of ``suffixes``, it gets the one of the chosen filter (else the first)."""
         name, selected = QFileDialog.getSaveFileName(parent, title, str(suggested), filters)
         if not name:
             return None
         path = Path(name)
-        if path.suffix.lower() not in (".csv", ".xlsx"):
-            path = path.with_suffix(".xlsx" if "xlsx" in selected else ".csv")
+        if path.suffix.lower() not in suffixes:
+            path = path.with_suffix(next((s for s in suffixes if f"*{s}" in selected), suffixes[0]))
         return path
 
     def open_path(self, path: Path) -> None:

@@ -16,9 +16,17 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from crm_importer import service
 from crm_importer.crm.connection import Identity, redact_dsn
 from crm_importer.crm.options import Assignment
+from crm_importer.crm.schema import MigrationPlan
 from crm_importer.engine.jobstore import Job, JobStore
 from crm_importer.engine.mapping import ColumnMapping
-from crm_importer.engine.pipeline import CancelFn, ProgressFn, never_cancelled, no_progress, scan_file
+from crm_importer.engine.pipeline import (
+    CancelFn,
+    Progress,
+    ProgressFn,
+    never_cancelled,
+    no_progress,
+    scan_file,
+)
 from crm_importer.engine.readers import ReadOptions
 from crm_importer.engine.report import write_report
 from crm_importer.engine.typed import CrmColumn
@@ -85,6 +93,22 @@ def start_demo_session(progress: ProgressFn = no_progress, is_cancelled: CancelF
         demo.stop()
         raise
     return demo, session
+
+
+def plan_setup(session: CrmSession, region: str, owner_column: str | None, progress: ProgressFn = no_progress,
+               is_cancelled: CancelFn = never_cancelled) -> MigrationPlan:
+    """What setting this CRM up would change (nothing is changed)."""
+    return service.migration_plan(session.dsn, session.password, region=region, owner_column=owner_column)
+
+
+def apply_setup(session: CrmSession, plan: MigrationPlan, region: str, owner_column: str | None,
+                progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> list[int]:
+    """Apply ``plan`` as read (refused when the CRM changed since), reporting each change done."""
+    def step(done: int, total: int) -> None:
+        progress(Progress("migrating", done, done / total if total else 1.0, total))
+
+    return service.migrate_crm(session.dsn, session.password, region=region, owner_column=owner_column,
+                               expected=plan, progress=step)
 
 
 def list_profiles(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> list[Profile]:
