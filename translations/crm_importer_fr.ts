@@ -4,133 +4,147 @@
 <context>
     <name>ConnectionDialog</name>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="114"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="141"/>
         <source>Connection to the CRM</source>
         <translation>Connexion au CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="115"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="142"/>
         <source>Connect to the CRM database</source>
         <translation>Se connecter à la base du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="117"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="144"/>
         <source>The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM profile below, which must be an admin.</source>
         <translation>La base PostgreSQL de votre CRM (Supabase ou votre propre serveur). L’importeur agit au nom du profil CRM indiqué ci-dessous, qui doit être administrateur.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Host:</source>
         <translation>Hôte :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Port:</source>
         <translation>Port :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Database:</source>
         <translation>Base de données :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="120"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="147"/>
         <source>User:</source>
         <translation>Utilisateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="120"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="147"/>
         <source>Password:</source>
         <translation>Mot de passe :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="121"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
         <source>TLS:</source>
         <translation>TLS :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="121"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
         <source>Sign in as (CRM email):</source>
         <translation>Se connecter en tant que (e-mail CRM) :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="123"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="150"/>
         <source>Remember the password in the system keyring</source>
         <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="124"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="151"/>
         <source>Leave empty to use the saved password</source>
         <translation>Laisser vide pour utiliser le mot de passe enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="126"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
         <source>Off (local networks only)</source>
         <translation>Désactivé (réseaux locaux uniquement)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="127"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
         <source>When the server offers it</source>
         <translation>Si le serveur le propose</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="128"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
         <source>Required</source>
         <translation>Obligatoire</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="129"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="156"/>
         <source>Required, with a trusted certificate</source>
         <translation>Obligatoire, avec un certificat de confiance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="130"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
         <source>Required, certificate and host name checked</source>
         <translation>Obligatoire, certificat et nom d’hôte vérifiés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="134"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="161"/>
         <source>{mode} — {description}</source>
         <translation>{mode} — {description}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="136"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="163"/>
+        <source>Set up this CRM…</source>
+        <translation>Préparer ce CRM…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="166"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="137"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="167"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="138"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="139"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
         <source>Connect</source>
         <translation>Se connecter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="182"/>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="203"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="268"/>
+        <source>The connection works, but this database is not set up for crm-importer yet. “Set up this CRM…” shows every change it needs before anything is changed.</source>
+        <translation>La connexion fonctionne, mais cette base n’est pas encore préparée pour crm-importer. « Préparer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="270"/>
+        <source>The connection works, but this database is not set up for crm-importer version {required} (it has version {found}). “Set up this CRM…” shows every change it needs before anything is changed.</source>
+        <translation>La connexion fonctionne, mais cette base n’est pas préparée pour la version {required} de crm-importer (elle est en version {found}). « Préparer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="295"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="192"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="222"/>
         <source>The connection works: PostgreSQL {version}, signed in as {who} ({role}).</source>
         <translation>La connexion fonctionne : PostgreSQL {version}, connecté en tant que {who} ({role}).</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="216"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="246"/>
         <source>Password not saved</source>
         <translation>Mot de passe non enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="217"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="247"/>
         <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
         <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
     </message>
@@ -974,108 +988,108 @@ Connecté en tant que {who}</translation>
         <translation>Mois d’abord (MM/JJ/AAAA)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="243"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="237"/>
         <source>(column {number}, no header)</source>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="391"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="385"/>
         <source>read from the dates of the file</source>
         <translation>d’après les dates du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="386"/>
         <source>the file mixes both orders: the others will be errors</source>
         <translation>le fichier mêle les deux ordres : les autres seront des erreurs</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="393"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="387"/>
         <source>every date reads both ways: the region&apos;s usage, check it</source>
         <translation>chaque date se lit dans les deux sens : l’usage de la région, à vérifier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="394"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="388"/>
         <source>as you chose</source>
         <translation>selon votre choix</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
         <source>Values…</source>
         <translation>Valeurs…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
         <source>Values ({count})…</source>
         <translation>Valeurs ({count})…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="394"/>
         <source>Allowed: {values}</source>
         <translation>Permises : {values}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="403"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="397"/>
         <source>numbers as 1 234,5 (decimal comma)</source>
         <translation>nombres écrits 1 234,5 (virgule décimale)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="404"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
         <source>numbers as 1,234.5 (decimal point)</source>
         <translation>nombres écrits 1,234.5 (point décimal)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="406"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
         <source>oui/non, yes/no, vrai/faux, 1/0, x</source>
         <translation>oui/non, vrai/faux, yes/no, 1/0, x</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="409"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="403"/>
         <source>several values, split on “{separator}”</source>
         <translation>plusieurs valeurs, séparées par « {separator} »</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="421"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="415"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="427"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="421"/>
         <source>The CRM requires a value in {columns} (marked *): map a column of the file to each.</source>
         <translation>Le CRM exige une valeur pour {columns} (marquées *) : associez une colonne du fichier à chacune.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="433"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="427"/>
         <source>The CRM&apos;s own columns are offered after the standard fields, with their type; * marks a column the CRM requires. Columns not mapped keep the CRM&apos;s defaults.</source>
         <translation>Les colonnes propres au CRM suivent les champs standard, avec leur type ; * marque une colonne que le CRM exige. Les colonnes non associées gardent les valeurs par défaut du CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="437"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="431"/>
         <source>Standard lead fields only: connect to the CRM to map its own columns too.</source>
         <translation>Champs standard seulement : connectez-vous au CRM pour associer aussi ses propres colonnes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="450"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="444"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="453"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="453"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="471"/>
-        <location filename="../crm_importer/gui/page_mapping.py" line="486"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="465"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="480"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="471"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="465"/>
         <source>The profile {path} cannot be saved: {reason}.</source>
         <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>
@@ -1455,6 +1469,127 @@ Connecté en tant que {who}</translation>
         <location filename="../crm_importer/gui/texts.py" line="190"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDialog</name>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="106"/>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="209"/>
+        <source>Set up this CRM</source>
+        <translation>Préparer ce CRM</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="107"/>
+        <source>Set up {database} for crm-importer</source>
+        <translation>Préparer {database} pour crm-importer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="109"/>
+        <source>crm-importer keeps its jobs, its import ledger and its rules in the CRM database, next to the app&apos;s own tables, which it adopts rather than duplicates. Below is every change it would make, each with its SQL: nothing is changed until you click Apply, and the changes are made in one transaction, so if one fails none is kept.</source>
+        <translation>crm-importer garde ses traitements, son registre d’import et ses règles dans la base du CRM, à côté des tables de l’application, qu’il reprend au lieu de les dupliquer. Voici chaque modification qu’il ferait, avec son SQL : rien n’est modifié avant que vous cliquiez sur Appliquer, et les modifications sont faites en une seule transaction : si l’une échoue, aucune n’est conservée.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="113"/>
+        <source>Phones without a country code are from:</source>
+        <translation>Les téléphones sans indicatif sont de :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="114"/>
+        <source>Column of leads that holds the owner:</source>
+        <translation>Colonne des leads qui porte le propriétaire :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="115"/>
+        <source>Read the plan again</source>
+        <translation>Relire le plan</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="116"/>
+        <source>Save as SQL…</source>
+        <translation>Enregistrer en SQL…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="117"/>
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="123"/>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="127"/>
+        <source>Apply</source>
+        <translation>Appliquer</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../crm_importer/gui/setup_dialog.py" line="127"/>
+        <source>Apply %n change(s)</source>
+        <translation>
+            <numerusform>Appliquer %n modification</numerusform>
+            <numerusform>Appliquer %n modifications</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="138"/>
+        <source>Reading the CRM&apos;s tables, functions and policies…</source>
+        <translation>Lecture des tables, fonctions et règles d’accès du CRM…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="152"/>
+        <source>This CRM is already set up for crm-importer: nothing to change.</source>
+        <translation>Ce CRM est déjà préparé pour crm-importer : rien à modifier.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="155"/>
+        <source>Nothing has been changed yet. Read the plan, save it as SQL for your database administrator if you like, then apply it.</source>
+        <translation>Rien n’a encore été modifié. Lisez le plan, enregistrez-le en SQL pour votre administrateur de base si vous le souhaitez, puis appliquez-le.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="173"/>
+        <source>Several columns of leads point to the profiles ({columns}). Choose the one that holds the lead&apos;s owner: imported leads are assigned there, where the app looks.</source>
+        <translation>Plusieurs colonnes des leads désignent un profil ({columns}). Choisissez celle qui porte le propriétaire du lead : les leads importés y sont attribués, là où l’application regarde.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="191"/>
+        <source>Save the plan as SQL</source>
+        <translation>Enregistrer le plan en SQL</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="192"/>
+        <source>SQL script (*.sql)</source>
+        <translation>Script SQL (*.sql)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="198"/>
+        <source>The script could not be saved to {path}: {reason}</source>
+        <translation>Le script n’a pas pu être enregistré dans {path} : {reason}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="201"/>
+        <source>Script saved to {path}. Nothing has been changed in the CRM.</source>
+        <translation>Script enregistré dans {path}. Rien n’a été modifié dans le CRM.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../crm_importer/gui/setup_dialog.py" line="210"/>
+        <source>Apply the %n change(s) of the plan to the database {database}? They are made in one transaction: if one fails, none is kept.</source>
+        <translation>
+            <numerusform>Appliquer la modification du plan à la base {database} ? Elle est faite en une seule transaction.</numerusform>
+            <numerusform>Appliquer les %n modifications du plan à la base {database} ? Elles sont faites en une seule transaction : si l’une échoue, aucune n’est conservée.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="217"/>
+        <source>Setting up the CRM…</source>
+        <translation>Préparation du CRM…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="225"/>
+        <source>Setting up the CRM: change {done} of {total}…</source>
+        <translation>Préparation du CRM : modification {done} sur {total}…</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/setup_dialog.py" line="231"/>
+        <source>The CRM is set up for crm-importer.</source>
+        <translation>Le CRM est préparé pour crm-importer.</translation>
     </message>
 </context>
 <context>
