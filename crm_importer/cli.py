@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", parents=[common], help="validate and import a file into the CRM")
     file_args(p)
     p.add_argument("--db", required=True, help="libpq connection string or URI of the CRM")
-    p.add_argument("--as", dest="actor", required=True, metavar="EMAIL", help="the CRM admin profile acting")
+    p.add_argument("--as", dest="actor", metavar="EMAIL",
+                   help="the CRM admin profile acting (default: the one the database login is mapped to)")
     p.add_argument("--dedupe", default=",".join(DEDUPE_KEYS), help="keys: email,phone,external_id (or none)")
     p.add_argument("--on-duplicate", choices=("skip", "update", "create"), default="skip")
     p.add_argument("--assign", default="none", help="none | user:EMAIL | round-robin:EMAIL,EMAIL | column:HEADER")
@@ -168,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("undo", parents=[common], help="undo an import")
     p.add_argument("job_id")
     p.add_argument("--db", required=True)
-    p.add_argument("--as", dest="actor", required=True, metavar="EMAIL")
+    p.add_argument("--as", dest="actor", metavar="EMAIL",
+                   help="the CRM admin profile acting (default: the one the database login is mapped to)")
 
     p = sub.add_parser("db", parents=[common], help="CRM database administration")
     dbsub = p.add_subparsers(dest="db_command", required=True)
@@ -179,6 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--sql", metavar="OUT.sql", help="write the migration as an SQL script, and change nothing")
     m.add_argument("--owner-column", metavar="NAME",
                    help="the leads column (pointing to profiles) that holds a lead's owner, when several could")
+
+    g = dbsub.add_parser("grant", parents=[common], help="let a database login import as a CRM profile")
+    g.add_argument("login", help="the database login (created with a generated password if it does not exist)")
+    g.add_argument("--profile", required=True, metavar="EMAIL", help="the CRM profile it acts as")
+    g.add_argument("--db", required=True, help="the CRM, as its schema owner")
+    r = dbsub.add_parser("revoke", parents=[common], help="remove a login's CRM profile (the login is kept)")
+    r.add_argument("login")
+    r.add_argument("--db", required=True)
+    ls = dbsub.add_parser("logins", parents=[common], help="the logins that act as CRM profiles")
+    ls.add_argument("--db", required=True)
+    ls.add_argument("--declared", choices=("allow", "refuse"),
+                    help="allow or refuse imports by logins that bypass row-level security")
 
     p = sub.add_parser("demo", parents=[common], help="start the demo CRM database and print its DSN")
     p.add_argument("--data-dir", help="where the demo database lives (default: the user data folder)")
@@ -511,6 +525,8 @@ def cmd_undo(args: argparse.Namespace, lang: str) -> int:
 
 
 def cmd_db(args: argparse.Namespace, lang: str) -> int:
+    if args.db_command != "migrate":
+        return cmd_db_logins(args, lang)
     from crm_importer.crm.connection import connect_asking
     from crm_importer.crm.schema import SCHEMA_VERSION, apply_migration, plan_migration
 
@@ -538,6 +554,50 @@ def cmd_db(args: argparse.Namespace, lang: str) -> int:
         if applied:
             print(plan.text(lang))
         print(message("migrated", lang, version=SCHEMA_VERSION, applied=", ".join(map(str, applied)) or "—"))
+    return EXIT_OK
+
+
+def cmd_db_logins(args: argparse.Namespace, lang: str) -> int:
+    """``db grant LOGIN --profile EMAIL``, ``db revoke LOGIN``, ``db logins [--declared allow|refuse]``."""
+    from crm_importer.crm import logins
+    from crm_importer.crm.connection import connect_asking, dsn_endpoint, store_password
+
+    prompts = terminal_prompts(lang, args)
+    with connect_asking(args.db, ask_password=prompts.password if prompts else None) as conn:
+        if args.db_command == "grant":
+            granted = logins.grant(conn, args.login, args.profile)
+            saved = False
+            if granted.password is not None:
+                host, port, _user, _db = dsn_endpoint(args.db)
+                saved = bool(store_password(host, port, granted.login, granted.password))
+            if args.json:
+                _emit_json({"login": granted.login, "profile": granted.email, "role": granted.role,
+                            "created": granted.password is not None, "password": granted.password,
+                            "keyring": saved})
+            else:
+                if granted.password is not None:
+                    print(message("grant_created", lang, login=granted.login, password=granted.password,
+                                  saved=message("grant_saved", lang) if saved else ""))
+                print(message("grant_done", lang, login=granted.login, email=granted.email, role=granted.role))
+            return EXIT_OK
+        if args.db_command == "revoke":
+            removed = logins.revoke(conn, args.login)
+            if args.json:
+                _emit_json({"login": args.login.strip(), "revoked": removed})
+            else:
+                print(message("revoke_done" if removed else "revoke_unknown", lang, login=args.login.strip()))
+            return EXIT_OK
+        policy = logins.declared_policy(conn, {"allow": "allowed", "refuse": "refused"}.get(args.declared or ""))
+        rows = logins.list_logins(conn)
+    if args.json:
+        _emit_json({"declared_identity": policy, "logins": [
+            {"login": r.login, "profile": r.email, "role": r.role, "granted_at": r.granted_at.isoformat(),
+             "granted_by": r.granted_by, "verified": not r.bypass} for r in rows]})
+        return EXIT_OK
+    for r in rows:
+        print(f"{r.login}\t{r.email}\t{r.role}\t{'declared' if r.bypass else 'verified'}\t"
+              f"{r.granted_at:%Y-%m-%d %H:%M}\t{r.granted_by}")
+    print(message("logins_declared", lang, policy=policy))
     return EXIT_OK
 
 

@@ -345,6 +345,80 @@ _CRM: dict[str, dict[str, Template]] = {
         "en": "Several CRM profiles have the email {email}; make it unique in the CRM first.",
         "fr": "Plusieurs profils du CRM ont l’adresse {email} ; rendez-la unique dans le CRM d’abord.",
     },
+    "login_not_mapped": {
+        "en": "The database login {login} is not mapped to a CRM profile, so it cannot import: ask the CRM's "
+              "schema owner to run crm-importer db grant {login} --profile EMAIL.",
+        "fr": "L’identifiant de connexion {login} n’est associé à aucun profil du CRM, il ne peut donc pas "
+              "importer : demandez au propriétaire du schéma du CRM de lancer crm-importer db grant {login} "
+              "--profile EMAIL.",
+    },
+    "login_profile_inactive": {
+        "en": "The database login {login} is mapped to the profile {email}, which is not active in the CRM.",
+        "fr": "L’identifiant de connexion {login} est associé au profil {email}, qui n’est pas actif dans le CRM.",
+    },
+    "as_mismatch": {
+        "en": "The database login {login} acts as {profile}, not as {email}: leave --as out, or connect with "
+              "{email}'s own login.",
+        "fr": "L’identifiant de connexion {login} agit en tant que {profile}, pas en tant que {email} : retirez "
+              "--as, ou connectez-vous avec l’identifiant de {email}.",
+    },
+    "as_required": {
+        "en": "The database login {login} bypasses row-level security and is mapped to no CRM profile: say "
+              "which profile imports with --as EMAIL (or give the login a mapping: crm-importer db grant).",
+        "fr": "L’identifiant de connexion {login} contourne la sécurité par ligne et n’est associé à aucun "
+              "profil du CRM : indiquez quel profil importe avec --as EMAIL (ou associez-lui un profil : "
+              "crm-importer db grant).",
+    },
+    "declared_identity": {
+        "en": "The database login {login} bypasses row-level security: the import will be recorded as {email}, "
+              "which the database cannot verify.",
+        "fr": "L’identifiant de connexion {login} contourne la sécurité par ligne : l’import sera enregistré au "
+              "nom de {email}, ce que la base ne peut pas vérifier.",
+    },
+    "declared_refused": {
+        "en": "This CRM refuses imports by logins that bypass row-level security, such as {login}: connect with "
+              "an admin's own login (crm-importer db grant).",
+        "fr": "Ce CRM refuse les imports par des identifiants qui contournent la sécurité par ligne, comme "
+              "{login} : connectez-vous avec l’identifiant d’un administrateur (crm-importer db grant).",
+    },
+    "grant_done": {
+        "en": "The database login {login} now acts as {email} ({role}) in this CRM.",
+        "fr": "L’identifiant de connexion {login} agit désormais en tant que {email} ({role}) dans ce CRM.",
+    },
+    "grant_created": {
+        "en": "Created the login {login} with the password below, shown once{saved}:\n{password}",
+        "fr": "Identifiant de connexion {login} créé avec le mot de passe ci-dessous, affiché une seule "
+              "fois{saved} :\n{password}",
+    },
+    "grant_saved": {
+        "en": " (also saved in the system keyring)",
+        "fr": " (également enregistré dans le trousseau du système)",
+    },
+    "grant_not_owner": {
+        "en": "Only the owner of the CRM's crm-importer tables (the login that ran db migrate) can map logins to "
+              "profiles; {login} is not: connect as the owner.",
+        "fr": "Seul le propriétaire des tables de crm-importer dans le CRM (l’identifiant qui a lancé db "
+              "migrate) peut associer des identifiants à des profils ; {login} ne l’est pas : connectez-vous en "
+              "tant que propriétaire.",
+    },
+    "grant_failed": {
+        "en": "The login {login} could not be set up: {reason}",
+        "fr": "L’identifiant de connexion {login} n’a pas pu être préparé : {reason}",
+    },
+    "revoke_done": {
+        "en": "The database login {login} no longer acts as a CRM profile (the login itself is kept).",
+        "fr": "L’identifiant de connexion {login} n’agit plus en tant que profil du CRM (l’identifiant lui-même "
+              "est conservé).",
+    },
+    "revoke_unknown": {
+        "en": "The database login {login} was not mapped to a CRM profile: nothing changed.",
+        "fr": "L’identifiant de connexion {login} n’était associé à aucun profil du CRM : rien n’a changé.",
+    },
+    "logins_declared": {
+        "en": "Imports by logins that bypass row-level security (recorded as declared): {policy}.",
+        "fr": "Imports par des identifiants qui contournent la sécurité par ligne (enregistrés comme déclarés) : "
+              "{policy}.",
+    },
     "not_admin": {
         "en": "{email} is “{role}” in the CRM; only an admin can import or undo imports.",
         "fr": "{email} a le rôle « {role} » dans le CRM ; seul un administrateur peut importer ou "
@@ -594,8 +668,35 @@ _PLAN: dict[str, dict[str, Template]] = {
               "recherche des téléphones.",
     },
     "plan_function_profile": {
-        "en": "Create or replace the function crm_current_profile_id() (the acting CRM profile).",
-        "fr": "Créer ou remplacer la fonction crm_current_profile_id() (le profil du CRM qui agit).",
+        "en": "Create or replace the function crm_current_profile_id(): the acting CRM profile is the one the "
+              "database login is mapped to (Supabase's API: the verified JWT), never a setting a session chooses.",
+        "fr": "Créer ou remplacer la fonction crm_current_profile_id() : le profil du CRM qui agit est celui "
+              "associé à l’identifiant de connexion (API de Supabase : le JWT vérifié), jamais un réglage choisi "
+              "par la session.",
+    },
+    "plan_function_whoami": {
+        "en": "Create or replace the function crm_importer_whoami() (this login and the profile it is mapped to).",
+        "fr": "Créer ou remplacer la fonction crm_importer_whoami() (cet identifiant de connexion et le profil "
+              "qui lui est associé).",
+    },
+    "plan_policy_history_insert": {
+        "en": "Let CRM admins' own logins add the import's rows to lead_history (one policy of the importer's, "
+              "for admins only; the app's policies are kept).",
+        "fr": "Permettre aux identifiants des administrateurs du CRM d’ajouter les lignes de l’import à "
+              "lead_history (une règle d’accès de l’importeur, réservée aux administrateurs ; celles de "
+              "l’application sont conservées).",
+    },
+    "plan_create_logins": {
+        "en": "Create the table crm_importer_logins (which CRM profile each database login acts as; only its "
+              "owner reads or writes it: crm-importer db grant).",
+        "fr": "Créer la table crm_importer_logins (le profil du CRM de chaque identifiant de connexion ; seul "
+              "son propriétaire la lit ou l’écrit : crm-importer db grant).",
+    },
+    "plan_settings_identity": {
+        "en": "Allow imports by logins that bypass row-level security, recorded as declared (an admin may "
+              "refuse them: crm-importer db logins --declared refuse).",
+        "fr": "Autoriser les imports par des identifiants qui contournent la sécurité par ligne, enregistrés "
+              "comme déclarés (un administrateur peut les refuser : crm-importer db logins --declared refuse).",
     },
     "plan_function_role": {
         "en": "Create or replace the function crm_importer_role() (SECURITY DEFINER, fixed search_path) that "

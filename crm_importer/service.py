@@ -206,7 +206,7 @@ def _default_report_path(job: Job) -> Path:
 
 
 # --- the CRM, before an import -----------------------------------------------------------------------------
-def sign_in_admin(dsn: str, email: str, password: str | None = None,
+def sign_in_admin(dsn: str, email: str | None, password: str | None = None,
                   store_path: str | Path | None = None) -> tuple[Identity, str, dict[str, CrmColumn]]:
     """Connect, check the crm-importer schema, sign in as the profile and require an admin: (identity,
     server version, the writable columns of the CRM's leads table — kept in the store as the CRM last
@@ -287,7 +287,7 @@ class ImportRequest:
 
     file: Path
     dsn: str
-    actor_email: str
+    actor_email: str | None
     read_options: ReadOptions = field(default_factory=ReadOptions)
     mapping_json: Any | None = None
     mapping_path: str = ""
@@ -362,7 +362,7 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
             store.close()
 
 
-def commit_validated(store: JobStore, job_id: str, *, dsn: str, actor_email: str, policy: str,
+def commit_validated(store: JobStore, job_id: str, *, dsn: str, actor_email: str | None, policy: str,
                      assignment: Assignment, lang: str, confirm_reimport: bool = False,
                      password: str | None = None, prompts: Prompts | None = None,
                      progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> Job:
@@ -398,7 +398,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
         if not job.crm_target or CommitOptions.of(job.options) is None and not job.actor_email:
             raise ImporterError("job_not_importable", job_id=job.id)
         target = dsn or _stored_target(job.crm_target)
-        link, identity = open_link(target, job.actor_email or "", password=password, prompts=prompts)
+        link, identity = open_link(target, job.actor_email or None, password=password, prompts=prompts)
         try:
             relist_quietly(store, link, identity)
             if not job.validation_done:
@@ -427,7 +427,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
             store.close()
 
 
-def undo_import(job_id: str, *, dsn: str, actor_email: str, prompts: Prompts | None = None,
+def undo_import(job_id: str, *, dsn: str, actor_email: str | None, prompts: Prompts | None = None,
                 store: JobStore | None = None, password: str | None = None) -> dict[str, Any]:
     """``crm-importer undo``: remove the leads the import created (keeping those edited since), restore
     those it updated."""

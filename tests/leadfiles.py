@@ -172,15 +172,14 @@ def scalar(dsn: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -
     return query(dsn, sql, params)[0][0]
 
 
-def grant_crm_access(dsn: str, login: PasswordLogin) -> PasswordLogin:
-    """``login`` (a role that must give its password) may work in this CRM as an app would: not the tables'
-    owner, so row-level security applies to it. Returns its DSN for this CRM, without the password."""
+def grant_crm_access(dsn: str, login: PasswordLogin, email: str = "admin@demo.crm-importer.test") -> PasswordLogin:
+    """``login`` (a role that must give its password) may work in this CRM as an app would, as the profile
+    ``email`` (what ``crm-importer db grant`` does): not the tables' owner, so row-level security applies to
+    it. Returns its DSN for this CRM, without the password."""
+    from crm_importer.crm.logins import grant
+
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(
-            f"GRANT USAGE ON SCHEMA public TO {login.user};"
-            f" GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {login.user};"
-            f" GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {login.user};"
-        )
+        grant(conn, login.user, email)
     from pgfixture import dsn_for
 
     dbname = conninfo_to_dict(dsn)["dbname"]

@@ -26,7 +26,6 @@ from crm_importer.crm.connection import (
     get_password,
     redact_dsn,
     require_admin,
-    set_actor,
     sign_in,
     store_password,
 )
@@ -76,6 +75,8 @@ CONTRACT_COLUMNS: dict[str, set[str]] = {
         "completed_at",
         "error_message",
         "crm_importer_status",
+        "crm_importer_login",
+        "crm_importer_identity",
     },
     "leads": {
         "id",
@@ -557,6 +558,12 @@ def _insert_job_as_owner(conn: psycopg.Connection) -> None:
     conn.execute("insert into import_jobs (file_name, created_by) values ('owner.csv', %s)", (ADMIN.id,))
 
 
+def _map(owner: psycopg.Connection, login: str, profile_id: object) -> None:
+    """What ``crm-importer db grant`` records: this login acts as this profile."""
+    owner.execute("insert into crm_importer_logins (login, profile_id) values (%s, %s) on conflict (login)"
+                  " do update set profile_id = excluded.profile_id", (login, profile_id))
+
+
 def test_rls_import_tables_admin_only_for_a_non_owner_role(pg_dsn: str) -> None:
     with psycopg.connect(pg_dsn, autocommit=True) as owner:
         _ensure_app_role(owner)
@@ -565,11 +572,24 @@ def test_rls_import_tables_admin_only_for_a_non_owner_role(pg_dsn: str) -> None:
     app_dsn = dsn_for(pg_dsn, conninfo_to_dict(pg_dsn)["dbname"], user=APP_ROLE, password=APP_PASSWORD)
     with connect(app_dsn, autocommit=True) as app:
         assert app.execute("select current_user").fetchone() == (APP_ROLE,)
-        # No profile set: nothing visible.
+        # Not mapped: nobody, whatever the session says it is.
+        with pytest.raises(CrmError) as unmapped:
+            sign_in(app, ADMIN.email)
+        assert unmapped.value.code == "login_not_mapped" and APP_ROLE in unmapped.value.text("en")
+        app.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
+        assert app.execute("select public.get_user_role()").fetchone() == (None,)
         assert app.execute("select count(*) from import_jobs").fetchone() == (0,)
+        # Nor can it read or write who is who.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            app.execute("select * from crm_importer_logins")
 
-        sales = sign_in(app, SALES.email)  # profiles are readable by everyone: no recursion
-        set_actor(app, sales)
+        with psycopg.connect(pg_dsn, autocommit=True) as owner:
+            _map(owner, APP_ROLE, SALES.id)
+        sales = sign_in(app)
+        assert (sales.profile_id, sales.login, sales.verified) == (SALES.id, APP_ROLE, True)
+        with pytest.raises(CrmError) as mismatch:
+            sign_in(app, ADMIN.email)
+        assert mismatch.value.code == "as_mismatch"
         assert app.execute("select public.get_user_role()").fetchone() == ("sales",)
         assert app.execute("select count(*) from import_jobs").fetchone() == (0,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -578,8 +598,10 @@ def test_rls_import_tables_admin_only_for_a_non_owner_role(pg_dsn: str) -> None:
             )
         assert app.execute("update profiles set full_name = 'hacked' where true").rowcount == 0
 
-        admin = sign_in(app, ADMIN.email)
-        set_actor(app, admin)
+        with psycopg.connect(pg_dsn, autocommit=True) as owner:
+            _map(owner, APP_ROLE, ADMIN.id)
+        admin = sign_in(app, f" {ADMIN.email.upper()} ")
+        assert admin.profile_id == ADMIN.id and admin.verified
         assert app.execute("select count(*) from import_jobs").fetchone() == (1,)
         job = app.execute(
             "insert into import_jobs (file_name, created_by) values ('x.csv', %s) returning id",
@@ -593,7 +615,8 @@ def test_rls_import_tables_admin_only_for_a_non_owner_role(pg_dsn: str) -> None:
         assert app.execute("select count(*) from import_batches").fetchone() == (1,)
         assert app.execute("select count(*) from import_jobs").fetchone() == (2,)
 
-        set_actor(app, sales)
+        with psycopg.connect(pg_dsn, autocommit=True) as owner:
+            _map(owner, APP_ROLE, SALES.id)
         assert app.execute("select count(*) from import_batches").fetchone() == (0,)
         assert app.execute("delete from import_jobs").rowcount == 0
 
@@ -607,22 +630,28 @@ def test_rls_profiles_policy_calling_get_user_role_does_not_recurse(pg_dsn: str)
             "create policy crm_profiles_visibility on profiles as restrictive for select to public"
             " using (public.get_user_role() = 'admin' or id = public.crm_current_profile_id())"
         )
-        owner.execute(f"set role {APP_ROLE}")
-        owner.execute("select set_config('crm.profile_id', %s, false)", (str(SALES.id),))
-        assert owner.execute("select email from profiles").fetchall() == [(SALES.email,)]
-        owner.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
-        assert owner.execute("select count(*) from profiles").fetchone() == (len(DEMO_PROFILES),)
+        _map(owner, APP_ROLE, SALES.id)
+    app_dsn = dsn_for(pg_dsn, conninfo_to_dict(pg_dsn)["dbname"], user=APP_ROLE, password=APP_PASSWORD)
+    with connect(app_dsn, autocommit=True) as app:
+        assert app.execute("select email from profiles").fetchall() == [(SALES.email,)]
+        with psycopg.connect(pg_dsn, autocommit=True) as owner:
+            _map(owner, APP_ROLE, ADMIN.id)
+        assert app.execute("select count(*) from profiles").fetchone() == (len(DEMO_PROFILES),)
 
 
 def test_rls_inactive_admin_has_no_role(pg_dsn: str) -> None:
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         _ensure_app_role(conn)
         _insert_job_as_owner(conn)
+        _map(conn, APP_ROLE, ADMIN.id)
         conn.execute("update profiles set active = false where id = %s", (ADMIN.id,))
-        conn.execute(f"set role {APP_ROLE}")
-        conn.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
-        assert conn.execute("select public.get_user_role()").fetchone() == (None,)
-        assert conn.execute("select count(*) from import_jobs").fetchone() == (0,)
+    app_dsn = dsn_for(pg_dsn, conninfo_to_dict(pg_dsn)["dbname"], user=APP_ROLE, password=APP_PASSWORD)
+    with connect(app_dsn, autocommit=True) as app:
+        assert app.execute("select public.get_user_role()").fetchone() == (None,)
+        assert app.execute("select count(*) from import_jobs").fetchone() == (0,)
+        with pytest.raises(CrmError) as inactive:
+            sign_in(app)
+        assert inactive.value.code == "login_profile_inactive"
 
 
 def test_rls_on_a_supabase_shaped_database(pg_dsn_empty: str) -> None:
@@ -643,11 +672,11 @@ def test_rls_on_a_supabase_shaped_database(pg_dsn_empty: str) -> None:
         src = conn.execute(
             "select prosrc from pg_proc where oid = 'public.crm_current_profile_id()'::regprocedure"
         ).fetchone()[0]
-        assert "auth.uid()" in src
+        assert "crm_importer_logins" in src and "crm.profile_id" not in src
 
         conn.execute("set role authenticated")
         conn.execute("select set_config('request.jwt.claim.sub', %s, false)", (str(SALES.id),))
-        # The JWT wins over the importer's setting: a signed-in sales rep cannot claim to be the admin.
+        # A setting is never believed: a signed-in sales rep cannot claim to be the admin.
         conn.execute("select set_config('crm.profile_id', %s, false)", (str(ADMIN.id),))
         assert conn.execute("select public.get_user_role()").fetchone() == ("sales",)
         assert conn.execute("select count(*) from import_jobs").fetchone() == (0,)
@@ -659,9 +688,9 @@ def test_rls_on_a_supabase_shaped_database(pg_dsn_empty: str) -> None:
         assert conn.execute("select count(*) from import_jobs").fetchone() == (1,)
         conn.execute("insert into import_jobs (file_name) values ('x.csv')")
 
-        # Without a JWT (a direct connection), the importer's setting is used.
+        # Without a JWT, this (superuser) login is the profile it is mapped to: none, whatever the setting.
         conn.execute("select set_config('request.jwt.claim.sub', '', false)")
-        assert conn.execute("select public.get_user_role()").fetchone() == ("admin",)
+        assert conn.execute("select public.get_user_role()").fetchone() == (None,)
 
         conn.execute("reset role")
         conn.execute("set role anon")
@@ -1024,18 +1053,19 @@ def test_keyring_without_backend_fails_softly(fail_keyring: None, no_libpq_passw
 
 def test_sign_in_and_require_admin(pg_dsn: str) -> None:
     with connect(pg_dsn) as conn:
+        # The test server's login is a superuser: the database cannot check it, the profile is declared.
+        login = conn.execute("select session_user").fetchone()[0]
         admin = sign_in(conn, f"  {DEMO_ADMIN_EMAIL.upper()} ")
-        assert admin == Identity(ADMIN.id, ADMIN.email, "Alice Admin", "admin")
+        assert admin == Identity(ADMIN.id, ADMIN.email, "Alice Admin", "admin", login=login, verified=False)
+        assert admin.assurance == "declared"
         require_admin(admin)
-        set_actor(conn, admin)
-        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        assert conn.execute("select public.get_user_role(), public.crm_current_profile_id()").fetchone() == (
-            "admin",
-            ADMIN.id,
-        )
-        conn.rollback()
-        # The setting survives a rollback of later work: set_actor committed it.
-        assert conn.execute("select public.crm_current_profile_id()").fetchone() == (ADMIN.id,)
+        with pytest.raises(CrmError) as required:
+            sign_in(conn)
+        assert required.value.code == "as_required"
+        conn.execute("update crm_importer_settings set value = 'refused' where key = 'declared_identity'")
+        with pytest.raises(CrmError) as refused_declared:
+            sign_in(conn, DEMO_ADMIN_EMAIL)
+        assert refused_declared.value.code == "declared_refused" and login in refused_declared.value.text("fr")
         conn.rollback()
 
         sales = sign_in(conn, SALES.email)

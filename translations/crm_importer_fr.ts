@@ -14,11 +14,6 @@
         <translation>Se connecter à la base du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="144"/>
-        <source>The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM profile below, which must be an admin.</source>
-        <translation>La base PostgreSQL de votre CRM (Supabase ou votre propre serveur). L’importeur agit au nom du profil CRM indiqué ci-dessous, qui doit être administrateur.</translation>
-    </message>
-    <message>
         <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Host:</source>
         <translation>Hôte :</translation>
@@ -49,11 +44,6 @@
         <translation>TLS :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
-        <source>Sign in as (CRM email):</source>
-        <translation>Se connecter en tant que (e-mail CRM) :</translation>
-    </message>
-    <message>
         <location filename="../crm_importer/gui/connection_dialog.py" line="150"/>
         <source>Remember the password in the system keyring</source>
         <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
@@ -64,87 +54,112 @@
         <translation>Laisser vide pour utiliser le mot de passe enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="152"/>
+        <source>The profile your login is mapped to</source>
+        <translation>Le profil associé à votre identifiant</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
         <source>Off (local networks only)</source>
         <translation>Désactivé (réseaux locaux uniquement)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
         <source>When the server offers it</source>
         <translation>Si le serveur le propose</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="156"/>
         <source>Required</source>
         <translation>Obligatoire</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="156"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
         <source>Required, with a trusted certificate</source>
         <translation>Obligatoire, avec un certificat de confiance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="158"/>
         <source>Required, certificate and host name checked</source>
         <translation>Obligatoire, certificat et nom d’hôte vérifiés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="161"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="162"/>
         <source>{mode} — {description}</source>
         <translation>{mode} — {description}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="163"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="164"/>
         <source>Set up this CRM…</source>
         <translation>Préparer ce CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="166"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="167"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="167"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="170"/>
         <source>Connect</source>
         <translation>Se connecter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="268"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="226"/>
+        <source>This login bypasses row-level security: the import will be recorded as the profile you chose ({email}), which the database cannot verify.</source>
+        <translation>Cet identifiant contourne la sécurité par ligne : l’import sera enregistré au nom du profil choisi ({email}), ce que la base ne peut pas vérifier.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="231"/>
+        <source>Database login {login}, verified.</source>
+        <translation>Identifiant de connexion {login}, vérifié.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="276"/>
         <source>The connection works, but this database is not set up for crm-importer yet. “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas encore préparée pour crm-importer. « Préparer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="270"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="278"/>
         <source>The connection works, but this database is not set up for crm-importer version {required} (it has version {found}). “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas préparée pour la version {required} de crm-importer (elle est en version {found}). « Préparer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="295"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="303"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="222"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="223"/>
         <source>The connection works: PostgreSQL {version}, signed in as {who} ({role}).</source>
         <translation>La connexion fonctionne : PostgreSQL {version}, connecté en tant que {who} ({role}).</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="246"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="144"/>
+        <source>The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM profile your database login is mapped to (crm-importer db grant), which must be an admin.</source>
+        <translation>La base PostgreSQL de votre CRM (Supabase ou votre propre serveur). L’importeur agit en tant que profil du CRM associé à votre identifiant de connexion (crm-importer db grant), qui doit être administrateur.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
+        <source>CRM profile (email, optional):</source>
+        <translation>Profil du CRM (e-mail, facultatif) :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="254"/>
         <source>Password not saved</source>
         <translation>Mot de passe non enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="247"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="255"/>
         <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
         <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
     </message>
@@ -882,44 +897,51 @@ L’historique reste consultable, mais aucun fichier ne peut être validé ni im
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="208"/>
+        <location filename="../crm_importer/gui/app.py" line="209"/>
         <source>{target}
-Signed in as {who}</source>
+Signed in as {who} — database login {login}, declared (this login bypasses row-level security: the database cannot verify who imports)</source>
         <translation>{target}
-Connecté en tant que {who}</translation>
+Connecté en tant que {who} — identifiant {login}, déclaré (cet identifiant contourne la sécurité par ligne : la base ne peut pas vérifier qui importe)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="209"/>
+        <location filename="../crm_importer/gui/app.py" line="212"/>
+        <source>{target}
+Signed in as {who} — database login {login}, verified</source>
+        <translation>{target}
+Connecté en tant que {who} — identifiant {login}, vérifié</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/app.py" line="214"/>
         <source>Change connection…</source>
         <translation>Changer de connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="244"/>
+        <location filename="../crm_importer/gui/app.py" line="249"/>
         <source>Starting the demo database…</source>
         <translation>Démarrage de la base de démonstration…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="257"/>
+        <location filename="../crm_importer/gui/app.py" line="262"/>
         <source>Connection</source>
         <translation>Connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="270"/>
+        <location filename="../crm_importer/gui/app.py" line="275"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="283"/>
+        <location filename="../crm_importer/gui/app.py" line="288"/>
         <source>Stop the import?</source>
         <translation>Arrêter l’import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="284"/>
+        <location filename="../crm_importer/gui/app.py" line="289"/>
         <source>An import is running. Stop it after the current batch and quit? It can be resumed later from History.</source>
         <translation>Un import est en cours. L’arrêter à la fin du lot en cours et quitter ? Il pourra être repris plus tard depuis l’historique.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="291"/>
+        <location filename="../crm_importer/gui/app.py" line="296"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>

@@ -11,7 +11,6 @@ from crm_importer.crm.connection import (
     get_password,
     redact_dsn,
     require_admin,
-    set_actor,
     sign_in,
     store_password,
 )
@@ -30,7 +29,6 @@ __all__ = [
     "require_admin",
     "require_schema",
     "schema_version",
-    "set_actor",
     "sign_in",
     "store_password",
 ]

@@ -151,17 +151,19 @@ class JobCommitter:
             conn.execute(
                 "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
                 " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
-                " worker_id, created_by, started_at)"
-                " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
+                " worker_id, created_by, crm_importer_login, crm_importer_identity, started_at)"
+                " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
                 " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
-                " error_message = NULL, updated_at = now()",
+                " crm_importer_login = excluded.crm_importer_login,"
+                " crm_importer_identity = excluded.crm_importer_identity, error_message = NULL, updated_at = now()",
                 (
                     job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
                     job.valid_rows, job.invalid_rows,
                     job.duplicate_rows, json.dumps(self.assignment.to_json()),
                     json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
                     json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
-                    f"crm-importer@{_hostname()}", str(self.identity.profile_id),
+                    f"crm-importer@{_hostname()}", str(self.identity.profile_id), self.identity.login or None,
+                    self.identity.assurance,
                 ),
             )
 

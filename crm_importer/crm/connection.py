@@ -60,6 +60,13 @@ _EXIT_CODES: dict[str, int] = {
     "migrate_history_no_lead": 4,
     "migrate_function_incompatible": 4,
     "plan_changed": 4,
+    "login_not_mapped": 4,
+    "login_profile_inactive": 4,
+    "as_mismatch": 4,
+    "as_required": 2,
+    "declared_refused": 4,
+    "grant_failed": 4,
+    "grant_not_owner": 4,
     "schema_missing": 4,
 }
 
@@ -372,22 +379,60 @@ def scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> Any:
 
 @dataclass(frozen=True)
 class Identity:
-    """The CRM profile the importer acts as: recorded on every job, lead and history row."""
+    """The CRM profile the importer acts as: recorded on every job, lead and history row.
+
+    ``verified``: the database itself says who this is (the login's mapping in ``crm_importer_logins``);
+    False for a login that bypasses row-level security, whose profile is only declared (``--as``).
+    """
 
     profile_id: uuid.UUID
     email: str
     full_name: str | None
     role: str
+    login: str = ""
+    verified: bool = True
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def assurance(self) -> str:
+        return "verified" if self.verified else "declared"
 
-def sign_in(conn: psycopg.Connection, email: str) -> Identity:
-    """The active profile with this email (case and surrounding spaces ignored), or ``profile_not_found``."""
-    wanted = email.strip()
+
+def sign_in(conn: psycopg.Connection, email: str | None = None) -> Identity:
+    """Who this connection imports as.
+
+    A login that row-level security applies to is the profile it is mapped to (``crm-importer db grant``):
+    ``email``, when given, must be that profile (``as_mismatch``), and an unmapped login is refused
+    (``login_not_mapped``). A login that bypasses row-level security (a superuser, Supabase's ``postgres``)
+    cannot be checked by the database: it acts as ``email`` (else its mapping; else ``as_required``), the
+    identity is *declared*, and the CRM may refuse that (``declared_refused``).
+    """
     with conn.transaction():
+        row = conn.execute("select login, bypass, profile_id, email, full_name, role, active"
+                           " from public.crm_importer_whoami()").fetchone()
+        if row is None:  # a function returning one row always does; a broken one is a bug
+            raise psycopg.ProgrammingError("crm_importer_whoami() returned no row")
+        login, bypass, mapped_id, mapped_email, mapped_name, mapped_role, active = row
+        if not bypass:
+            if mapped_id is None:
+                raise CrmError("login_not_mapped", login=login)
+            if not active:
+                raise CrmError("login_profile_inactive", login=login, email=mapped_email)
+            if email is not None and email.strip().lower() != (mapped_email or "").strip().lower():
+                raise CrmError("as_mismatch", login=login, profile=mapped_email, email=email.strip())
+            return Identity(profile_id=mapped_id, email=mapped_email, full_name=mapped_name,
+                            role=mapped_role or "", login=login, verified=True)
+        if email is None:
+            if mapped_id is None or not active:
+                raise CrmError("as_required", login=login)
+            email = mapped_email
+        if scalar(conn, "select (select value from public.crm_importer_settings"
+                  " where key = 'declared_identity')") == "refused":
+            raise CrmError("declared_refused", login=login)
+        wanted = (email or "").strip()
         rows = conn.execute(
             "select id, email, full_name, role::text from public.profiles"
             " where lower(btrim(email)) = lower(%s) and active is not false",
@@ -398,18 +443,8 @@ def sign_in(conn: psycopg.Connection, email: str) -> Identity:
     if len(rows) > 1:
         raise CrmError("profile_ambiguous", email=wanted)
     pid, found_email, full_name, role = rows[0]
-    return Identity(profile_id=pid, email=found_email, full_name=full_name, role=role or "")
-
-
-def set_actor(conn: psycopg.Connection, identity: Identity) -> None:
-    """Make ``public.crm_current_profile_id()`` (and so RLS) see this profile for the session.
-
-    The setting is session-level; run inside the caller's transaction it would be undone by a rollback, so
-    on an idle connection it is committed at once. Behind a transaction-mode pooler a session setting does
-    not follow the next transaction: call it again at the start of each transaction there.
-    """
-    with conn.transaction():
-        conn.execute("select set_config('crm.profile_id', %s, false)", (str(identity.profile_id),))
+    return Identity(profile_id=pid, email=found_email, full_name=full_name, role=role or "", login=login,
+                    verified=False)
 
 
 def require_admin(identity: Identity) -> None:

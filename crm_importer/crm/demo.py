@@ -104,6 +104,25 @@ comment on column public.leads.tags is 'Tags';
 """
 
 
+#: One database login per demo profile, so that the demo signs in the way a real CRM's admins should: the
+#: login's mapping says who imports (verified), no declared email.
+DEMO_LOGINS: dict[str, str] = {
+    "demo_admin": DEMO_ADMIN_EMAIL,
+    "demo_bruno": f"bruno.martin@{DEMO_DOMAIN}",
+    "demo_chloe": f"chloe.dubois@{DEMO_DOMAIN}",
+    "demo_david": f"david.leroy@{DEMO_DOMAIN}",
+}
+DEMO_ADMIN_LOGIN = "demo_admin"
+
+
+def seed_demo_logins(conn: psycopg.Connection) -> None:
+    """Create the demo logins (no password: the demo server trusts local connections) and map them."""
+    from crm_importer.crm.logins import grant
+
+    for login, email in DEMO_LOGINS.items():
+        grant(conn, login, email, with_password=False)
+
+
 def seed_demo_app_columns(conn: psycopg.Connection) -> None:
     """Give the demo CRM's leads the app's own columns (idempotent)."""
     with conn.transaction():
@@ -125,13 +144,15 @@ class LocalServer:
     user: str = "postgres"
     _stop: Callable[[], None] | None = field(default=None, repr=False)
 
-    def uri(self, dbname: str = "postgres") -> str:
-        """A libpq URI for ``dbname`` on this server (socket path percent-encoded: it may hold spaces)."""
+    def uri(self, dbname: str = "postgres", user: str | None = None) -> str:
+        """A libpq URI for ``dbname`` on this server (socket path percent-encoded: it may hold spaces), as
+        ``user`` (default: the server's owner login)."""
         db = quote(dbname, safe="")
+        who = quote(user or self.user, safe="")
         if self.socket_dir is not None:
-            uri = f"postgresql://{self.user}@/{db}?host={quote(str(self.socket_dir), safe='/')}"
+            uri = f"postgresql://{who}@/{db}?host={quote(str(self.socket_dir), safe='/')}"
             return uri if self.port == 5432 else f"{uri}&port={self.port}"
-        return f"postgresql://{self.user}@{self.host or '127.0.0.1'}:{self.port}/{db}"
+        return f"postgresql://{who}@{self.host or '127.0.0.1'}:{self.port}/{db}"
 
     def stop(self) -> None:
         """Release this process's hold on the server; it stops when no other process holds it. Idempotent."""
@@ -473,6 +494,8 @@ class DemoServer:
 
     dsn: str
     server: LocalServer
+    #: The server owner's DSN (migrations, db grant); ``dsn`` is the demo admin's own login.
+    owner_dsn: str = ""
     admin_email: str = DEMO_ADMIN_EMAIL
 
     @property
@@ -500,13 +523,16 @@ def start_demo(pgdata: Path | None = None, *, region: str = "FR", backend: str =
     server = start_local_server(Path(pgdata) if pgdata else paths.demo_pgdata_dir(), backend=backend)
     try:
         ensure_database(server.uri("postgres"), DEMO_DATABASE)
-        dsn = server.uri(DEMO_DATABASE)
-        with connect(dsn) as conn:
+        owner_dsn = server.uri(DEMO_DATABASE)
+        with connect(owner_dsn) as conn:
             migrate(conn, region)
             seed_demo_profiles(conn)
             seed_demo_app_columns(conn)
+            seed_demo_logins(conn)
             conn.commit()
     except BaseException:
         server.stop()
         raise
-    return DemoServer(dsn=dsn, server=server)
+    # The importer connects as the admin's own login (row-level security applies, the identity is verified);
+    # the server's owner login stays for administration (owner_dsn).
+    return DemoServer(dsn=server.uri(DEMO_DATABASE, DEMO_ADMIN_LOGIN), server=server, owner_dsn=owner_dsn)

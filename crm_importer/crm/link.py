@@ -10,6 +10,7 @@ terminal, the GUI's dialog), used only when libpq reports that the server wants 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
@@ -32,7 +33,6 @@ from crm_importer.crm.connection import (
     redact_dsn,
     require_admin,
     saved_password_for,
-    set_actor,
     sign_in,
     store_password,
 )
@@ -126,9 +126,6 @@ class CrmLink:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self.close()
             self._conn = self._open()
-            if self.identity is not None:
-                # Row-level security must see the acting profile again on a new connection.
-                set_actor(self._conn, self.identity)
         return self._conn
 
     def close(self) -> None:
@@ -204,16 +201,25 @@ IDLE_IN_TRANSACTION_TIMEOUT = "30s"
 #: While a statement runs (a COPY waiting for rows), a dead client is noticed by the server's TCP
 #: keepalives: the first probe after 30 s idle, then every 10 s, given up after 3 (the default is 2 h).
 KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
-_GUARD_SQL = "SELECT set_config('crm.profile_id', %s, true)" + "".join(
+_GUARD_SQL = "SELECT set_config('request.jwt.claims', %s, true)" + "".join(
     f", set_config('{name}', %s, true)" for name in ("idle_in_transaction_session_timeout", *KEEPALIVES)
 )
 
 
+def claims(profile_id: object) -> str:
+    """The JWT claims an app's own policies read (``auth.uid()``) for the acting profile."""
+    return json.dumps({"sub": str(profile_id), "role": "authenticated"})
+
+
 def act_as(conn: psycopg.Connection, profile_id: object) -> None:
-    """For this transaction: row-level security sees the acting profile, and a client that vanishes cannot
-    leave its backend holding locks for hours. Transaction-local settings only (``set_config(…, true)``),
-    so they hold behind a transaction pooler and never leak to another client of a pooled server."""
-    conn.execute(_GUARD_SQL, (str(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()))
+    """For this transaction: the app's own policies (``auth.uid()``) see the acting profile, as they see the
+    app's users, and a client that vanishes cannot leave its backend holding locks for hours.
+
+    The profile was settled at sign-in: the login's mapping (which is what the importer's policies read,
+    whatever these claims say) or, for a login that bypasses row-level security, the declared one.
+    Transaction-local settings only (``set_config(…, true)``), so they hold behind a transaction pooler and
+    never leak to another client of a pooled server."""
+    conn.execute(_GUARD_SQL, (claims(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()))
 
 
 def reason(exc: BaseException | None) -> str:
@@ -230,9 +236,10 @@ def reason(exc: BaseException | None) -> str:
 
 
 
-def open_link(dsn: str, actor_email: str, *, password: str | None = None,
+def open_link(dsn: str, actor_email: str | None, *, password: str | None = None,
               prompts: Prompts | None = None) -> tuple[CrmLink, Identity]:
-    """Connect, check the schema, sign in as ``actor_email`` and refuse a non-admin (exit 4)."""
+    """Connect, check the schema, sign in (the login's profile; ``actor_email`` must be it, or is the
+    declared one of a login that bypasses row-level security) and refuse a non-admin (exit 4)."""
     link = CrmLink(dsn, password=password, prompts=prompts)
     try:
         conn = link.conn
@@ -240,7 +247,9 @@ def open_link(dsn: str, actor_email: str, *, password: str | None = None,
         identity = sign_in(conn, actor_email)
         require_admin(identity)
         link.identity = identity
-        set_actor(conn, identity)  # admin-only import tables (RLS) for a login that is not their owner
+        if not identity.verified:
+            said = {"login": identity.login, "email": identity.email}
+            log.warning(E.message("declared_identity", **said), extra={"code": "declared_identity", "params": said})
     except BaseException:  # a refusal or a failure leaves no connection open behind it
         link.close()
         raise

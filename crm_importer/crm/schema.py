@@ -54,8 +54,9 @@ from crm_importer.messages import DEFAULT_LANG, message
 log = logging.getLogger(__name__)
 
 #: 1: the contract of section 8; 2: the app's names adopted, the importer's own job status, its own role
-#: function and audit table, tightened grants.
-SCHEMA_VERSION: int = 2
+#: function and audit table, tightened grants; 3: who imports comes from the database login
+#: (``crm_importer_logins``), never from a setting a session may choose.
+SCHEMA_VERSION: int = 3
 
 #: Key of the transaction-level advisory lock that serializes migrations of one database ("crm_imp").
 MIGRATION_LOCK_KEY = 0x63726D5F696D70
@@ -67,6 +68,8 @@ PLAIN_POLICY_ROLE = "public"
 IMPORT_TABLES = ("import_jobs", "import_rows", "import_batches", "crm_importer_events")
 #: The importer's own tables that only the migration writes.
 OWN_TABLES = ("crm_importer_settings", "crm_importer_migrations")
+#: Database login -> CRM profile: what a direct connection is believed to be. Only its owner writes or reads it.
+LOGINS_TABLE = "crm_importer_logins"
 
 #: Leads → profiles foreign keys that never hold the owner.
 _NOT_OWNER = frozenset({"created_by", "updated_by", "modified_by", "deleted_by", "import_job_id"})
@@ -92,7 +95,7 @@ _JOB_COLUMNS: tuple[tuple[str, str], ...] = (
     ("column_mapping", "jsonb"), ("worker_id", "text"), ("created_by", "uuid references public.profiles (id)"),
     ("created_at", "timestamptz default now()"), ("updated_at", "timestamptz default now()"),
     ("started_at", "timestamptz"), ("completed_at", "timestamptz"), ("error_message", "text"),
-    ("crm_importer_status", "text"),
+    ("crm_importer_status", "text"), ("crm_importer_login", "text"), ("crm_importer_identity", "text"),
 )
 
 
@@ -226,6 +229,7 @@ class _Planner:
         self.supabase = scalar(conn, "select to_regprocedure('auth.uid()') is not null")
         self.api_roles = {r[0] for r in conn.execute(
             "select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role')")}
+        self.api_login = bool(scalar(conn, "select exists (select 1 from pg_roles where rolname = 'authenticator')"))
         self.policy_role = ("authenticated" if self.supabase and "authenticated" in self.api_roles
                             else PLAIN_POLICY_ROLE)
         self.names = CrmNames()
@@ -490,6 +494,24 @@ class _Planner:
                 comment on table public.import_batches is
                     'crm-importer commit ledger: one row per committed batch, written in the batch''s transaction';
             """)
+        if LOGINS_TABLE not in self.tables:
+            self.created.add(LOGINS_TABLE)
+            # Row-level security on and no policy: only the table's owner (and logins that bypass RLS, who
+            # could do anything anyway) read or write who is who.
+            self.add("plan_create_logins", f"""
+                create table if not exists public.{LOGINS_TABLE} (
+                    login text primary key,
+                    profile_id uuid not null references public.profiles (id) on delete cascade,
+                    granted_at timestamptz not null default now(),
+                    granted_by text not null default session_user
+                );
+                alter table public.{LOGINS_TABLE} enable row level security;
+                revoke all on table public.{LOGINS_TABLE} from public;
+                comment on table public.{LOGINS_TABLE} is
+                    'crm-importer: the CRM profile each database login acts as (crm-importer db grant)';
+            """)
+            self.add("plan_settings_identity", "insert into public.crm_importer_settings (key, value)"
+                     " values ('declared_identity', 'allowed') on conflict (key) do nothing")
         if "crm_importer_events" not in self.tables:
             self.created.add("crm_importer_events")
             self.add("plan_create_events", f"""
@@ -512,6 +534,7 @@ class _Planner:
     def _functions(self) -> None:
         for signature, returns in (("public.crm_phone_e164(text,text)", "text"),
                                    ("public.crm_current_profile_id()", "uuid"),
+                                   ("public.crm_importer_whoami()", "record"),
                                    ("public.crm_importer_role()", "text")):
             found = self.function(signature)
             if found is not None and found[0] != returns:
@@ -549,17 +572,46 @@ class _Planner:
             comment on function public.crm_phone_e164(text, text) is
                 'crm-importer: a typed phone number to E.164 for the CRM''s calling code (duplicate matching)';
         """)
-        if self.supabase:
-            current = "select coalesce(auth.uid(), nullif(current_setting('crm.profile_id', true), '')::uuid)"
-        else:
-            current = "select nullif(current_setting('crm.profile_id', true), '')::uuid"
+        # Who acts: a direct connection is the profile its login is mapped to (crm_importer_logins), read by
+        # session_user, which SET ROLE and SECURITY DEFINER leave alone; JWT claims are believed only from
+        # Supabase's API (PostgREST logs in as authenticator and sets them after verifying the token) and
+        # from logins that bypass row-level security, which could read and write everything anyway. No
+        # setting a session may choose (crm.profile_id) is ever believed.
+        claims = ("coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),"
+                  " nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid")
+        mapped = f"(select l.profile_id from public.{LOGINS_TABLE} l where l.login = session_user::text)"
+        bypass = ("exists (select 1 from pg_catalog.pg_roles r where r.rolname = session_user"
+                  " and (r.rolsuper or r.rolbypassrls))")
+        api = f"when session_user::text = 'authenticator' then {claims}\n                " if self.api_login else ""
         self.add("plan_function_profile", f"""
             create or replace function public.crm_current_profile_id()
             returns uuid
-            language sql stable
-            as $fn$ {current} $fn$;
+            language sql stable security definer
+            set search_path = public, pg_temp
+            as $fn$
+                select case
+                {api}when {bypass} then coalesce({claims}, {mapped})
+                else {mapped}
+                end
+            $fn$;
             comment on function public.crm_current_profile_id() is
-                'crm-importer: the acting CRM profile (Supabase JWT, else the crm.profile_id setting)';
+                'crm-importer: the acting CRM profile (the login''s mapping; API sessions: the verified JWT)';
+        """)
+        self.add("plan_function_whoami", f"""
+            create or replace function public.crm_importer_whoami()
+            returns table (login text, bypass boolean, profile_id uuid, email text, full_name text, role text,
+                           active boolean)
+            language sql stable security definer
+            set search_path = public, pg_temp
+            as $fn$
+                select session_user::text, {bypass}, p.id, p.email::text, p.full_name::text, p.role::text,
+                       p.active is not false
+                from (select 1) one
+                left join public.{LOGINS_TABLE} l on l.login = session_user::text
+                left join public.profiles p on p.id = l.profile_id
+            $fn$;
+            comment on function public.crm_importer_whoami() is
+                'crm-importer: this login, whether it bypasses row-level security, and the profile it is mapped to';
         """)
         # SECURITY DEFINER: it reads profiles as the table owner, so the policies that call it cannot recurse
         # into the policies of profiles (the seed plan's bug); role::text reads an enum role as well.
@@ -683,6 +735,15 @@ class _Planner:
             # Readable by every active CRM profile (a lead's timeline), written by admins (the importer).
             self.add("plan_policies", _policies("lead_history", role, read="public.crm_importer_role() is not null",
                                                 write=admin), table="lead_history")
+        elif "lead_history" in self.tables and scalar(
+                self.conn, "select relrowsecurity from pg_class where oid = 'public.lead_history'::regclass"):
+            # The app's history under row-level security: an admin's own login (subject to it) must be able to
+            # add the import's rows. One permissive policy of the importer's, for admins only; the app's own
+            # policies are left as they are.
+            self.add("plan_policy_history_insert", sql.SQL(
+                "drop policy if exists crm_importer_admin_insert on public.lead_history;\n"
+                "create policy crm_importer_admin_insert on public.lead_history for insert to {r}"
+                " with check ({admin});").format(r=sql.Identifier(role), admin=sql.SQL(admin)))
         if "profiles" in self.created:
             self.add("plan_policies", _policies("profiles", role, read="true", write=admin), table="profiles")
         for table in OWN_TABLES:
@@ -706,7 +767,7 @@ class _Planner:
 
     def _grants(self) -> None:
         functions = ["public.crm_importer_role()", "public.crm_current_profile_id()",
-                     "public.crm_phone_e164(text, text)"]
+                     "public.crm_importer_whoami()", "public.crm_phone_e164(text, text)"]
         if self.function("public.get_user_role()") is None:
             functions.append("public.get_user_role()")
         if not self.supabase or "authenticated" not in self.api_roles:

@@ -205,7 +205,12 @@ class MainWindow(QMainWindow):
             self.connection_button.setText(self.tr("Connect…"))
         else:
             target = self.tr("Demo database") if session.demo else session.database
-            self.status_text.setText(self.tr("{target}\nSigned in as {who}").format(target=target, who=session.who))
+            if session.identity is not None and not session.identity.verified:
+                text = self.tr("{target}\nSigned in as {who} — database login {login}, declared (this login bypasses "
+                               "row-level security: the database cannot verify who imports)")
+            else:
+                text = self.tr("{target}\nSigned in as {who} — database login {login}, verified")
+            self.status_text.setText(text.format(target=target, who=session.who, login=session.login))
             self.connection_button.setText(self.tr("Change connection…"))
 
     # --- navigation ------------------------------------------------------------------------------------------
@@ -261,7 +266,7 @@ class MainWindow(QMainWindow):
         settings: ConnectionSettings = self.ctx.settings.connection()
         if settings.mode == "demo":
             self.start_demo()
-        elif settings.mode == "server" and settings.remember and settings.email:
+        elif settings.mode == "server" and settings.remember:
             from crm_importer.gui.connection_dialog import _connect_and_remember
 
             session = tasks.CrmSession(tasks.build_dsn(settings.host, settings.port, settings.dbname, settings.user,

@@ -142,13 +142,14 @@ class ConnectionDialog(QDialog):
         self.title.setText(self.tr("Connect to the CRM database"))
         self.subtitle.setText(self.tr(
             "The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM "
-            "profile below, which must be an admin."))
+            "profile your database login is mapped to (crm-importer db grant), which must be an admin."))
         for key, text in (("host", self.tr("Host:")), ("port", self.tr("Port:")), ("dbname", self.tr("Database:")),
                           ("user", self.tr("User:")), ("password", self.tr("Password:")), ("remember", ""),
-                          ("sslmode", self.tr("TLS:")), ("email", self.tr("Sign in as (CRM email):"))):
+                          ("sslmode", self.tr("TLS:")), ("email", self.tr("CRM profile (email, optional):"))):
             self.labels[key].setText(text)
         self.remember.setText(self.tr("Remember the password in the system keyring"))
         self.password.setPlaceholderText(self.tr("Leave empty to use the saved password"))
+        self.email.setPlaceholderText(self.tr("The profile your login is mapped to"))
         descriptions = {
             "disable": self.tr("Off (local networks only)"),
             "prefer": self.tr("When the server offers it"),
@@ -221,7 +222,14 @@ class ConnectionDialog(QDialog):
         session = result[0]
         text = self.tr("The connection works: PostgreSQL {version}, signed in as {who} ({role}).").format(
             version=session.server_version, who=session.who, role=session.identity.role if session.identity else "?")
-        self.banner.show_message(text, "success")
+        if session.identity is not None and not session.identity.verified:
+            text += " " + self.tr("This login bypasses row-level security: the import will be recorded as the "
+                                  "profile you chose ({email}), which the database cannot verify.").format(
+                email=session.identity.email)
+            self.banner.show_message(text, "warning")
+        else:
+            text += " " + self.tr("Database login {login}, verified.").format(login=session.login)
+            self.banner.show_message(text, "success")
         self.tested.emit(text)
 
     def connect_clicked(self) -> None:

@@ -42,6 +42,8 @@ class CrmSession:
     """Where to import and as whom. ``dsn`` never holds the password: that stays in memory or the keyring."""
 
     dsn: str
+    #: The CRM profile asked for; empty: the one the database login is mapped to. Once signed in, the
+    #: profile's own email.
     email: str
     password: str | None = None
     demo: bool = False
@@ -62,6 +64,15 @@ class CrmSession:
             return "?"
 
     @property
+    def login(self) -> str:
+        if self.identity is not None and self.identity.login:
+            return self.identity.login
+        try:
+            return str(conninfo_to_dict(self.dsn).get("user") or "?")
+        except Exception:  # noqa: BLE001 - a label only
+            return "?"
+
+    @property
     def who(self) -> str:
         if self.identity is None:
             return self.email
@@ -78,8 +89,8 @@ def build_dsn(host: str, port: int, dbname: str, user: str, sslmode: str) -> str
 
 def check_connection(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> CrmSession:
     """Connect, check the crm-importer schema, sign in as the profile and require an admin."""
-    identity, version, columns = service.sign_in_admin(session.dsn, session.email, session.password)
-    return replace(session, identity=identity, server_version=version, crm_columns=columns)
+    identity, version, columns = service.sign_in_admin(session.dsn, session.email.strip() or None, session.password)
+    return replace(session, email=identity.email, identity=identity, server_version=version, crm_columns=columns)
 
 
 def start_demo_session(progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> tuple[Any, CrmSession]:

@@ -121,3 +121,38 @@ def test_demo_database_from_the_first_run_banner(qtbot: Any, window: Any, monkey
     assert window.ctx.settings.connection().mode == "demo"
     window.ctx.set_session(None)
     assert FakeDemo.stopped
+
+
+def test_a_mapped_login_signs_in_without_an_email_and_is_verified(qtbot: Any, window: Any, pg_dsn: str,
+                                                                  restore_keyring: None) -> None:
+    """The sidebar and the connection step say who imports, and whether the database vouches for it."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    from crm_importer.crm.logins import grant
+
+    keyring.set_keyring(MemoryKeyring())
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        login = grant(conn, "gui_admin_login", ADMIN_EMAIL, with_password=False).login
+    params = conninfo_to_dict(pg_dsn)
+    dialog = window.open_connection_dialog()
+    dialog.set_from_dsn(pg_dsn)
+    dialog.user.setText(login)
+    dialog.email.setText("")
+    with qtbot.waitSignal(dialog.tested, timeout=30_000) as tested:
+        dialog.test_button.click()
+    assert f"Database login {login}, verified." in tested.args[0]
+    with qtbot.waitSignal(dialog.connected, timeout=30_000):
+        dialog.connect_button.click()
+    status = window.status_text.text()
+    assert f"Signed in as Alice Admin — database login {login}, verified" in status and params["dbname"] in status
+
+    # The test server's own login is a superuser: the identity is only declared, and the user is told.
+    dialog = window.open_connection_dialog()
+    dialog.set_from_dsn(pg_dsn, ADMIN_EMAIL)
+    with qtbot.waitSignal(dialog.tested, timeout=30_000) as tested:
+        dialog.test_button.click()
+    assert "bypasses row-level security" in tested.args[0] and ADMIN_EMAIL in tested.args[0]
+    with qtbot.waitSignal(dialog.connected, timeout=30_000):
+        dialog.connect_button.click()
+    assert f"database login {params['user']}, declared" in window.status_text.text()

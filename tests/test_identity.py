@@ -1,0 +1,248 @@
+"""Who imports is proven by the database login, not declared (issue 13).
+
+On the seed plan's Supabase CRM (``seedcrm``: Supabase's roles, ``auth.uid()``, the app's tables and
+policies), migrated by the importer: logins mapped with ``db grant`` act as their profile and nothing a
+session says changes that; a login that bypasses row-level security (Supabase's ``postgres``) is told that
+its identity is only declared, its jobs are marked so, and the CRM may refuse it; PostgREST's sessions
+(``authenticator`` after it verified the JWT) keep working as the app's users expect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from leadfiles import lead, one_json, run_cli, write_leads_csv
+from pgfixture import dsn_for, make_supabase_shape
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from seedcrm import ADMIN_ID, SALES_ID, SeedVariant, jwt_session, make_seed_crm
+from test_cli_import import CancelAfter
+
+from crm_importer.crm import committer
+from crm_importer.engine.errors import CancelledError
+from crm_importer.service import ImportRequest, run_import
+
+ADMIN_EMAIL = "admin@seed.test"
+SALES_EMAIL = "sales@seed.test"
+#: Logins are cluster-wide and test sessions may run side by side: names of this module's own.
+ADMIN_LOGIN, SALES_LOGIN, NOBODY_LOGIN, BYPASS_LOGIN = "idt_admin", "idt_sales", "idt_nobody", "idt_postgres"
+
+
+@pytest.fixture
+def home(isolated_home: Path) -> Path:
+    return isolated_home
+
+
+_APP_POLICY_FIX = """
+drop policy profiles_select on public.profiles;
+create policy profiles_select on public.profiles for select to authenticated using (auth.uid() is not null);
+drop policy leads_select on public.leads;
+create policy leads_select on public.leads for select to authenticated
+    using (public.get_user_role()::text in ('admin', 'manager') or owner_id = auth.uid());
+drop policy leads_admin_all on public.leads;
+create policy leads_admin_all on public.leads for all to authenticated
+    using (public.get_user_role()::text = 'admin');
+"""
+
+
+def _as(dsn: str, login: str, **extra: str) -> str:
+    return dsn_for(dsn, conninfo_to_dict(dsn)["dbname"], user=login, **extra)
+
+
+def _rows(dsn: str, query: str, params: tuple = ()) -> list[tuple]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def _role(conn: psycopg.Connection, login: str, options: str) -> None:
+    """Roles are cluster-wide: made once per server, set to ``options`` each time."""
+    verb = "alter" if conn.execute("select 1 from pg_roles where rolname = %s", (login,)).fetchone() else "create"
+    conn.execute(sql.SQL(verb + " role {} " + options).format(sql.Identifier(login)))
+
+
+def _cancelled_import(path: Path, dsn: str) -> str:
+    """An import by the login's own profile (no --as), cancelled after its first batch."""
+    cancel = CancelAfter(1)
+    with pytest.raises(CancelledError) as info:
+        run_import(ImportRequest(path, dsn, None), progress=cancel.progress, is_cancelled=cancel)
+    return info.value.job_id  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def crm(pg_dsn_empty: str, home: Path) -> str:
+    """The app's CRM, migrated; admin and sales logins mapped with ``db grant`` (created by it), a login that
+    is granted the same rights but mapped to nobody, and a Supabase-``postgres``-like login."""
+    with psycopg.connect(pg_dsn_empty, autocommit=True) as conn:
+        make_supabase_shape(conn)
+        make_seed_crm(conn, SeedVariant())
+        # The seed plan's own fix of its recursive policies (through get_user_role(), SECURITY DEFINER):
+        # without it the app's signed-in users, and so an admin's own login, cannot read profiles or leads.
+        conn.execute(_APP_POLICY_FIX)
+    done = run_cli(home, "db", "migrate", "--db", pg_dsn_empty)
+    assert done.returncode == 0, done.stderr
+    for login, email in ((ADMIN_LOGIN, ADMIN_EMAIL), (SALES_LOGIN, SALES_EMAIL)):
+        granted = run_cli(home, "db", "grant", login, "--profile", email, "--db", pg_dsn_empty, "--json")
+        assert granted.returncode == 0, granted.stderr
+        out = one_json(granted.stdout)
+        assert out["profile"] == email and out["login"] == login
+        assert out["created"] is True or out["password"] is None
+    with psycopg.connect(pg_dsn_empty, autocommit=True) as conn:
+        _role(conn, NOBODY_LOGIN, "login")
+        conn.execute(sql.SQL("grant authenticated to {}").format(sql.Identifier(NOBODY_LOGIN)))
+        # Supabase's postgres: no superuser, but BYPASSRLS, a member of the API roles, rights on every table.
+        _role(conn, BYPASS_LOGIN, "login nosuperuser bypassrls")
+        conn.execute(sql.SQL(
+            "grant authenticated, anon, service_role to {r}; grant usage, create on schema public to {r};"
+            " grant all on all tables in schema public to {r}; grant all on all sequences in schema public to {r};"
+        ).format(r=sql.Identifier(BYPASS_LOGIN)))
+    return pg_dsn_empty
+
+
+def test_db_grant_lists_and_revokes(crm: str, home: Path) -> None:
+    listed = run_cli(home, "db", "logins", "--db", crm, "--json")
+    assert listed.returncode == 0, listed.stderr
+    out = one_json(listed.stdout)
+    assert out["declared_identity"] == "allowed"
+    assert {(r["login"], r["profile"], r["role"], r["verified"]) for r in out["logins"]} == {
+        (ADMIN_LOGIN, ADMIN_EMAIL, "admin", True), (SALES_LOGIN, SALES_EMAIL, "sales", True)}
+    # The generated password is a SCRAM verifier on the server, never the password itself.
+    secret = _rows(crm, "select rolpassword from pg_authid where rolname = %s", (ADMIN_LOGIN,))[0][0]
+    assert secret is None or secret.startswith("SCRAM-SHA-256$")
+    # A login may be re-granted to another profile; an unknown profile is one sentence.
+    unknown = run_cli(home, "db", "grant", SALES_LOGIN, "--profile", "nobody@seed.test", "--db", crm)
+    assert unknown.returncode == 4 and "No active CRM profile has the email nobody@seed.test" in unknown.stderr
+    # Only the schema owner may write who is who: a mapped admin's login cannot map itself elsewhere.
+    self_grant = run_cli(home, "db", "grant", SALES_LOGIN, "--profile", ADMIN_EMAIL, "--db", _as(crm, ADMIN_LOGIN))
+    assert self_grant.returncode == 4 and f"{ADMIN_LOGIN} is not: connect as the owner" in self_grant.stderr
+    revoked = run_cli(home, "db", "revoke", SALES_LOGIN, "--db", crm, "--lang", "fr")
+    assert revoked.returncode == 0 and "n’agit plus" in revoked.stdout
+    again = run_cli(home, "db", "revoke", SALES_LOGIN, "--db", crm)
+    assert again.returncode == 0 and "was not mapped" in again.stdout
+
+
+def test_an_admins_login_imports_without_as_and_is_recorded(crm: str, home: Path, tmp_path: Path) -> None:
+    path = write_leads_csv(tmp_path / "leads.csv", [lead(i) for i in range(5)])
+    done = run_cli(home, "import", str(path), "--db", _as(crm, ADMIN_LOGIN), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "bypasses row-level security" not in done.stderr
+    job, imported = one_json(done.stdout)["job_id"], one_json(done.stdout)["imported_rows"]
+    assert imported >= 4
+    assert _rows(crm, "select created_by::text, crm_importer_login, crm_importer_identity from import_jobs"
+                      " where id = %s", (job,)) == [(ADMIN_ID, ADMIN_LOGIN, "verified")]
+    assert _rows(crm, "select distinct created_by::text from leads where import_job_id = %s", (job,)) == [(ADMIN_ID,)]
+    assert _rows(crm, "select distinct user_id::text from lead_history where import_job_id = %s",
+                 (job,)) == [(ADMIN_ID,)]
+    # --as, when given, must be the login's own profile.
+    other = run_cli(home, "import", str(path), "--db", _as(crm, ADMIN_LOGIN), "--as", SALES_EMAIL, "--yes")
+    assert other.returncode == 4
+    assert f"acts as {ADMIN_EMAIL}, not as {SALES_EMAIL}" in other.stderr and len(other.stderr.splitlines()) == 1
+    undone = run_cli(home, "undo", job, "--db", _as(crm, ADMIN_LOGIN), "--json")
+    assert undone.returncode == 0, undone.stderr
+    assert one_json(undone.stdout)["deleted"] == imported
+
+
+@pytest.mark.parametrize("login", [SALES_LOGIN, NOBODY_LOGIN])
+def test_a_sales_or_unmapped_login_cannot_import_by_any_route(crm: str, home: Path, tmp_path: Path,
+                                                             login: str) -> None:
+    path = write_leads_csv(tmp_path / "leads.csv", [lead(i) for i in range(3)])
+    code = "is “sales” in the CRM" if login == SALES_LOGIN else "is not mapped to a CRM profile"
+    routes = {
+        "--as an admin": (_as(crm, login), ["--as", ADMIN_EMAIL]),
+        "the login's own": (_as(crm, login), []),
+        "crm.profile_id in the DSN": (_as(crm, login, options=f"-c crm.profile_id={ADMIN_ID}"), []),
+        "claims in the DSN": (_as(crm, login, options=f"-c request.jwt.claim.sub={ADMIN_ID}"), []),
+    }
+    for route, (dsn, extra) in routes.items():
+        done = run_cli(home, "import", str(path), "--db", dsn, *extra)
+        assert done.returncode == 4, (route, done.stderr)
+        expected = code if not (extra and login == SALES_LOGIN) else f"acts as {SALES_EMAIL}, not as {ADMIN_EMAIL}"
+        assert expected in done.stderr, (route, done.stderr)
+    assert _rows(crm, "select count(*) from import_jobs") == [(0,)]
+
+    # An admin's import, cut short; the other login can neither resume nor undo it.
+    n = committer.COMMIT_ROWS + 50
+    big = write_leads_csv(tmp_path / "big.csv", [lead(i) for i in range(100, 100 + n)])
+    job = _cancelled_import(big, _as(crm, ADMIN_LOGIN))
+    before = _rows(crm, "select count(*) from leads")
+    resumed = run_cli(home, "resume", job, "--db", _as(crm, login))
+    assert resumed.returncode == 4, resumed.stderr
+    undone = run_cli(home, "undo", job, "--db", _as(crm, login), "--as", ADMIN_EMAIL)
+    assert undone.returncode == 4, undone.stderr
+    assert _rows(crm, "select count(*) from leads") == before
+
+    # Straight SQL: whatever the session sets, it sees and writes no import row.
+    with psycopg.connect(crm, autocommit=True) as owner:  # even a member of the admin's login role
+        owner.execute(sql.SQL("grant {} to {}").format(sql.Identifier(ADMIN_LOGIN), sql.Identifier(login)))
+    with psycopg.connect(_as(crm, login), autocommit=True) as conn:
+        attempts = {
+            "plain": "select 1",
+            "crm.profile_id": f"select set_config('crm.profile_id', '{ADMIN_ID}', false)",
+            "jwt claims": f"select set_config('request.jwt.claims', '{{\"sub\": \"{ADMIN_ID}\"}}', false)",
+            "set role authenticated + claims": (
+                f"set role authenticated; select set_config('request.jwt.claims', "
+                f"'{{\"sub\": \"{ADMIN_ID}\", \"role\": \"authenticated\"}}', false)"),
+            "set role to the admin's login": f"reset role; set role {ADMIN_LOGIN}",
+        }
+        for what, setup in attempts.items():
+            conn.execute(setup)
+            for table in ("import_jobs", "import_batches", "import_rows", "crm_importer_events"):
+                assert conn.execute(f"select count(*) from public.{table}").fetchone() == (0,), (what, table)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("insert into public.import_jobs (file_name, status) values ('x.csv', 'pending')")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("select * from public.crm_importer_logins")
+            assert conn.execute("update public.import_jobs set file_name = 'y' where true").rowcount == 0
+            assert conn.execute("select public.crm_importer_role()").fetchone()[0] in (None, "sales"), what
+    assert _rows(crm, "select count(*) from import_jobs where id = %s", (job,)) == [(1,)]
+    resumed = run_cli(home, "resume", job, "--db", _as(crm, ADMIN_LOGIN), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert one_json(resumed.stdout)["imported_rows"] == n
+
+
+def test_a_login_that_bypasses_rls_is_declared_warned_and_may_be_refused(crm: str, home: Path,
+                                                                         tmp_path: Path) -> None:
+    path = write_leads_csv(tmp_path / "leads.csv", [lead(i) for i in range(3)])
+    dsn = _as(crm, BYPASS_LOGIN)
+    missing = run_cli(home, "import", str(path), "--db", dsn)
+    assert missing.returncode == 2 and "say which profile imports with --as EMAIL" in missing.stderr
+
+    done = run_cli(home, "import", str(path), "--db", dsn, "--as", ADMIN_EMAIL, "--json")
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if "bypasses row-level security" in line]
+    assert warning == [f"The database login {BYPASS_LOGIN} bypasses row-level security: the import will be recorded"
+                       f" as {ADMIN_EMAIL}, which the database cannot verify."]
+    job = one_json(done.stdout)["job_id"]
+    assert _rows(crm, "select created_by::text, crm_importer_login, crm_importer_identity from import_jobs"
+                      " where id = %s", (job,)) == [(ADMIN_ID, BYPASS_LOGIN, "declared")]
+    fr = run_cli(home, "import", str(path), "--db", dsn, "--as", ADMIN_EMAIL, "--yes", "--lang", "fr")
+    assert fr.returncode == 0 and "contourne la sécurité par ligne" in fr.stderr
+
+    # The CRM's admin forbids declared imports: refused in one sentence, nothing written.
+    assert run_cli(home, "db", "logins", "--db", crm, "--declared", "refuse").returncode == 0
+    jobs = _rows(crm, "select count(*) from import_jobs")
+    refused = run_cli(home, "import", str(path), "--db", dsn, "--as", ADMIN_EMAIL, "--yes")
+    assert refused.returncode == 4 and "refuses imports by logins that bypass row-level security" in refused.stderr
+    assert _rows(crm, "select count(*) from import_jobs") == jobs
+    # A mapped admin's login is not concerned.
+    verified = run_cli(home, "import", str(path), "--db", _as(crm, ADMIN_LOGIN), "--yes")
+    assert verified.returncode == 0, verified.stderr
+
+
+def test_api_sessions_through_authenticator_keep_their_jwt(crm: str, home: Path, tmp_path: Path) -> None:
+    path = write_leads_csv(tmp_path / "leads.csv", [lead(i) for i in range(3)])
+    assert run_cli(home, "import", str(path), "--db", _as(crm, ADMIN_LOGIN)).returncode == 0
+    with psycopg.connect(crm, autocommit=True) as owner:
+        owner.execute("alter role authenticator login")  # PostgREST's login (NOLOGIN in the fixture)
+    with psycopg.connect(_as(crm, "authenticator"), autocommit=True) as api:
+        assert api.execute("select session_user").fetchone() == ("authenticator",)
+        with jwt_session(api, "authenticated", ADMIN_ID):
+            assert api.execute("select count(*) from public.import_jobs").fetchone() == (1,)
+            assert api.execute("select public.get_user_role()::text").fetchone() == ("admin",)
+        with jwt_session(api, "authenticated", SALES_ID):
+            assert api.execute("select count(*) from public.import_jobs").fetchone() == (0,)
+            assert api.execute("select count(*) from public.import_batches").fetchone() == (0,)
+        with jwt_session(api, "anon"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                api.execute("select count(*) from public.import_jobs")
