@@ -4,162 +4,192 @@
 <context>
     <name>ConnectionDialog</name>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="141"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
         <source>Connection to the CRM</source>
         <translation>Connexion au CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="142"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="149"/>
         <source>Connect to the CRM database</source>
         <translation>Se connecter à la base du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
         <source>Host:</source>
         <translation>Hôte :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
         <source>Port:</source>
         <translation>Port :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
         <source>Database:</source>
         <translation>Base de données :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="147"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
+        <source>Connection string:</source>
+        <translation>Chaîne de connexion :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
         <source>User:</source>
         <translation>Utilisateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="147"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
         <source>Password:</source>
         <translation>Mot de passe :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
         <source>TLS:</source>
         <translation>TLS :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="150"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
+        <source>Paste postgresql://user:password@host:5432/database to fill the fields below</source>
+        <translation>Collez postgresql://utilisateur:motdepasse@hôte:5432/base pour remplir les champs ci-dessous</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="160"/>
         <source>Remember the password in the system keyring</source>
         <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="151"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="162"/>
+        <source>No system keyring on this computer: the password is kept for this session only</source>
+        <translation>Pas de trousseau système sur cet ordinateur : le mot de passe n’est gardé que pour cette session</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="164"/>
         <source>Leave empty to use the saved password</source>
         <translation>Laisser vide pour utiliser le mot de passe enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="152"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="165"/>
+        <source>Password of the database login</source>
+        <translation>Mot de passe de l’identifiant de connexion</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="166"/>
         <source>The profile your login is mapped to</source>
         <translation>Le profil associé à votre identifiant</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
         <source>Off (local networks only)</source>
         <translation>Désactivé (réseaux locaux uniquement)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
         <source>When the server offers it</source>
         <translation>Si le serveur le propose</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="156"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="170"/>
         <source>Required</source>
         <translation>Obligatoire</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="171"/>
         <source>Required, with a trusted certificate</source>
         <translation>Obligatoire, avec un certificat de confiance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="158"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="172"/>
         <source>Required, certificate and host name checked</source>
         <translation>Obligatoire, certificat et nom d’hôte vérifiés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="162"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="176"/>
         <source>{mode} — {description}</source>
         <translation>{mode} — {description}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="164"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="178"/>
         <source>Set up this CRM…</source>
         <translation>Préparer ce CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="167"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="181"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="182"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="183"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="170"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="184"/>
         <source>Connect</source>
         <translation>Se connecter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="226"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="219"/>
+        <source>This is not a connection string: paste one that starts with postgresql:// or holds host=… dbname=… pairs.</source>
+        <translation>Ce n’est pas une chaîne de connexion : collez-en une qui commence par postgresql:// ou qui contient des paires host=… dbname=….</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="224"/>
+        <source>The fields below were filled from the connection string.</source>
+        <translation>Les champs ci-dessous ont été remplis à partir de la chaîne de connexion.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="270"/>
         <source>This login bypasses row-level security: the import will be recorded as the profile you chose ({email}), which the database cannot verify.</source>
         <translation>Cet identifiant contourne la sécurité par ligne : l’import sera enregistré au nom du profil choisi ({email}), ce que la base ne peut pas vérifier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="231"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="275"/>
         <source>Database login {login}, verified.</source>
         <translation>Identifiant de connexion {login}, vérifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="276"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="321"/>
         <source>The connection works, but this database is not set up for crm-importer yet. “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas encore préparée pour crm-importer. « Préparer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="278"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="323"/>
         <source>The connection works, but this database is not set up for crm-importer version {required} (it has version {found}). “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas préparée pour la version {required} de crm-importer (elle est en version {found}). « Préparer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="303"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="348"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="223"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="267"/>
         <source>The connection works: PostgreSQL {version}, signed in as {who} ({role}).</source>
         <translation>La connexion fonctionne : PostgreSQL {version}, connecté en tant que {who} ({role}).</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="144"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="151"/>
         <source>The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM profile your database login is mapped to (crm-importer db grant), which must be an admin.</source>
         <translation>La base PostgreSQL de votre CRM (Supabase ou votre propre serveur). L’importeur agit en tant que profil du CRM associé à votre identifiant de connexion (crm-importer db grant), qui doit être administrateur.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
         <source>CRM profile (email, optional):</source>
         <translation>Profil du CRM (e-mail, facultatif) :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="254"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="299"/>
         <source>Password not saved</source>
         <translation>Mot de passe non enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="255"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="300"/>
         <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
         <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
     </message>
@@ -916,32 +946,32 @@ Connecté en tant que {who} — identifiant {login}, vérifié</translation>
         <translation>Changer de connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="249"/>
+        <location filename="../crm_importer/gui/app.py" line="251"/>
         <source>Starting the demo database…</source>
         <translation>Démarrage de la base de démonstration…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="262"/>
+        <location filename="../crm_importer/gui/app.py" line="264"/>
         <source>Connection</source>
         <translation>Connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="275"/>
+        <location filename="../crm_importer/gui/app.py" line="277"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="288"/>
+        <location filename="../crm_importer/gui/app.py" line="290"/>
         <source>Stop the import?</source>
         <translation>Arrêter l’import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="289"/>
+        <location filename="../crm_importer/gui/app.py" line="291"/>
         <source>An import is running. Stop it after the current batch and quit? It can be resumed later from History.</source>
         <translation>Un import est en cours. L’arrêter à la fin du lot en cours et quitter ? Il pourra être repris plus tard depuis l’historique.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="296"/>
+        <location filename="../crm_importer/gui/app.py" line="298"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>

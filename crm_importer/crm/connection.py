@@ -317,6 +317,15 @@ def _keyring_username(host: str, port: int | str, user: str) -> str:
     return f"{user}@{host}:{port}"
 
 
+def keyring_available() -> bool:
+    """Whether a keyring that can keep passwords is there (not keyring's ``fail`` or ``null`` backend)."""
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - a broken keyring set-up is no keyring
+        return False
+    return type(backend).__module__.split(".")[-1] not in ("fail", "null")
+
+
 def get_password(host: str, port: int | str, user: str) -> str | None:
     """The password saved for ``user@host:port``, or None (none saved, or no usable keyring)."""
     try:

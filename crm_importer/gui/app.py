@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
             self.status_text.setText(self.tr("Not connected. Files can still be validated offline."))
             self.connection_button.setText(self.tr("Connect…"))
         else:
-            target = self.tr("Demo database") if session.demo else session.database
+            target = self.tr("Demo database") if session.demo else session.place
             if session.identity is not None and not session.identity.verified:
                 text = self.tr("{target}\nSigned in as {who} — database login {login}, declared (this login bypasses "
                                "row-level security: the database cannot verify who imports)")
@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
             dialog = ConnectionDialog(self.ctx, self)
             dialog.demo_requested.connect(self.start_demo)
             self.connection_dialog = dialog
+        else:
+            self.connection_dialog.refresh()
         dsn = os.environ.get("CRM_IMPORTER_DSN")
         if dsn and self.ctx.settings.connection().mode != "server":
             self.connection_dialog.set_from_dsn(dsn)

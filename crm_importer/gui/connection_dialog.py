@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crm_importer.crm.connection import CrmError, get_password, store_password
+from crm_importer.crm.connection import CrmError, get_password, keyring_available, store_password
 from crm_importer.gui import tasks
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.settings import ConnectionSettings
@@ -87,6 +87,11 @@ class ConnectionDialog(QDialog):
         layout.addWidget(self.subtitle)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        # What Supabase's dashboard and most providers hand out: pasted here, it fills the fields below (its
+        # password goes to the password field, never to the settings) and is cleared.
+        self.conninfo = QLineEdit(self)
+        self.conninfo.setClearButtonEnabled(True)
+        self.conninfo.textEdited.connect(self._conninfo_edited)
         self.host = QLineEdit(self)
         self.port = QSpinBox(self)
         self.port.setRange(1, 65535)
@@ -101,7 +106,7 @@ class ConnectionDialog(QDialog):
             self.sslmode.addItem(mode, mode)
         self.email = QLineEdit(self)
         self.labels: dict[str, QLabel] = {}
-        for key, widget in (("host", self.host), ("port", self.port), ("dbname", self.dbname), ("user", self.user),
+        for key, widget in (("conninfo", self.conninfo), ("host", self.host), ("port", self.port), ("dbname", self.dbname), ("user", self.user),
                             ("password", self.password), ("remember", self.remember), ("sslmode", self.sslmode),
                             ("email", self.email)):
             label = QLabel(self)
@@ -133,6 +138,8 @@ class ConnectionDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.connect_button)
         layout.addLayout(buttons)
+        self._keyring = keyring_available()
+        self._saved_password = False
         self._load(ctx.settings.connection())
         self.retranslate()
         ctx.translations.language_changed.connect(lambda _l: self.retranslate())
@@ -143,12 +150,19 @@ class ConnectionDialog(QDialog):
         self.subtitle.setText(self.tr(
             "The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM "
             "profile your database login is mapped to (crm-importer db grant), which must be an admin."))
-        for key, text in (("host", self.tr("Host:")), ("port", self.tr("Port:")), ("dbname", self.tr("Database:")),
+        for key, text in (("conninfo", self.tr("Connection string:")), ("host", self.tr("Host:")), ("port", self.tr("Port:")), ("dbname", self.tr("Database:")),
                           ("user", self.tr("User:")), ("password", self.tr("Password:")), ("remember", ""),
                           ("sslmode", self.tr("TLS:")), ("email", self.tr("CRM profile (email, optional):"))):
             self.labels[key].setText(text)
-        self.remember.setText(self.tr("Remember the password in the system keyring"))
-        self.password.setPlaceholderText(self.tr("Leave empty to use the saved password"))
+        self.conninfo.setPlaceholderText(self.tr("Paste postgresql://user:password@host:5432/database to fill the "
+                                                 "fields below"))
+        if self._keyring:
+            self.remember.setText(self.tr("Remember the password in the system keyring"))
+        else:
+            self.remember.setText(self.tr("No system keyring on this computer: the password is kept for this "
+                                          "session only"))
+        self.password.setPlaceholderText(self.tr("Leave empty to use the saved password") if self._saved_password
+                                          else self.tr("Password of the database login"))
         self.email.setPlaceholderText(self.tr("The profile your login is mapped to"))
         descriptions = {
             "disable": self.tr("Off (local networks only)"),
@@ -177,7 +191,37 @@ class ConnectionDialog(QDialog):
         self.user.setText(conn.user)
         self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(conn.sslmode)))
         self.email.setText(conn.email)
-        self.remember.setChecked(conn.remember)
+        self.remember.setChecked(conn.remember and keyring_available())
+        self._check_keyring(conn)
+
+    def _check_keyring(self, conn: ConnectionSettings) -> None:
+        """Whether a password can be remembered, and whether one is (said by the placeholder)."""
+        self._keyring = keyring_available()
+        self.remember.setEnabled(self._keyring)
+        if not self._keyring:
+            self.remember.setChecked(False)
+        self._saved_password = bool(self._keyring and conn.mode == "server" and conn.remember
+                                    and get_password(conn.host, conn.port, conn.user) is not None)
+
+    def refresh(self) -> None:
+        """On each opening: the keyring may have come or gone since."""
+        self._check_keyring(self.ctx.settings.connection())
+        self.retranslate()
+
+    def _conninfo_edited(self, text: str) -> None:
+        """A pasted connection string fills the fields; the line is then cleared (it may hold a password)."""
+        text = text.strip()
+        if not text:
+            return
+        try:
+            conninfo_to_dict(text)
+        except Exception:  # noqa: BLE001 - psycopg says ProgrammingError; any failure means "not one"
+            self.banner.show_message(self.tr("This is not a connection string: paste one that starts with "
+                                             "postgresql:// or holds host=… dbname=… pairs."), "error")
+            return
+        self.set_from_dsn(text)
+        self.conninfo.clear()
+        self.banner.show_message(self.tr("The fields below were filled from the connection string."), "info")
 
     def set_from_dsn(self, dsn: str, email: str = "") -> None:
         """Fill the fields from a libpq DSN (a URI or key=value), e.g. ``CRM_IMPORTER_DSN``."""
@@ -248,7 +292,8 @@ class ConnectionDialog(QDialog):
         self.task = None
         self._busy(False)
         session, saved = result
-        self.ctx.settings.set_connection(self.settings())
+        # Without a keyring nothing is remembered: the settings must not say otherwise.
+        self.ctx.settings.set_connection(replace(self.settings(), remember=self.settings().remember and saved is not False))
         self.ctx.set_session(session)
         if saved is False:
             self.ctx.tell(self, self.tr("Password not saved"), self.tr(

@@ -64,6 +64,18 @@ class CrmSession:
             return "?"
 
     @property
+    def place(self) -> str:
+        """Which CRM, as the sidebar says it: the database and its server ("postgres on db.example.com")."""
+        try:
+            params = conninfo_to_dict(self.dsn)
+        except Exception:  # noqa: BLE001 - a label only
+            return self.database
+        host = str(params.get("host") or "localhost")
+        if host.startswith("/"):
+            host = "localhost"
+        return f"{self.database} @ {host}"
+
+    @property
     def login(self) -> str:
         if self.identity is not None and self.identity.login:
             return self.identity.login

@@ -156,3 +156,37 @@ def test_a_mapped_login_signs_in_without_an_email_and_is_verified(qtbot: Any, wi
     with qtbot.waitSignal(dialog.connected, timeout=30_000):
         dialog.connect_button.click()
     assert f"database login {params['user']}, declared" in window.status_text.text()
+
+
+def test_a_pasted_connection_string_fills_the_fields_and_is_not_kept(qtbot: Any, window: Any,
+                                                                     restore_keyring: None) -> None:
+    keyring.set_keyring(MemoryKeyring())
+    dialog = window.open_connection_dialog()
+    pasted = ("postgresql://postgres.abcdefghij:s3cret%40pw@aws-0-eu-west-3.pooler.supabase.com:5432/postgres"
+              "?sslmode=require")
+    dialog.conninfo.setText(pasted)
+    dialog.conninfo.textEdited.emit(pasted)
+    assert (dialog.host.text(), dialog.port.value(), dialog.dbname.text(), dialog.user.text()) == (
+        "aws-0-eu-west-3.pooler.supabase.com", 5432, "postgres", "postgres.abcdefghij")
+    assert dialog.sslmode.currentData() == "require" and dialog.password.text() == "s3cret@pw"
+    assert dialog.conninfo.text() == ""  # the password does not stay on screen, nor in the settings
+    assert "s3cret" not in repr(dialog.settings())
+    dialog.conninfo.textEdited.emit("postgresql://[broken")
+    assert "not a connection string" in dialog.banner.text.text()
+    session = dialog.session()
+    assert session.place == "postgres @ aws-0-eu-west-3.pooler.supabase.com"
+
+
+def test_without_a_keyring_nothing_says_a_password_is_remembered(qtbot: Any, window: Any, pg_dsn: str,
+                                                                  restore_keyring: None) -> None:
+    keyring.set_keyring(fail.Keyring())
+    dialog = window.open_connection_dialog()
+    assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+    assert "kept for this session only" in dialog.remember.text()
+    assert dialog.password.placeholderText() == "Password of the database login"
+    dialog.set_from_dsn(pg_dsn, ADMIN_EMAIL)
+    with qtbot.waitSignal(dialog.connected, timeout=30_000):
+        dialog.connect_button.click()
+    assert window.ctx.settings.connection().remember is False
+    keyring.set_keyring(MemoryKeyring())
+    assert window.open_connection_dialog().remember.isEnabled()
