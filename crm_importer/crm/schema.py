@@ -716,7 +716,9 @@ class _Planner:
 
     # -- access --
     def _access(self) -> None:
-        admin = "public.crm_importer_role() = 'admin'"
+        # In a sub-select, the role is worked out once per statement (an InitPlan), not once per row: a batch
+        # of history rows checked against the policy costs one call, not thousands.
+        admin = "(select public.crm_importer_role()) = 'admin'"
         role = self.policy_role
         recursive = self._recursive_policies()
         for table in IMPORT_TABLES:
@@ -733,7 +735,7 @@ class _Planner:
                 self.add("plan_policies", statement, table=table)
         if "lead_history" in self.created:
             # Readable by every active CRM profile (a lead's timeline), written by admins (the importer).
-            self.add("plan_policies", _policies("lead_history", role, read="public.crm_importer_role() is not null",
+            self.add("plan_policies", _policies("lead_history", role, read="(select public.crm_importer_role()) is not null",
                                                 write=admin), table="lead_history")
         elif "lead_history" in self.tables and scalar(
                 self.conn, "select relrowsecurity from pg_class where oid = 'public.lead_history'::regclass"):
