@@ -306,6 +306,8 @@ class ImportRequest:
     #: Told, before anything is committed, the owners (by column) that match no active profile and the
     #: fallback user's email (None: those leads stay unassigned).
     on_unknown_owners: UnknownOwnersFn | None = None
+    #: Told the job as soon as it exists, before its first row is read (the CLI prints its id).
+    on_job: Callable[[Job], None] | None = None
 
 
 def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled,
@@ -348,6 +350,7 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                 extra_job_values={"crm_target": link.target, "actor_email": identity.email,
                                   "actor_id": str(identity.profile_id)},
                 extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
+                on_job=request.on_job,
             )
             if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
                 store.update_job(job.id, crm_target=link.target, actor_email=identity.email,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -39,7 +40,8 @@ class HistoryView(QWidget):
         self.ctx = ctx
         self.task: Task | None = None
         self._action = ""
-        self._message: tuple[str, str] | None = None
+        #: The banner: its text (worded again in the current language each time it is shown) and its kind.
+        self._message: tuple[Callable[[], str], str] | None = None
         layout, self.title, self.subtitle = page_layout(self, spacing=12, margins=(28, 22, 28, 18))
         bar = QHBoxLayout()
         self.resume_button = QPushButton(self)
@@ -111,8 +113,8 @@ class HistoryView(QWidget):
         selected = self.selected_job()
         error = self.model.refresh()
         if error is not None:
-            self._message = self._store_message = (self.ctx.error_text(error), "error")
-        elif self._message is not None and self._message == getattr(self, "_store_message", None):
+            self._message = self._store_message = (lambda: self.ctx.error_text(error), "error")
+        elif self._message is not None and self._message is getattr(self, "_store_message", None):
             self._message = None  # the store reads again: its error no longer stands
         if selected is not None:
             self.select_job(selected.id)
@@ -133,7 +135,7 @@ class HistoryView(QWidget):
     # --- actions -----------------------------------------------------------------------------------------
     def _need_session(self) -> tasks.CrmSession | None:
         if self.ctx.session is None:
-            self._message = (self.tr("Connect to the CRM of this import first."), "warning")
+            self._message = (lambda: self.tr("Connect to the CRM of this import first."), "warning")
             self._refresh()
             self.connect_requested.emit()
             return None
@@ -191,12 +193,13 @@ class HistoryView(QWidget):
         action = self._action
         if action == "report":
             self.ctx.open_path(Path(str(result)))
-            self._message = (self.tr("Report: {path}").format(path=result), "info")
+            self._message = (lambda: self.tr("Report: {path}").format(path=result), "info")
         elif action == "undo" and isinstance(result, dict):
-            self._message = (texts.undo_summary(result), "success")
+            self._message = (lambda: texts.undo_summary(result), "success")
         elif isinstance(result, Job):
-            self._message = (self.tr("Import completed: {imported} leads created and {updated} updated.").format(
-                imported=fmt_int(result.imported_rows), updated=fmt_int(result.updated_rows)), "success")
+            job: Job = result
+            self._message = (lambda: self.tr("Import completed: {imported} leads created and {updated} updated.")
+                             .format(imported=fmt_int(job.imported_rows), updated=fmt_int(job.updated_rows)), "success")
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.action_finished.emit(action, result)
@@ -204,9 +207,9 @@ class HistoryView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.task = None
         if isinstance(exc, CancelledError):
-            self._message = (self.tr("Stopped; the import can be resumed."), "warning")
+            self._message = (lambda: self.tr("Stopped; the import can be resumed."), "warning")
         else:
-            self._message = (self.ctx.error_text(exc), "error")
+            self._message = (lambda: self.ctx.error_text(exc), "error")
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.action_finished.emit(self._action, exc)
@@ -222,7 +225,7 @@ class HistoryView(QWidget):
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running and self._action in ("resume", "retry"))
         if self._message is not None:
-            self.banner.show_message(*self._message)
+            self.banner.show_message(self._message[0](), self._message[1])
         elif not running:
             if not self.model.jobs:
                 self.banner.show_message(self.tr("No import yet: they will be listed here."), "info")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -25,7 +25,7 @@ from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, WizardPage, page_layout
+from crm_importer.gui.widgets import Banner, FormComboBox, StatCard, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -59,7 +59,8 @@ class ImportPage(WizardPage):
         self._total = 0
         self._phase = ""
         self._error: str | None = None
-        self._message: str | None = None
+        #: What the result banner says, worded again in the current language each time it is shown.
+        self._message: Callable[[], str] | None = None
         self._cancelled = False
         self._owners: tasks.OwnerCheck | None = None
         self._owners_for: str | None = None
@@ -93,7 +94,7 @@ class ImportPage(WizardPage):
         root.addWidget(self.target_card)
 
         self.owners = Banner("warning", self)
-        self.fallback = QComboBox(self.owners)
+        self.fallback = FormComboBox(self.owners)
         self.fallback.setMinimumWidth(260)
         self.owners.buttons.addWidget(self.fallback)
         root.addWidget(self.owners)
@@ -290,7 +291,7 @@ class ImportPage(WizardPage):
         """Ask the worker to stop at the next batch boundary (what is committed stays; resumable)."""
         if self.task is not None:
             self.task.cancel()
-            self._message = self.tr("Stopping after the current batch…")
+            self._message = lambda: self.tr("Stopping after the current batch…")
             self._refresh()
 
     def _progressed(self, progress: object) -> None:
@@ -336,7 +337,7 @@ class ImportPage(WizardPage):
                 self._start(True)
                 return
             self._error = None
-            self._message = self.tr("Not imported: this file is already in the CRM.")
+            self._message = lambda: self.tr("Not imported: this file is already in the CRM.")
             self._refresh()
             self.changed.emit()
             return
@@ -350,7 +351,7 @@ class ImportPage(WizardPage):
             self._cancelled = True
             self._error = None
             done = self.state.imported.imported_rows + self.state.imported.updated_rows if self.state.imported else 0
-            self._message = self.tr(
+            self._message = lambda: self.tr(
                 "Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or "
                 "from History, or undo it.").format(rows=fmt_int(done))
         else:
@@ -358,7 +359,7 @@ class ImportPage(WizardPage):
             self._message = None
         self.ctx.jobs_changed.emit()
         self._refresh()
-        self.import_failed.emit(self._error or self._message or "")
+        self.import_failed.emit(self._error or (self._message() if self._message else ""))
         self.changed.emit()
 
     # --- after ----------------------------------------------------------------------------------------------
@@ -401,7 +402,7 @@ class ImportPage(WizardPage):
             except ImporterError:  # only for the counts shown; the undo itself is done
                 pass
         self._cancelled = False
-        self._message = texts.undo_summary(result)
+        self._message = lambda: texts.undo_summary(result)
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.undone.emit(result)
@@ -461,7 +462,7 @@ class ImportPage(WizardPage):
         if self._error:
             self.result.show_message(self._error, "error")
         elif self._message:
-            self.result.show_message(self._message, "warning" if self._cancelled else "info")
+            self.result.show_message(self._message(), "warning" if self._cancelled else "info")
         elif completed and done is not None:
             self.result.show_message(self.tr(
                 "Import completed: {imported} leads created and {updated} updated in {time}.").format(

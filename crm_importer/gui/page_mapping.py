@@ -44,7 +44,7 @@ from crm_importer.engine.typed import (
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
-from crm_importer.gui.widgets import Banner, WizardPage, page_layout
+from crm_importer.gui.widgets import Banner, FormComboBox, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 
@@ -73,7 +73,7 @@ class ValuesDialog(QDialog):
         form = QFormLayout()
         self.combos: dict[str, QComboBox] = {}
         for value in seen[:50]:
-            combo = QComboBox(self)
+            combo = FormComboBox(self)
             combo.addItem(self.tr("— left as is (an error) —"), None)
             for option in allowed:
                 combo.addItem(option, option)
@@ -242,7 +242,7 @@ class MappingPage(WizardPage):
                 sample = values[0] if values else ""
             sample_label = QLabel(sample[:60], self.grid_host)
             sample_label.setObjectName("Hint")
-            combo = QComboBox(self.grid_host)
+            combo = FormComboBox(self.grid_host)
             combo.setMinimumWidth(230)
             combo.addItem(texts.field_label(None), None)
             for field in FIELD_NAMES:
@@ -253,7 +253,7 @@ class MappingPage(WizardPage):
                 combo.addItem(texts.crm_column_label(column), column.name)
                 combo.setItemData(combo.count() - 1, texts.crm_column_tip(column), Qt.ItemDataRole.ToolTipRole)
             combo.activated.connect(lambda _i, c=col, cb=combo: self.set_field(c, cb.currentData()))
-            order = QComboBox(self.grid_host)
+            order = FormComboBox(self.grid_host)
             order.addItem("", "dmy")
             order.addItem("", "mdy")
             order.activated.connect(lambda _i, c=col, cb=order: self.set_date_order(c, cb.currentData()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -81,7 +82,8 @@ class ValidationPage(WizardPage):
         self.state = state
         self.task: Task | None = None
         self._error: str | None = None
-        self._message: str | None = None
+        #: What the banner says, worded again in the current language each time it is shown.
+        self._message: Callable[[], str] | None = None
         self._phase = ""
         self._rows = 0
         self._fixing = False
@@ -177,6 +179,13 @@ class ValidationPage(WizardPage):
         self._fill_filter()
         self._refresh()
 
+    def reset(self) -> None:
+        """A new import: nothing of the previous one is shown (its banners, its error table)."""
+        self._error, self._message = None, None
+        self.model.set_job(None)
+        self._fill_filter()
+        self._refresh()
+
     # --- running -----------------------------------------------------------------------------------------
     def enter(self) -> None:
         self._refresh()
@@ -238,12 +247,12 @@ class ValidationPage(WizardPage):
         self.task = None
         if isinstance(exc, CancelledError):
             self._error = None
-            self._message = self.tr("Validation cancelled. Run it again to continue where it stopped.")
+            self._message = lambda: self.tr("Validation cancelled. Run it again to continue where it stopped.")
         else:
             self._error = self.ctx.error_text(exc)
         self.progress.setValue(0)
         self._refresh()
-        self.validation_failed.emit(self._error or self._message or "")
+        self.validation_failed.emit(self._error or (self._message() if self._message else ""))
         self.changed.emit()
 
     # --- review --------------------------------------------------------------------------------------------
@@ -320,7 +329,7 @@ class ValidationPage(WizardPage):
             self.state.imported = None
         row = getattr(fix, "row_no", 0)
         if getattr(fix, "valid", False):
-            self._message = self.tr("Row {row} is valid now.").format(row=row)
+            self._message = lambda: self.tr("Row {row} is valid now.").format(row=row)
         else:
             self._message = self.tr("Row {row} still has a problem: see the table.").format(row=row)
         self._fill_filter()
@@ -355,7 +364,7 @@ class ValidationPage(WizardPage):
                             on_finished=self._report_written, on_failed=self._fix_failed)
 
     def _report_written(self, path: object) -> None:
-        self._message = self.tr("Report saved: {path}").format(path=path)
+        self._message = lambda: self.tr("Report saved: {path}").format(path=path)
         self._refresh()
         self.report_written.emit(path)
 
@@ -386,7 +395,7 @@ class ValidationPage(WizardPage):
         if self._error:
             self.banner.show_message(self._error, "error")
         elif self._message:
-            self.banner.show_message(self._message, "info")
+            self.banner.show_message(self._message(), "info")
         elif job is not None:
             ready = job.rows_to_import
             if has_issues:

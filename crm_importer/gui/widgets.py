@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from crm_importer.gui.resources import icon
 
@@ -33,6 +33,21 @@ class WizardPage(QWidget):
 
     def can_next(self) -> bool:
         return False
+
+class FormComboBox(QComboBox):
+    """A combo box in a scrolling form: the mouse wheel scrolls the form, and changes the choice only once
+    the box has the focus (a click, Tab). A wheel notch passing over it never changes a mapping by itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel alone does not focus it
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # goes to the scroll area around it
+
 
 class StepBar(QWidget):
     """The wizard's steps in a row; the current one highlighted, the done ones ticked."""
