@@ -65,6 +65,7 @@ from crm_importer.engine.jobstore import (
     IMPORTING,
     INTERRUPTED,
     UNDONE,
+    VALIDATED,
     Job,
     JobStore,
     now_iso,
@@ -372,18 +373,37 @@ def commit_validated(store: JobStore, job_id: str, *, dsn: str, actor_email: str
     """Phase 2 for a job validated already (the wizard's review came between): what ``run_import`` does
     after its validation."""
     job = store.get_job(job_id)
-    link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
+    try:
+        link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
+    except ImporterError as exc:
+        _note_refusal(store, job, exc)
+        raise
     try:
         prior = link.retrying(lambda conn: previous_import(conn, job.file_hash or "", job.id, identity.profile_id),
                               job_id=job.id)
         if prior and not confirm_reimport:
-            raise RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
+            refused = RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
+            _note_refusal(store, job, refused)
+            raise refused
+        if job.error_code and job.status == VALIDATED:  # refused before; going ahead now
+            store.update_job(job.id, error_code=None, error_message=None, error_params=None)
         options = prepare_commit_options(link, store, job, policy=policy, assignment=assignment, lang=lang)
         store.update_job(job.id, options=options.stored_in(job.options), crm_target=link.target,
                          actor_email=identity.email, actor_id=str(identity.profile_id))
         return _commit_and_report(store, store.get_job(job.id), link, identity, progress, is_cancelled)
     finally:
         link.close()
+
+
+def _note_refusal(store: JobStore, job: Job, exc: ImporterError) -> None:
+    """An import of a validated job was refused (already imported, not an admin): History says so rather
+    than list it as one more validation. Best effort: the refusal is what the user must read."""
+    if exc.exit_code != 4 or job.status != VALIDATED:
+        return
+    try:
+        store.update_job(job.id, error_code=exc.code, error_message=exc.text(), error_params=dict(exc.params))
+    except StoreError:
+        pass
 
 
 def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn = no_progress,

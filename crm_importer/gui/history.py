@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,12 +21,16 @@ from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
-from crm_importer.gui.models import HistoryModel
+from crm_importer.gui.meter import RateMeter
+from crm_importer.gui.models import HistoryModel, same_crm
+from crm_importer.gui.page_import import fmt_duration, resume_question, undo_question
 from crm_importer.gui.resources import icon
 from crm_importer.gui.widgets import Banner, page_layout
 from crm_importer.gui.worker import Task
 
 RESUMABLE = ("cancelled", "interrupted", "importing")
+#: Pixels of the File column: a file name is read whole up to about 30 characters (longer: "…" in the middle).
+FILE_COLUMN_WIDTH = 240
 UNDOABLE = ("completed", "failed", "cancelled", "interrupted", "importing")
 
 
@@ -40,6 +44,9 @@ class HistoryView(QWidget):
         self.ctx = ctx
         self.task: Task | None = None
         self._action = ""
+        self._pending_resume: tuple[str, str] | None = None
+        self._total = 0
+        self.meter = RateMeter()
         #: The banner: its text (worded again in the current language each time it is shown) and its kind.
         self._message: tuple[Callable[[], str], str] | None = None
         layout, self.title, self.subtitle = page_layout(self, spacing=12, margins=(28, 22, 28, 18))
@@ -85,12 +92,23 @@ class HistoryView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
+        # Numbers and short words fit their contents; the file name gets a width of its own that does not
+        # shrink as rows come (a stretched column is what the others leave: two or three characters), the
+        # CRM column takes what is left, and the table scrolls sideways rather than hide a column.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(HistoryModel.FILE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(HistoryModel.FILE, FILE_COLUMN_WIDTH)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(HistoryModel.CRM, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(48)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._refresh())
         self.table.doubleClicked.connect(lambda _i: self.report_selected())
         layout.addWidget(self.table, 1)
         ctx.jobs_changed.connect(self.refresh)
+        ctx.session_changed.connect(lambda _s: self._session_changed())
         ctx.translations.language_changed.connect(lambda _l: self.retranslate())
         self.retranslate()
         self.refresh()
@@ -141,15 +159,32 @@ class HistoryView(QWidget):
             return None
         return self.ctx.session
 
-    def resume_selected(self, action: str = "resume") -> None:
+    def resume_selected(self, action: str = "resume", *, confirmed: bool = False) -> None:
+        """Resume (or retry) the selected import after the user said yes to what it will do."""
         job = self.selected_job()
         if job is None or self.task is not None:
             return
+        if not confirmed and not self.ctx.ask(self, self.tr("Resume this import?"), resume_question(job)):
+            return
         session = self._need_session()
         if session is None:
+            self._pending_resume = (job.id, action)  # resumed once connected, without asking again
             return
+        self._pending_resume = None
         store_path = self.ctx.store_path
+        self._total = job.rows_to_import
+        self.meter.reset()
         self._start(action, lambda p, c: tasks.resume(store_path, job.id, session, p, c), progress=True)
+
+    def _session_changed(self) -> None:
+        pending = self._pending_resume
+        if pending is not None and self.ctx.session is not None and self.task is None:
+            self._pending_resume = None
+            self._message = None
+            if self.select_job(pending[0]):
+                self.resume_selected(pending[1], confirmed=True)
+        else:
+            self._refresh()
 
     def report_selected(self) -> None:
         job = self.selected_job()
@@ -162,10 +197,7 @@ class HistoryView(QWidget):
         job = self.selected_job()
         if job is None or self.task is not None:
             return
-        if not self.ctx.ask(self, self.tr("Undo this import?"), self.tr(
-                "Undo the import of {file} from {date}? The leads it created are removed (those edited since are "
-                "kept) and the leads it updated get their previous values back.").format(
-                file=job.file_name, date=job.created_at[:16].replace("T", " "))):
+        if not self.ctx.ask(self, self.tr("Undo this import?"), undo_question(job)):
             return
         session = self._need_session()
         if session is None:
@@ -183,10 +215,22 @@ class HistoryView(QWidget):
         self._refresh()
 
     def _progressed(self, progress: object) -> None:
+        phase, rows = getattr(progress, "phase", ""), int(getattr(progress, "rows", 0))
         self.progress.setValue(int(float(getattr(progress, "fraction", 0.0)) * 1000))
-        self.banner.show_message(self.tr("{phase} {rows} rows").format(
-            phase=texts.phase_label(getattr(progress, "phase", "")), rows=fmt_int(getattr(progress, "rows", 0))),
-            "info")
+        text = texts.phase_label(phase)
+        if phase == "committing":
+            self._total = int(getattr(progress, "total_rows", None) or self._total)
+            self.meter.add(rows)
+            text = self.tr("{phase} {done} of {total} rows").format(phase=text, done=fmt_int(rows),
+                                                                   total=fmt_int(self._total))
+            rate, eta = self.meter.rate(), self.meter.eta(self._total)
+            if rate:
+                text += " · " + self.tr("{rate} rows/s").format(rate=fmt_int(int(rate)))
+            if eta is not None:
+                text += " · " + self.tr("about {time} left").format(time=fmt_duration(eta))
+        elif rows:
+            text = self.tr("{phase} {rows} rows").format(phase=text, rows=fmt_int(rows))
+        self.banner.show_message(text, "info")
 
     def _done(self, result: object) -> None:
         self.task = None
@@ -218,9 +262,15 @@ class HistoryView(QWidget):
         job = self.selected_job()
         running = self.task is not None
         imported = job is not None and bool(job.crm_target)
+        session = self.ctx.session
+        # Undo acts on the CRM connected now: a job of another CRM can only be undone once connected to it.
+        here = job is not None and (session is None or same_crm(session.target, job.crm_target))
         self.resume_button.setEnabled(not running and imported and job is not None and job.status in RESUMABLE)
         self.retry_button.setEnabled(not running and imported and job is not None and job.status == "failed")
-        self.undo_button.setEnabled(not running and imported and job is not None and job.status in UNDOABLE)
+        self.undo_button.setEnabled(not running and imported and here and job is not None
+                                    and job.status in UNDOABLE)
+        self.undo_button.setToolTip("" if here or job is None else self.tr(
+            "This import went to another CRM ({crm}): connect to it to undo it.").format(crm=job.crm_target))
         self.report_button.setEnabled(not running and job is not None and job.total_rows > 0)
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running and self._action in ("resume", "retry"))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -24,6 +25,7 @@ from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
+from crm_importer.gui.models import crm_name
 from crm_importer.gui.resources import icon
 from crm_importer.gui.widgets import Banner, FormComboBox, StatCard, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
@@ -68,6 +70,7 @@ class ImportPage(WizardPage):
         self._build()
         self.retranslate()
         ctx.session_changed.connect(lambda _s: self._on_session())
+        ctx.jobs_changed.connect(self._job_changed_elsewhere)
 
     def _build(self) -> None:
         root, self.title, self.subtitle = page_layout(self, spacing=14)
@@ -89,9 +92,23 @@ class ImportPage(WizardPage):
         db_icon.setPixmap(icon("database").pixmap(32, 32))
         self.target_text = QLabel(self.target_card)
         self.target_text.setWordWrap(True)
-        target.addWidget(db_icon)
+        target.addWidget(db_icon, 0, Qt.AlignmentFlag.AlignTop)
         target.addWidget(self.target_text, 1)
         root.addWidget(self.target_card)
+
+        #: What the import will do, read before the Import button: rows, duplicates, assignment.
+        self.summary_card = QFrame(self)
+        self.summary_card.setObjectName("Card")
+        summary = QVBoxLayout(self.summary_card)
+        summary.setContentsMargins(18, 12, 18, 12)
+        self.summary_title = QLabel(self.summary_card)
+        self.summary_title.setObjectName("H2")
+        self.summary_text = QLabel(self.summary_card)
+        self.summary_text.setWordWrap(True)
+        self.summary_text.setTextFormat(Qt.TextFormat.RichText)
+        summary.addWidget(self.summary_title)
+        summary.addWidget(self.summary_text)
+        root.addWidget(self.summary_card)
 
         self.owners = Banner("warning", self)
         self.fallback = FormComboBox(self.owners)
@@ -192,6 +209,30 @@ class ImportPage(WizardPage):
         self.new_button.setText(self.tr("New import"))
         self._fill_fallback()
         self._refresh()
+
+    def reset(self) -> None:
+        """A new import: nothing of the previous one is shown (its banners, its owners check)."""
+        if self.task is not None:
+            return
+        self._error, self._message, self._cancelled = None, None, False
+        self._owners, self._owners_for = None, None
+        self._refresh()
+
+    def _job_changed_elsewhere(self) -> None:
+        """History resumed or undid the job this page shows: its status and counts are read again."""
+        job = self.state.imported
+        if job is None or self.task is not None:
+            return
+        try:
+            now = self.ctx.store.get_job(job.id)
+        except ImporterError:
+            return
+        if now.status != job.status or now.imported_rows != job.imported_rows:
+            self.state.imported = now
+            if now.status == "undone" and job.status != "undone":
+                self._error, self._cancelled = None, False
+                self._message = lambda: self.tr("This import was undone (from History).")
+            self._refresh()
 
     # --- entering -----------------------------------------------------------------------------------------
     def enter(self) -> None:
@@ -376,9 +417,7 @@ class ImportPage(WizardPage):
         job = self.state.imported
         if job is None:
             return
-        if self.ctx.ask(self, self.tr("Undo this import?"), self.tr(
-                "The leads this import created will be removed (those edited since are kept) and the leads it "
-                "updated get their previous values back. Continue?")):
+        if self.ctx.ask(self, self.tr("Undo this import?"), undo_question(job)):
             self.undo()
 
     def undo(self) -> None:
@@ -425,10 +464,14 @@ class ImportPage(WizardPage):
         if session is not None:
             target = self.tr("Demo database") if session.demo else session.database
             self.target_text.setText(self.tr("Into <b>{target}</b>, as <b>{who}</b> ({email}).").format(
-                target=target, who=session.who, email=session.email))
+                target=escape(target), who=escape(session.who), email=escape(session.email)))
         count = self.rows_to_import()
         self.start_button.setText(self.tr("Import %Ln rows", "", count))
         started = running or done is not None
+        self.summary_card.setVisible(not started and self.state.job is not None)
+        if not started and self.state.job is not None:
+            self.summary_title.setText(self.tr("What the import will do"))
+            self.summary_text.setText(self.summary_html())
         self.start_button.setVisible(not started)
         self.start_button.setEnabled(session is not None and count > 0)
         owners = self._owners
@@ -471,5 +514,67 @@ class ImportPage(WizardPage):
         else:
             self.result.hide()
 
+    def summary_html(self) -> str:
+        """The import about to run, in a few lines: rows, duplicates and the policy, assignment."""
+        job, state = self.state.job, self.state
+        if job is None:
+            return ""
+        keys = [texts.dedupe_key_label(k) for k in state.dedupe_keys]
+        lines = [
+            self.tr("<b>{rows}</b> rows of {file} to import; not imported: {invalid} invalid, {dups} duplicates in "
+                    "the file (all in the report).").format(
+                rows=fmt_int(job.rows_to_import), file=escape(job.file_name), invalid=fmt_int(job.invalid_rows),
+                dups=fmt_int(job.duplicate_rows)),
+            (self.tr("A row is the same lead as one in the CRM when it has the same {keys}: {policy}").format(
+                keys=self.tr(" or ").join(keys), policy=texts.policy_label(state.policy)) if keys else
+             self.tr("No duplicate check against the CRM: every row creates a lead.")),
+            self.tr("Assignment: {assignment}").format(assignment=escape(self.assignment_text())),
+        ]
+        return "<br>".join(f"• {line}" for line in lines)
+
+    def assignment_text(self) -> str:
+        assignment = self.state.assignment
+        names = {p.email: p.label for p in self.profiles}
+        if assignment.mode == "user" and assignment.emails:
+            return self.tr("every new lead to {user}").format(
+                user=names.get(assignment.emails[0], assignment.emails[0]))
+        if assignment.mode == "round_robin" and assignment.emails:
+            return self.tr("in turn to {users}").format(
+                users=", ".join(names.get(e, e) for e in assignment.emails))
+        if assignment.mode == "column" and assignment.column:
+            fallback = self.fallback.currentData()
+            return self.tr("to the owner named in the column “{column}” (an unknown owner: {then})").format(
+                column=assignment.column, then=self.tr("left unassigned") if not fallback else names.get(
+                    fallback, fallback))
+        return self.tr("none: the new leads stay unassigned")
+
     def can_next(self) -> bool:
         return False
+
+
+def undo_question(job: Job) -> str:
+    """What an undo of ``job`` will do, with its numbers, before the user says yes."""
+    translate = QCoreApplication.translate
+    parts = [translate("ImportPage", "Undo the import of {file} from {date}?").format(
+        file=job.file_name, date=job.created_at[:16].replace("T", " "))]
+    if job.imported_rows:
+        parts.append(translate("ImportPage", "The %n lead(s) it created will be removed, except those edited "
+                                             "since or that other CRM records refer to (they are kept).", "",
+                               job.imported_rows))
+    if job.updated_rows:
+        parts.append(translate("ImportPage", "The %n lead(s) it updated get their previous values back.", "",
+                               job.updated_rows))
+    if not job.imported_rows and not job.updated_rows:
+        parts.append(translate("ImportPage", "It created and updated no lead: nothing in the CRM changes."))
+    return " ".join(parts)
+
+
+def resume_question(job: Job) -> str:
+    """What resuming ``job`` will do: where it stopped, how many rows are left, into which CRM."""
+    translate = QCoreApplication.translate
+    done = job.imported_rows + job.updated_rows + job.skipped_rows + job.rejected_rows
+    left = max(0, job.rows_to_import - done)
+    return translate("ImportPage", "Resume the import of {file} from {date}? It stopped after {done} of {total} rows; "
+                                   "the {left} rows left go into {crm}. Nothing is imported twice.").format(
+        file=job.file_name, date=job.created_at[:16].replace("T", " "), done=fmt_int(done),
+        total=fmt_int(job.rows_to_import), left=fmt_int(left), crm=crm_name(job.crm_target or "") or "?")

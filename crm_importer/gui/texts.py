@@ -88,6 +88,26 @@ def phase_label(phase: str) -> str:
     return labels.get(phase, phase)
 
 
+def dedupe_key_label(key: str) -> str:
+    """A duplicate key in a sentence: "the same email address or phone number"."""
+    labels = {
+        "email": translate("Texts", "email address"),
+        "phone": translate("Texts", "phone number"),
+        "external_id": translate("Texts", "external ID"),
+    }
+    return labels.get(key, key)
+
+
+def policy_label(policy: str) -> str:
+    """What happens to a row whose lead is already in the CRM."""
+    labels = {
+        "skip": translate("Texts", "the row is skipped and the lead left untouched."),
+        "update": translate("Texts", "the lead is updated with the filled cells of the row (undo restores it)."),
+        "create": translate("Texts", "a new lead is created anyway."),
+    }
+    return labels.get(policy, policy)
+
+
 def status_label(status: str) -> str:
     labels = {
         "validating": translate("Statuses", "Validation interrupted"),
