@@ -516,6 +516,7 @@ _PHASES: dict[str, dict[str, Template]] = {
 _REPORT: dict[str, dict[str, Template]] = {
     "report_heading_row": {"en": "Row", "fr": "Ligne"},
     "report_heading_reasons": {"en": "Reasons", "fr": "Motifs"},
+    "report_heading_extra": {"en": "Extra cells", "fr": "Cellules en trop"},
 }
 
 

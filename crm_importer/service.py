@@ -84,7 +84,7 @@ from crm_importer.engine.pipeline import (
 )
 from crm_importer.engine.readers import ReadOptions, TableInfo, open_table
 from crm_importer.engine.report import REPORTED, write_report
-from crm_importer.engine.revalidate import RowFix, revalidate_cells, row_cells
+from crm_importer.engine.revalidate import RowFix, revalidate_cells, row_cells, row_extra_cells
 from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import ValidationOptions
 
@@ -172,8 +172,10 @@ def revalidate(store: JobStore, job_id: str, row_no: int, changes: dict[int, str
 
 
 def load_row(store: JobStore, job_id: str, row_no: int) -> list[str]:
-    """The raw cells of one staged row, as the fix dialog shows them."""
-    return row_cells(store, store.get_job(job_id), row_no)
+    """The raw cells of one staged row, as the fix dialog shows them: one per header, then the row's cells
+    beyond the header (an ``extra_cells`` row), which :func:`revalidate` takes under ``EXTRA_INDEX``."""
+    job = store.get_job(job_id)
+    return [*row_cells(store, job, row_no), *row_extra_cells(store, job, row_no)]
 
 
 def history(store: JobStore, limit: int | None = None) -> list[Job]:

@@ -13,6 +13,12 @@ from crm_importer.gui.resources import icon
 ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 
 
+def button_text(text: str) -> str:
+    """``text`` for a button, check box or tab, where Qt takes ``&`` as a mnemonic ("Validate & analyse"
+    would show "Validate _analyse"): its ampersands doubled, so they show as written."""
+    return text.replace("&", "&&")
+
+
 def repolish(widget: QWidget) -> None:
     """Re-apply the stylesheet after a dynamic property changed (Qt does not do it by itself)."""
     widget.style().unpolish(widget)
