@@ -86,7 +86,7 @@ from crm_importer.engine.readers import ReadOptions, TableInfo, open_table
 from crm_importer.engine.report import REPORTED, write_report
 from crm_importer.engine.revalidate import RowFix, revalidate_cells, row_cells, row_extra_cells
 from crm_importer.engine.typed import CrmColumn
-from crm_importer.engine.validate import ValidationOptions
+from crm_importer.engine.validate import ValidationOptions, fcol
 
 log = logging.getLogger(__name__)
 
@@ -265,10 +265,26 @@ class OwnerCheck:
 
 def check_owners(store: JobStore, job_id: str, dsn: str, password: str | None = None) -> OwnerCheck:
     """Owner texts of the file that match no active profile, listed before the commit (SPEC 8)."""
-    values = owner_values(store, store.get_job(job_id))
+    job = store.get_job(job_id)
+    values = owner_values(store, job)
     with connect(dsn, password=password) as conn:
         found, unknown = match_owners(conn, values)
-    return OwnerCheck(found, unknown)
+    return OwnerCheck(found, owner_spellings(store, job, unknown))
+
+
+def owner_spellings(store: JobStore, job: Job, owners: list[str]) -> list[str]:
+    """``owners`` (lower-cased, as they are matched) written as the file first spells them ("Bruno Martin")."""
+    wanted = set(owners)
+    spelled: dict[str, str] = {}
+    column = fcol("owner")
+    for frame in store.iter_batches(job.id, [column]):
+        if column not in frame.columns or len(spelled) == len(wanted):
+            continue
+        for value in frame[column].drop_nulls().unique(maintain_order=True).to_list():
+            key = str(value).lower()
+            if key in wanted and key not in spelled:
+                spelled[key] = str(value)
+    return [spelled.get(o, o) for o in owners]
 
 
 def relist(store: JobStore, dsn: str, email: str, password: str | None = None,

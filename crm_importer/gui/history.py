@@ -25,12 +25,12 @@ from crm_importer.gui.meter import RateMeter
 from crm_importer.gui.models import HistoryModel, same_crm
 from crm_importer.gui.page_import import fmt_duration, resume_question, undo_question
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, page_layout
+from crm_importer.gui.widgets import Banner, PathBanner, page_layout
 from crm_importer.gui.worker import Task
 
 RESUMABLE = ("cancelled", "interrupted", "importing")
-#: Pixels of the File column: a file name is read whole up to about 30 characters (longer: "…" in the middle).
-FILE_COLUMN_WIDTH = 240
+# Pixels of the File column: a file name is read whole up to about 30 characters (longer: "…" in the middle).
+FILE_COLUMN_WIDTH = 200
 UNDOABLE = ("completed", "failed", "cancelled", "interrupted", "importing")
 
 
@@ -47,7 +47,7 @@ class HistoryView(QWidget):
         self._pending_resume: tuple[str, str] | None = None
         self._total = 0
         self.meter = RateMeter()
-        #: The banner: its text (worded again in the current language each time it is shown) and its kind.
+        # The banner: its text (worded again in the current language each time it is shown) and its kind.
         self._message: tuple[Callable[[], str], str] | None = None
         layout, self.title, self.subtitle = page_layout(self, spacing=12, margins=(28, 22, 28, 18))
         bar = QHBoxLayout()
@@ -83,6 +83,8 @@ class HistoryView(QWidget):
         layout.addLayout(progress)
         self.banner = Banner("info", self)
         layout.addWidget(self.banner)
+        self.open_failed = PathBanner(self)
+        layout.addWidget(self.open_failed)
         self.table = QTableView(self)
         self.model = HistoryModel(ctx.store, self.table)
         self.table.setModel(self.model)
@@ -94,12 +96,11 @@ class HistoryView(QWidget):
         header = self.table.horizontalHeader()
         # Numbers and short words fit their contents; the file name gets a width of its own that does not
         # shrink as rows come (a stretched column is what the others leave: two or three characters), the
-        # CRM column takes what is left, and the table scrolls sideways rather than hide a column.
+        # last column takes what is left, and the table scrolls sideways rather than hide a column.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HistoryModel.FILE, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(HistoryModel.FILE, FILE_COLUMN_WIDTH)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(HistoryModel.CRM, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)  # the job id: what the window has left
         header.setMinimumSectionSize(48)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -124,6 +125,7 @@ class HistoryView(QWidget):
         self.undo_button.setText(self.tr("Undo"))
         self.refresh_button.setText(self.tr("Refresh"))
         self.cancel_button.setText(self.tr("Cancel"))
+        self.open_failed.retranslate()
         self.model.retranslate(self.ctx.lang)
         self._refresh()
 
@@ -236,7 +238,10 @@ class HistoryView(QWidget):
         self.task = None
         action = self._action
         if action == "report":
-            self.ctx.open_path(Path(str(result)))
+            if self.ctx.open_path(Path(str(result))) is False:  # nothing visible happened: where the file is
+                self.open_failed.show_path(str(result))
+            else:
+                self.open_failed.hide()
             self._message = (lambda: self.tr("Report: {path}").format(path=result), "info")
         elif action == "undo" and isinstance(result, dict):
             self._message = (lambda: texts.undo_summary(result), "success")

@@ -234,8 +234,8 @@ class IssuesModel(QAbstractTableModel):
 class HistoryModel(QAbstractTableModel):
     """Every job of the local store, newest first."""
 
-    COLUMNS = 11
-    FILE, STATUS, CRM, JOB = 1, 3, 9, 10
+    COLUMNS = 10
+    FILE, STATUS, CRM, JOB = 1, 2, 8, 9
 
     def __init__(self, store: JobStore, parent: Any = None) -> None:
         super().__init__(parent)
@@ -279,15 +279,13 @@ class HistoryModel(QAbstractTableModel):
             if col == 0:
                 stamp = QDateTime.fromString(job.created_at, Qt.DateFormat.ISODate).toLocalTime()
                 return stamp.toString("yyyy-MM-dd HH:mm")
-            if col == 1:
+            if col == self.FILE:
                 return job.file_name
-            if col == 2:
-                return job.actor_email or translate("Models", "(validation only)")
-            if col == 3:
+            if col == self.STATUS:
                 if job.status == "validated":
                     if job.error_code:  # an import of it was tried and refused (already imported, not admin…)
                         return translate("Models", "Import refused")
-                    return translate("Models", "Validated (not imported)")
+                    return translate("Models", "Validation only")
                 return texts.status_label(job.status)
             if col == self.CRM:
                 return crm_name(job.crm_target) if job.crm_target else "—"
@@ -295,18 +293,20 @@ class HistoryModel(QAbstractTableModel):
                 return job.id[:8]
             numbers = (job.total_rows, job.rows_to_import, job.imported_rows, job.updated_rows,
                        job.not_imported_rows)
-            return fmt_int(numbers[col - 4])
+            return fmt_int(numbers[col - 3])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 1:
+            if col == self.FILE:
                 return job.file_path
-            if col == 3 and (job.error_message or job.error_code):
+            if col == self.STATUS and (job.error_message or job.error_code):
                 return job.error_text(self.lang) or job.error_message
             if col == self.CRM:
-                return job.crm_target
+                if not job.crm_target:
+                    return translate("Models", "Validated on this computer only: nothing was sent to a CRM.")
+                return translate("Models", "{crm}\nby {who}").format(crm=job.crm_target, who=job.actor_email or "?")
             if col == self.JOB:
                 return translate("Models", "Job {id} (crm-importer resume {short})").format(id=job.id,
                                                                                            short=job.id[:8])
-        if role == Qt.ItemDataRole.TextAlignmentRole and 4 <= col < self.CRM:
+        if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= col < self.CRM:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return job.id
@@ -315,8 +315,10 @@ class HistoryModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
-        return [translate("Models", "Date"), translate("Models", "File"), translate("Models", "By"), translate("Models", "Status"), translate("Models", "Rows"), translate("Models", "To import"), translate("Models", "Imported"),
-                translate("Models", "Updated"), translate("Models", "Not imported"), translate("Models", "CRM"),
+        # The counts say the words of the wizard's cards; long ones on two lines keep the columns narrow.
+        return [translate("Models", "Date"), translate("Models", "File"), translate("Models", "Status"),
+                translate("Models", "Rows"), translate("Models", "To\nimport"), translate("Models", "Created"),
+                translate("Models", "Updated"), translate("Models", "Not\nimported"), translate("Models", "CRM"),
                 translate("Models", "Job")][section]
 
 

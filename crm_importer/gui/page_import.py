@@ -27,7 +27,7 @@ from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
 from crm_importer.gui.models import crm_name
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, FormComboBox, StatCard, WizardPage, page_layout
+from crm_importer.gui.widgets import Banner, FormComboBox, PathBanner, StatCard, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -61,7 +61,7 @@ class ImportPage(WizardPage):
         self._total = 0
         self._phase = ""
         self._error: str | None = None
-        #: What the result banner says, worded again in the current language each time it is shown.
+        # What the result banner says, worded again in the current language each time it is shown.
         self._message: Callable[[], str] | None = None
         self._cancelled = False
         self._owners: tasks.OwnerCheck | None = None
@@ -96,7 +96,7 @@ class ImportPage(WizardPage):
         target.addWidget(self.target_text, 1)
         root.addWidget(self.target_card)
 
-        #: What the import will do, read before the Import button: rows, duplicates, assignment.
+        # What the import will do, read before the Import button: rows, duplicates, assignment.
         self.summary_card = QFrame(self)
         self.summary_card.setObjectName("Card")
         summary = QVBoxLayout(self.summary_card)
@@ -187,6 +187,8 @@ class ImportPage(WizardPage):
         after.addStretch(1)
         after.addWidget(self.new_button)
         root.addLayout(after)
+        self.open_failed = PathBanner(self)
+        root.addWidget(self.open_failed)
         root.addStretch(1)
 
     def retranslate(self) -> None:
@@ -207,6 +209,7 @@ class ImportPage(WizardPage):
         self.resume_button.setText(self.tr("Resume the import"))
         self.undo_button.setText(self.tr("Undo this import"))
         self.new_button.setText(self.tr("New import"))
+        self.open_failed.retranslate()
         self._fill_fallback()
         self._refresh()
 
@@ -216,6 +219,7 @@ class ImportPage(WizardPage):
             return
         self._error, self._message, self._cancelled = None, None, False
         self._owners, self._owners_for = None, None
+        self.open_failed.hide()
         self._refresh()
 
     def _job_changed_elsewhere(self) -> None:
@@ -410,8 +414,14 @@ class ImportPage(WizardPage):
             return
         store_path, lang = self.ctx.store_path, self.ctx.lang
         self.ctx.pool.start(lambda p, c: tasks.job_report(store_path, job.id, lang, p, c), name="report",
-                            on_finished=lambda path: self.ctx.open_path(Path(path)),
+                            on_finished=lambda path: self._open(Path(path)),
                             on_failed=lambda exc: self._show_error(exc))
+
+    def _open(self, path: Path) -> None:
+        if self.ctx.open_path(path) is False:  # nothing visible happened: say where the file is
+            self.open_failed.show_path(str(path))
+        else:
+            self.open_failed.hide()
 
     def ask_undo(self) -> None:
         job = self.state.imported
@@ -481,8 +491,8 @@ class ImportPage(WizardPage):
         if show_owners and owners is not None:
             shown = ", ".join(owners.unknown[:8]) + ("…" if len(owners.unknown) > 8 else "")
             self.owners.text.setText(self.tr(
-                "{count} owners in the file match no active CRM user: {owners}. Their leads:").format(
-                count=fmt_int(len(owners.unknown)), owners=shown))
+                "%n owner(s) in the file match no active CRM user: {owners}. Their leads:", "",
+                len(owners.unknown)).format(owners=shown))
         self.progress_card.setVisible(running)
         self.cancel_button.setEnabled(running and not (self.task and self.task.is_cancelled()))
         if running:
@@ -558,11 +568,11 @@ def undo_question(job: Job) -> str:
     parts = [translate("ImportPage", "Undo the import of {file} from {date}?").format(
         file=job.file_name, date=job.created_at[:16].replace("T", " "))]
     if job.imported_rows:
-        parts.append(translate("ImportPage", "The %n lead(s) it created will be removed, except those edited "
+        parts.append(translate("ImportPage", "The %Ln lead(s) it created will be removed, except those edited "
                                              "since or that other CRM records refer to (they are kept).", "",
                                job.imported_rows))
     if job.updated_rows:
-        parts.append(translate("ImportPage", "The %n lead(s) it updated get their previous values back.", "",
+        parts.append(translate("ImportPage", "The %Ln lead(s) it updated get their previous values back.", "",
                                job.updated_rows))
     if not job.imported_rows and not job.updated_rows:
         parts.append(translate("ImportPage", "It created and updated no lead: nothing in the CRM changes."))

@@ -47,6 +47,9 @@ from crm_importer.gui.models import PreviewModel
 from crm_importer.gui.widgets import Banner, FormComboBox, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
+#: Widths (pixels) of a preview column: its heading decides within these bounds.
+PREVIEW_COLUMN_MIN, PREVIEW_COLUMN_MAX = 150, 340
+
 
 def profiles_dir() -> Path:
     return paths.mapping_profiles_dir()
@@ -153,6 +156,7 @@ class MappingPage(WizardPage):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(150)
         self.table.horizontalHeader().setMinimumHeight(44)
+        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setDefaultSectionSize(26)
         splitter.addWidget(self.mapping_scroll)
         splitter.addWidget(self.table)
@@ -200,6 +204,7 @@ class MappingPage(WizardPage):
             combo.setItemText(1, self.tr("Month first (MM/DD/YYYY)"))
         self._fill_profiles()
         self.model.retranslate()
+        self._fit_header()
         self._refresh()
 
     # --- entering the page ----------------------------------------------------------------------------
@@ -359,7 +364,16 @@ class MappingPage(WizardPage):
             combo.blockSignals(False)
             self._show_rule(index, field)
         self.model.set_fields(mapping.fields)
+        self._fit_header()
         self._refresh()
+
+    def _fit_header(self) -> None:
+        """Each preview column wide enough for its heading ("Commercial → Owner (for assignment)"), within
+        bounds: a centred heading wider than its column is cut at both ends."""
+        header = self.table.horizontalHeader()
+        for i in range(self.model.columnCount()):
+            wanted = header.sectionSizeFromContents(i).width() + 8
+            header.resizeSection(i, min(max(PREVIEW_COLUMN_MIN, wanted), PREVIEW_COLUMN_MAX))
 
     def _show_rule(self, index: int, field: str | None) -> None:
         """The 'How it reads' cell of one column: for a date of the CRM's own, day or month first (decided

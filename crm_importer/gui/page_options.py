@@ -36,7 +36,7 @@ class OptionsPage(WizardPage):
         self.ctx = ctx
         self.state = state
         self.profiles: list[tasks.Profile] = []
-        #: The owner column the mapping named when this page was last shown (a new one selects it).
+        # The owner column the mapping named when this page was last shown (a new one selects it).
         self._owner_seen: str | None = None
         self._build()
         self.retranslate()
@@ -99,17 +99,21 @@ class OptionsPage(WizardPage):
         self.user_list.setMaximumHeight(96)
         self.column_combo = FormComboBox(self.assign_box)
         self.not_connected = hint(parent=self.assign_box)
+        # Each choice's list goes under its radio button, indented: beside it, a long French label left the
+        # list a few characters ("Commerc").
+        def indented(widget: QWidget) -> None:
+            row = QHBoxLayout()
+            row.setContentsMargins(24, 0, 0, 0)
+            row.addWidget(widget, 1)
+            asg.addLayout(row)
+
         asg.addWidget(self.assign_radios["none"])
-        row = QHBoxLayout()
-        row.addWidget(self.assign_radios["user"])
-        row.addWidget(self.user_combo, 1)
-        asg.addLayout(row)
+        asg.addWidget(self.assign_radios["user"])
+        indented(self.user_combo)
         asg.addWidget(self.assign_radios["round_robin"])
-        asg.addWidget(self.user_list)
-        row = QHBoxLayout()
-        row.addWidget(self.assign_radios["column"])
-        row.addWidget(self.column_combo, 1)
-        asg.addLayout(row)
+        indented(self.user_list)
+        asg.addWidget(self.assign_radios["column"])
+        indented(self.column_combo)
         asg.addWidget(self.not_connected)
         self.owner_note = hint(parent=self.assign_box)
         asg.addWidget(self.owner_note)

@@ -60,7 +60,7 @@ class FixRowDialog(QDialog):
             edit = QLineEdit(value, host)
             form.addRow(header or f"#{i + 1}", edit)
             self.edits.append(edit)
-        #: The row's cells beyond the header: shown so they can be moved into their column or emptied.
+        # The row's cells beyond the header: shown so they can be moved into their column or emptied.
         self.extra_edits: list[QLineEdit] = []
         if len(cells) > len(headers):
             form.addRow(hint(self.tr("This row has more cells than the file has columns: move each value below "
@@ -98,7 +98,7 @@ class ValidationPage(WizardPage):
         self.state = state
         self.task: Task | None = None
         self._error: str | None = None
-        #: What the banner says, worded again in the current language each time it is shown.
+        # What the banner says, worded again in the current language each time it is shown.
         self._message: Callable[[], str] | None = None
         self._phase = ""
         self._rows = 0

@@ -7,13 +7,21 @@ come from the engine itself (``ImporterError.text(lang)``, ``RowError.text(lang)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.typed import CrmColumn
 
 #: lupdate finds ``translate("Context", "text")`` calls; a wrapper function would hide them from it.
 translate = QCoreApplication.translate
+
+
+#: Qt's file dialog asks its own catalogue (qtbase) for these; Qt 6 added their mnemonics, which its French
+#: catalogue lacks, so the French dialog said "Look in:" and "Files of type:". Ours answers for them.
+QT_FILE_DIALOG = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
 
 
 def field_label(name: str | None) -> str:
