@@ -20,7 +20,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="571"/>
+        <location filename="../crm_importer/gui/page_import.py" line="572"/>
         <source>The %Ln lead(s) it created will be removed, except those edited since or that other CRM records refer to (they are kept).</source>
         <translation>
             <numerusform>The %Ln lead it created will be removed, unless it was edited since or other CRM records refer to it (then it is kept).</numerusform>
@@ -28,7 +28,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="575"/>
+        <location filename="../crm_importer/gui/page_import.py" line="576"/>
         <source>The %Ln lead(s) it updated get their previous values back.</source>
         <translation>
             <numerusform>The %Ln lead it updated gets its previous values back.</numerusform>

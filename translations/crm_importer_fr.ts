@@ -639,16 +639,6 @@
         <translation>leads mis à jour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="205"/>
-        <source>skipped: already in the CRM</source>
-        <translation>ignorées : déjà dans le CRM</translation>
-    </message>
-    <message>
-        <location filename="../crm_importer/gui/page_import.py" line="206"/>
-        <source>rows not imported (invalid, duplicates, rejected)</source>
-        <translation>lignes non importées (invalides, doublons, refusées)</translation>
-    </message>
-    <message>
         <location filename="../crm_importer/gui/page_import.py" line="207"/>
         <source>time taken</source>
         <translation>durée</translation>
@@ -753,56 +743,56 @@
     </message>
     <message>
         <location filename="../crm_importer/gui/page_import.py" line="538"/>
-        <source>A row is the same lead as one in the CRM when it has the same {keys}: {policy}</source>
-        <translation>Une ligne est le même lead qu’un lead du CRM quand elle a le même {keys} : {policy}</translation>
+        <source>A row is the same lead as one in the CRM when they share {keys}: {policy}</source>
+        <translation>Une ligne et un lead du CRM sont le même lead quand ils ont en commun {keys} : {policy}</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/page_import.py" line="539"/>
-        <source> or </source>
-        <translation> ou </translation>
+        <source>{some} or {last}</source>
+        <translation>{some} ou {last}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="540"/>
+        <location filename="../crm_importer/gui/page_import.py" line="541"/>
         <source>No duplicate check against the CRM: every row creates a lead.</source>
         <translation>Aucune recherche de doublons dans le CRM : chaque ligne crée un lead.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="541"/>
+        <location filename="../crm_importer/gui/page_import.py" line="542"/>
         <source>Assignment: {assignment}</source>
         <translation>Attribution : {assignment}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="549"/>
+        <location filename="../crm_importer/gui/page_import.py" line="550"/>
         <source>every new lead to {user}</source>
         <translation>chaque nouveau lead à {user}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="552"/>
+        <location filename="../crm_importer/gui/page_import.py" line="553"/>
         <source>in turn to {users}</source>
         <translation>à tour de rôle à {users}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="556"/>
+        <location filename="../crm_importer/gui/page_import.py" line="557"/>
         <source>to the owner named in the column “{column}” (an unknown owner: {then})</source>
         <translation>au propriétaire nommé dans la colonne « {column} » (propriétaire inconnu : {then})</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="557"/>
+        <location filename="../crm_importer/gui/page_import.py" line="558"/>
         <source>left unassigned</source>
         <translation>lead non attribué</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="559"/>
+        <location filename="../crm_importer/gui/page_import.py" line="560"/>
         <source>none: the new leads stay unassigned</source>
         <translation>aucune : les nouveaux leads restent non attribués</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="568"/>
+        <location filename="../crm_importer/gui/page_import.py" line="569"/>
         <source>Undo the import of {file} from {date}?</source>
         <translation>Annuler l’import de {file} du {date} ?</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="571"/>
+        <location filename="../crm_importer/gui/page_import.py" line="572"/>
         <source>The %Ln lead(s) it created will be removed, except those edited since or that other CRM records refer to (they are kept).</source>
         <translation>
             <numerusform>Le %Ln lead qu’il a créé sera supprimé, sauf s’il a été modifié depuis ou si d’autres fiches du CRM y font référence (il est alors gardé).</numerusform>
@@ -810,7 +800,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="575"/>
+        <location filename="../crm_importer/gui/page_import.py" line="576"/>
         <source>The %Ln lead(s) it updated get their previous values back.</source>
         <translation>
             <numerusform>Le %Ln lead qu’il a modifié retrouve ses valeurs précédentes.</numerusform>
@@ -818,12 +808,12 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="578"/>
+        <location filename="../crm_importer/gui/page_import.py" line="579"/>
         <source>It created and updated no lead: nothing in the CRM changes.</source>
         <translation>Il n’a créé ni modifié aucun lead : rien ne change dans le CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="587"/>
+        <location filename="../crm_importer/gui/page_import.py" line="588"/>
         <source>Resume the import of {file} from {date}? It stopped after {done} of {total} rows; the {left} rows left go into {crm}. Nothing is imported twice.</source>
         <translation>Reprendre l’import de {file} du {date} ? Il s’est arrêté après {done} lignes sur {total} ; les {left} lignes restantes vont dans {crm}. Rien n’est importé deux fois.</translation>
     </message>
@@ -831,6 +821,16 @@
         <location filename="../crm_importer/gui/page_import.py" line="475"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="205"/>
+        <source>already in the CRM (skipped)</source>
+        <translation>déjà dans le CRM (ignorées)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_import.py" line="206"/>
+        <source>not imported: invalid, duplicates in the file, rejected by the CRM</source>
+        <translation>non importées : invalides, doublons dans le fichier, rejetées par le CRM</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/page_import.py" line="476"/>
@@ -1050,169 +1050,169 @@ Connecté en tant que {who}</translation>
 <context>
     <name>MappingPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="185"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="183"/>
         <source>Check the columns</source>
         <extracomment>Tests set this to fill the values dialog instead of running it. Per column: how a date of the CRM&apos;s own reads (shown for those only), and what the column allows. Per column: for a picklist of the CRM&apos;s own, the file values the user gave a value of the list.</extracomment>
         <translation>Vérifiez les colonnes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="187"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="185"/>
         <source>Each column of the file feeds one CRM field, guessed from its header. Columns left “Not imported” stay in the error report. Below, the first 100 rows as read from the file.</source>
         <translation>Chaque colonne du fichier alimente un champ du CRM, deviné d’après son en-tête. Les colonnes laissées « Non importée » restent dans le rapport d’erreurs. En dessous, les 100 premières lignes telles que lues dans le fichier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="189"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="187"/>
         <source>Mapping profile:</source>
         <translation>Profil de correspondance :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="190"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="188"/>
         <source>Apply</source>
         <translation>Appliquer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="191"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="189"/>
         <source>Save as profile…</source>
         <translation>Enregistrer comme profil…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="192"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="190"/>
         <source>Guess again from headers</source>
         <translation>Redeviner d’après les en-têtes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="193"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="191"/>
         <source>Column in the file</source>
         <translation>Colonne du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="194"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="192"/>
         <source>Example</source>
         <translation>Exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="195"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="193"/>
         <source>CRM field</source>
         <translation>Champ du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="196"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="194"/>
         <source>How it reads</source>
         <translation>Lecture</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="204"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="202"/>
         <source>Day first (DD/MM/YYYY)</source>
         <translation>Jour d’abord (JJ/MM/AAAA)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="205"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="203"/>
         <source>Month first (MM/DD/YYYY)</source>
         <translation>Mois d’abord (MM/JJ/AAAA)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="243"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="241"/>
         <source>(column {number}, no header)</source>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
         <source>read from the dates of the file</source>
         <translation>d’après les dates du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="401"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="399"/>
         <source>the file mixes both orders: the others will be errors</source>
         <translation>le fichier mêle les deux ordres : les autres seront des erreurs</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="402"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
         <source>every date reads both ways: the region&apos;s usage, check it</source>
         <translation>chaque date se lit dans les deux sens : l’usage de la région, à vérifier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="403"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="401"/>
         <source>as you chose</source>
         <translation>selon votre choix</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="407"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="405"/>
         <source>Values…</source>
         <translation>Valeurs…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="407"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="405"/>
         <source>Values ({count})…</source>
         <translation>Valeurs ({count})…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="409"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="407"/>
         <source>Allowed: {values}</source>
         <translation>Permises : {values}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="412"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="410"/>
         <source>numbers as 1 234,5 (decimal comma)</source>
         <translation>nombres écrits 1 234,5 (virgule décimale)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="413"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="411"/>
         <source>numbers as 1,234.5 (decimal point)</source>
         <translation>nombres écrits 1,234.5 (point décimal)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="415"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="413"/>
         <source>oui/non, yes/no, vrai/faux, 1/0, x</source>
         <translation>oui/non, vrai/faux, yes/no, 1/0, x</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="418"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="416"/>
         <source>several values, split on “{separator}”</source>
         <translation>plusieurs valeurs, séparées par « {separator} »</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="430"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="428"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="436"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="434"/>
         <source>The CRM requires a value in {columns} (marked *): map a column of the file to each.</source>
         <translation>Le CRM exige une valeur pour {columns} (marquées *) : associez une colonne du fichier à chacune.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="442"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="440"/>
         <source>The CRM&apos;s own columns are offered after the standard fields, with their type; * marks a column the CRM requires. Columns not mapped keep the CRM&apos;s defaults.</source>
         <translation>Les colonnes propres au CRM suivent les champs standard, avec leur type ; * marque une colonne que le CRM exige. Les colonnes non associées gardent les valeurs par défaut du CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="446"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="444"/>
         <source>Standard lead fields only: connect to the CRM to map its own columns too.</source>
         <translation>Champs standard seulement : connectez-vous au CRM pour associer aussi ses propres colonnes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="457"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="468"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="466"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="468"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="466"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="480"/>
-        <location filename="../crm_importer/gui/page_mapping.py" line="495"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="478"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="493"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="480"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="478"/>
         <source>The profile {path} cannot be saved: {reason}.</source>
         <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>
@@ -1828,18 +1828,18 @@ importées</translation>
     <name>Texts</name>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="102"/>
-        <source>email address</source>
-        <translation>adresse e-mail</translation>
+        <source>an email address</source>
+        <translation>l’adresse e-mail</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="103"/>
-        <source>phone number</source>
-        <translation>numéro de téléphone</translation>
+        <source>a phone number</source>
+        <translation>le numéro de téléphone</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="104"/>
-        <source>external ID</source>
-        <translation>identifiant externe</translation>
+        <source>an external ID</source>
+        <translation>l’identifiant externe</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="112"/>
@@ -1989,23 +1989,23 @@ importées</translation>
 <context>
     <name>ValuesDialog</name>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="71"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="70"/>
         <source>Values of the CRM&apos;s list</source>
         <extracomment>Widths (pixels) of a preview column: its heading decides within these bounds.</extracomment>
         <translation>Valeurs de la liste du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="73"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="72"/>
         <source>Give each value of the file the value of the CRM&apos;s list it stands for. Values already in the list (whatever their case or accents) need nothing.</source>
         <translation>Donnez à chaque valeur du fichier la valeur de la liste du CRM qu’elle désigne. Les valeurs déjà dans la liste (quelles que soient leur casse ou leurs accents) n’ont besoin de rien.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="81"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="80"/>
         <source>— left as is (an error) —</source>
         <translation>— laissée telle quelle (une erreur) —</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="88"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="87"/>
         <source>Every value of the first rows is in the list.</source>
         <translation>Chaque valeur des premières lignes est dans la liste.</translation>
     </message>

@@ -202,8 +202,8 @@ class ImportPage(WizardPage):
         self.cancel_button.setText(self.tr("Cancel"))
         self.imported_card.caption.setText(self.tr("leads created"))
         self.updated_card.caption.setText(self.tr("leads updated"))
-        self.skipped_card.caption.setText(self.tr("skipped: already in the CRM"))
-        self.rejected_card.caption.setText(self.tr("rows not imported (invalid, duplicates, rejected)"))
+        self.skipped_card.caption.setText(self.tr("already in the CRM (skipped)"))
+        self.rejected_card.caption.setText(self.tr("not imported: invalid, duplicates in the file, rejected by the CRM"))
         self.time_card.caption.setText(self.tr("time taken"))
         self.report_button.setText(self.tr("Open the report"))
         self.resume_button.setText(self.tr("Resume the import"))
@@ -535,8 +535,9 @@ class ImportPage(WizardPage):
                     "the file (all in the report).").format(
                 rows=fmt_int(job.rows_to_import), file=escape(job.file_name), invalid=fmt_int(job.invalid_rows),
                 dups=fmt_int(job.duplicate_rows)),
-            (self.tr("A row is the same lead as one in the CRM when it has the same {keys}: {policy}").format(
-                keys=self.tr(" or ").join(keys), policy=texts.policy_label(state.policy)) if keys else
+            (self.tr("A row is the same lead as one in the CRM when they share {keys}: {policy}").format(
+                keys=self.tr("{some} or {last}").format(some=", ".join(keys[:-1]), last=keys[-1])
+                if len(keys) > 1 else keys[0], policy=texts.policy_label(state.policy)) if keys else
              self.tr("No duplicate check against the CRM: every row creates a lead.")),
             self.tr("Assignment: {assignment}").format(assignment=escape(self.assignment_text())),
         ]

@@ -156,7 +156,6 @@ class MappingPage(WizardPage):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(150)
         self.table.horizontalHeader().setMinimumHeight(44)
-        self.table.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().setDefaultSectionSize(26)
         splitter.addWidget(self.mapping_scroll)
         splitter.addWidget(self.table)

@@ -97,11 +97,11 @@ def phase_label(phase: str) -> str:
 
 
 def dedupe_key_label(key: str) -> str:
-    """A duplicate key in a sentence: "the same email address or phone number"."""
+    """A duplicate key in a sentence: "when they share an email address, a phone number or an external ID"."""
     labels = {
-        "email": translate("Texts", "email address"),
-        "phone": translate("Texts", "phone number"),
-        "external_id": translate("Texts", "external ID"),
+        "email": translate("Texts", "an email address"),
+        "phone": translate("Texts", "a phone number"),
+        "external_id": translate("Texts", "an external ID"),
     }
     return labels.get(key, key)
 

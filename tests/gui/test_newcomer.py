@@ -198,7 +198,7 @@ def test_summary_before_the_import_and_undo_from_history(qtbot: Any, window: Any
     summary = page.summary_text.text()
     assert "<b>189</b> rows of leads-sample.csv to import" in summary
     assert "6 invalid, 5 duplicates in the file" in summary
-    assert "email address or phone number or external ID" in summary
+    assert "when they share an email address, a phone number or an external ID" in summary
     assert "the row is skipped and the lead left untouched" in summary
     assert "none: the new leads stay unassigned" in summary
     assert "Alice Admin" in page.target_text.text() and ADMIN_EMAIL in page.target_text.text()
@@ -353,3 +353,24 @@ def test_a_report_that_cannot_be_opened_shows_its_path_to_copy(qtbot: Any, windo
     ctx.settings.last_save_dir = str(tmp_path)
     assert ctx.save_start(Path("x.csv")) == tmp_path / "x.csv"
 
+
+
+def test_a_refused_import_is_not_listed_as_one_more_validation(window: Any, pg_dsn: str, tmp_path: Path) -> None:
+    from crm_importer.crm.options import Assignment
+    from crm_importer.engine.errors import ImporterError
+    from crm_importer.engine.jobstore import JobStore
+    from crm_importer.gui.models import HistoryModel
+    from crm_importer.service import commit_validated
+    from crm_importer.service import validate as validate_offline
+
+    with JobStore(window.ctx.store_path) as own:
+        job = validate_offline(make_csv(tmp_path / "salon.csv", 10), own)
+        with pytest.raises(ImporterError) as refused:  # a sales rep is not an admin
+            commit_validated(own, job.id, dsn=pg_dsn, actor_email="bruno.martin@demo.crm-importer.test",
+                             policy="skip", assignment=Assignment(), lang="en")
+    assert refused.value.exit_code == 4
+    window.history.refresh()
+    model = window.history.model
+    row = [j.id for j in model.jobs].index(job.id)
+    assert model.data(model.index(row, HistoryModel.STATUS)) == "Import refused"
+    assert model.data(model.index(row, HistoryModel.STATUS), Qt.ItemDataRole.ToolTipRole) == refused.value.text("en")
