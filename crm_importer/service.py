@@ -433,7 +433,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
     try:
         job = store.get_job(job_id)
         if job.status in (COMPLETED, UNDONE):
-            raise ImporterError("job_not_resumable", job_id=job.id, status=job.status)
+            raise ImporterError("job_not_resumable", job_id=job.id[:8], status=job.status)
         if job.error_code in ("store_recovered_incomplete", "store_relisted_job"):
             raise RefusedError(job.error_code, job_id=job.id)  # rows lost with a damaged store: never resumed
         if not job.crm_target or CommitOptions.of(job.options) is None and not job.actor_email:
@@ -477,7 +477,7 @@ def undo_import(job_id: str, *, dsn: str, actor_email: str, prompts: Prompts | N
     try:
         job = store.get_job(job_id)
         if job.status not in (COMPLETED, FAILED, CANCELLED, INTERRUPTED, IMPORTING):
-            raise ImporterError("job_not_undoable", job_id=job.id, status=job.status)
+            raise ImporterError("job_not_undoable", job_id=job.id[:8], status=job.status)
         link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
         try:
             relist_quietly(store, link, identity)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -270,6 +271,15 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
     env.pop("CRM_IMPORTER_DEBUG", None)
     env.update(extra)
     return env
+
+
+#: The line ``import`` writes on stderr as soon as its job exists (English, French): said before any error.
+JOB_STARTED = re.compile(r"(Job|Traitement) [0-9a-f]{8} \(.*\) ?; (if it stops|s’il s’arrête) ?: crm-importer resume [0-9a-f]{8}")
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The non-empty lines of ``stderr`` but the job's id said at the start."""
+    return [line for line in stderr.splitlines() if line.strip() and not JOB_STARTED.fullmatch(line)]
 
 
 def run_cli(home: Path, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ from leadfiles import (
     SALES,
     assignments,
     crm_job,
+    error_lines,
     grant_crm_access,
     lead,
     one_json,
@@ -59,8 +60,8 @@ def import_args(path: Path, dsn: str, *extra: str, actor: str = ADMIN) -> list[s
 
 
 def one_line_error(stderr: str) -> str:
-    """Errors go to stderr as one sentence, never a traceback."""
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    """Errors go to stderr as one sentence, never a traceback (after the job's id, said when it started)."""
+    lines = error_lines(stderr)
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]
@@ -112,7 +113,7 @@ def test_import_with_rejected_rows_exits_1_and_writes_the_report(pg_dsn: str, tm
 
     text = run_cli(home, *import_args(leads_file(tmp_path, 3, "other.csv", start=100), pg_dsn))
     assert text.returncode == 0, text.stderr
-    assert text.stdout.startswith("Job ") and "3 imported" in text.stdout
+    assert text.stdout.startswith("Import ") and "completed: created: 3; updated: 0;" in text.stdout
 
 
 def test_update_and_create_policies_from_the_command_line(pg_dsn: str, tmp_path: Path, home: Path) -> None:

@@ -224,7 +224,7 @@ def test_summary_before_the_import_and_undo_from_history(qtbot: Any, window: Any
 
     with pytest.raises(ImporterError) as again:
         undo_import(imported.id, dsn=pg_dsn, actor_email=ADMIN_EMAIL, store=None)
-    assert again.value.text("fr").startswith(f"L’import {imported.id} est déjà annulé")
+    assert again.value.text("fr").startswith(f"L’import {imported.id[:8]} est déjà annulé : seul un import")
 
 
 # --- 9. History: columns that keep their width, the CRM and the job; undo only on this CRM -------------------
