@@ -546,52 +546,57 @@
         <translation>Reprendre cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="202"/>
+        <location filename="../crm_importer/gui/history.py" line="175"/>
+        <source>This import went to another CRM ({crm}): connect to it to resume it.</source>
+        <translation>Cet import a été fait dans un autre CRM ({crm}) : connectez-vous à celui-ci pour le reprendre.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/history.py" line="210"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="226"/>
+        <location filename="../crm_importer/gui/history.py" line="234"/>
         <source>{phase} {done} of {total} rows</source>
         <translation>{phase} {done} lignes sur {total}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="230"/>
+        <location filename="../crm_importer/gui/history.py" line="238"/>
         <source>{rate} rows/s</source>
         <translation>{rate} lignes/s</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="232"/>
+        <location filename="../crm_importer/gui/history.py" line="240"/>
         <source>about {time} left</source>
         <translation>environ {time} restantes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="234"/>
+        <location filename="../crm_importer/gui/history.py" line="242"/>
         <source>{phase} {rows} rows</source>
         <translation>{phase} {rows} lignes</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="245"/>
+        <location filename="../crm_importer/gui/history.py" line="253"/>
         <source>Report: {path}</source>
         <translation>Rapport : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="250"/>
+        <location filename="../crm_importer/gui/history.py" line="258"/>
         <source>Import completed: {imported} leads created and {updated} updated.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="259"/>
+        <location filename="../crm_importer/gui/history.py" line="267"/>
         <source>Stopped; the import can be resumed.</source>
         <translation>Arrêté ; l’import peut être repris.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="278"/>
-        <source>This import went to another CRM ({crm}): connect to it to undo it.</source>
-        <translation>Cet import a été fait dans un autre CRM ({crm}) : connectez-vous à celui-ci pour l’annuler.</translation>
+        <location filename="../crm_importer/gui/history.py" line="287"/>
+        <source>This import went to another CRM ({crm}): connect to it to resume or undo it.</source>
+        <translation>Cet import a été fait dans un autre CRM ({crm}) : connectez-vous à celui-ci pour le reprendre ou l’annuler.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/history.py" line="286"/>
+        <location filename="../crm_importer/gui/history.py" line="298"/>
         <source>No import yet: they will be listed here.</source>
         <translation>Aucun import pour l’instant : ils apparaîtront ici.</translation>
     </message>

@@ -22,7 +22,7 @@ from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
-from crm_importer.gui.models import HistoryModel, same_crm
+from crm_importer.gui.models import HistoryModel, crm_name, same_crm
 from crm_importer.gui.page_import import fmt_duration, resume_question, undo_question
 from crm_importer.gui.resources import icon
 from crm_importer.gui.widgets import Banner, PathBanner, page_layout
@@ -169,8 +169,16 @@ class HistoryView(QWidget):
         if not confirmed and not self.ctx.ask(self, self.tr("Resume this import?"), resume_question(job)):
             return
         session = self._need_session()
+        if session is not None and not same_crm(session.target, job.crm_target):
+            # Resumed into the CRM connected now, its first batches would be in one CRM and the rest in another.
+            crm = crm_name(job.crm_target or "")
+            self._message = (lambda: self.tr("This import went to another CRM ({crm}): connect to it to resume "
+                                             "it.").format(crm=crm), "warning")
+            self._refresh()
+            self.connect_requested.emit()
+            session = None
         if session is None:
-            self._pending_resume = (job.id, action)  # resumed once connected, without asking again
+            self._pending_resume = (job.id, action)  # resumed once connected to its CRM, without asking again
             return
         self._pending_resume = None
         store_path = self.ctx.store_path
@@ -268,14 +276,18 @@ class HistoryView(QWidget):
         running = self.task is not None
         imported = job is not None and bool(job.crm_target)
         session = self.ctx.session
-        # Undo acts on the CRM connected now: a job of another CRM can only be undone once connected to it.
+        # Resume and Undo act on the CRM connected now: a job of another CRM waits until it is connected.
         here = job is not None and (session is None or same_crm(session.target, job.crm_target))
-        self.resume_button.setEnabled(not running and imported and job is not None and job.status in RESUMABLE)
-        self.retry_button.setEnabled(not running and imported and job is not None and job.status == "failed")
+        self.resume_button.setEnabled(not running and imported and here and job is not None
+                                      and job.status in RESUMABLE)
+        self.retry_button.setEnabled(not running and imported and here and job is not None and job.status == "failed")
         self.undo_button.setEnabled(not running and imported and here and job is not None
                                     and job.status in UNDOABLE)
-        self.undo_button.setToolTip("" if here or job is None else self.tr(
-            "This import went to another CRM ({crm}): connect to it to undo it.").format(crm=job.crm_target))
+        elsewhere = "" if here or job is None else self.tr(
+            "This import went to another CRM ({crm}): connect to it to resume or undo it.").format(
+            crm=job.crm_target)
+        for button in (self.resume_button, self.retry_button, self.undo_button):
+            button.setToolTip(elsewhere)
         self.report_button.setEnabled(not running and job is not None and job.total_rows > 0)
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running and self._action in ("resume", "retry"))

@@ -260,6 +260,14 @@ def test_history_columns_with_twenty_jobs(qtbot: Any, window: Any, tmp_path: Pat
     assert history.select_job(job.id)
     assert not history.undo_button.isEnabled()  # a job of another CRM than the one connected
     assert ("another CRM" if lang == "en" else "autre CRM") in history.undo_button.toolTip()
+    # nor is it resumed into the CRM connected now (its first batches would be in one CRM, the rest in another)
+    with JobStore(window.ctx.store_path) as own:
+        own.update_job(job.id, status="interrupted")
+    history.refresh()
+    assert history.select_job(job.id) and not history.resume_button.isEnabled()
+    history.resume_selected(confirmed=True)  # as the start's offer would
+    assert history.task is None
+    assert ("another CRM (ventes @ crm)" if lang == "en" else "autre CRM (ventes @ crm)") in history.banner.text.text()
 
 
 # --- 10. every label true: translated, no mnemonic eaten, not cut ------------------------------------------
