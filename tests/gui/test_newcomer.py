@@ -382,3 +382,37 @@ def test_a_refused_import_is_not_listed_as_one_more_validation(window: Any, pg_d
     row = [j.id for j in model.jobs].index(job.id)
     assert model.data(model.index(row, HistoryModel.STATUS)) == "Import refused"
     assert model.data(model.index(row, HistoryModel.STATUS), Qt.ItemDataRole.ToolTipRole) == refused.value.text("en")
+
+
+# --- 7. a row with an extra cell can be fixed -----------------------------------------------------------------
+def test_a_row_with_an_extra_cell_is_fixed_in_the_dialog(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    path = tmp_path / "salon.csv"
+    path.write_text("E-mail;Nom\nok@exemple.fr;Martin\nextra@exemple.fr;Roux;Lyon\nfaux;Durand;VIP\n",
+                    encoding="utf-8")
+    open_file(qtbot, window, path)
+    job = validate(qtbot, window)
+    assert job.invalid_rows == 2
+    page = window.wizard.validation_page
+    model = page.model
+
+    def fix(row_no: int, edit: Any) -> Any:
+        page.table.selectRow(next(r for r in range(model.rowCount()) if model.issue(r).row_no == row_no))
+        page.fix_dialog = None
+        page.fix_selected()
+        wait_for(qtbot, lambda: getattr(page, "fix_dialog", None) is not None, 10_000)
+        dialog = page.fix_dialog
+        shown = [e.text() for e in dialog.edits], [e.text() for e in dialog.extra_edits]
+        edit(dialog)
+        with qtbot.waitSignal(page.row_fixed, timeout=30_000) as fixed:
+            dialog.accept()
+        return shown, fixed.args[0]
+
+    # the extra cell is shown, and emptied the row is valid
+    shown, result = fix(3, lambda d: d.extra_edits[0].setText(""))
+    assert shown == (["extra@exemple.fr", "Roux"], ["Lyon"])
+    assert result.valid and page.banner.text.text() == "Row 3 is valid now."
+    # a row still invalid says why, rather than nothing
+    shown, result = fix(4, lambda d: d.extra_edits[0].setText(""))
+    assert shown == (["faux", "Durand"], ["VIP"])
+    assert not result.valid
+    assert page.banner.text.text() == "Row 4 is still invalid: Invalid email address."
