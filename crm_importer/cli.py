@@ -392,12 +392,13 @@ def cmd_history(args: argparse.Namespace, lang: str) -> int:
     if not jobs:
         print(message("no_jobs", lang))
         return EXIT_OK
-    head = ("job", "date", "status", "rows", "valid", "invalid", "imported", "file")
-    print("{:<8}  {:<20}  {:<11}  {:>9}  {:>9}  {:>8}  {:>9}  {}".format(*head))
+    # The words of the counts (README, Counts): valid includes the duplicates in the file.
+    head = ("job", "date", "status", "rows", "valid", "invalid", "to import", "created", "file")
+    print("{:<8}  {:<20}  {:<11}  {:>9}  {:>9}  {:>8}  {:>9}  {:>9}  {}".format(*head))
     for j in jobs:
         print(
             f"{j.id[:8]:<8}  {j.created_at[:19]:<20}  {j.status:<11}  {j.total_rows:>9}  {j.valid_rows:>9}  "
-            f"{j.invalid_rows:>8}  {j.imported_rows:>9}  {j.file_name}"
+            f"{j.invalid_rows:>8}  {j.rows_to_import:>9}  {j.imported_rows:>9}  {j.file_name}"
         )
     return EXIT_OK
 
