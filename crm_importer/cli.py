@@ -84,32 +84,48 @@ class CtrlC:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr, only when stderr is a terminal; at most 10 redraws a second."""
+    """Progress on stderr: on a terminal, a one-line bar redrawn at most 10 times a second; otherwise (a
+    script, a log file) one plain line every ``line_interval`` seconds, so that a run killed meanwhile has
+    left where it stood."""
 
-    def __init__(self, lang: str, stream: TextIO | None = None) -> None:
+    #: Seconds between two progress lines when stderr is not a terminal.
+    LINE_INTERVAL = 5.0
+
+    def __init__(self, lang: str, stream: TextIO | None = None, line_interval: float | None = None) -> None:
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
+        try:
+            self.enabled = self.stream.isatty()
+        except (AttributeError, ValueError):
+            self.enabled = False
+        self.line_interval = self.LINE_INTERVAL if line_interval is None else line_interval
         self.lang = lang
         self._last = 0.0
+        self._last_line = time.monotonic()
         self._phase = ""
         self._phase_start = time.monotonic()
         self._phase_rows = 0
 
     def __call__(self, p: Progress) -> None:
-        if not self.enabled:
-            return
         now = time.monotonic()
         if p.phase != self._phase:
             self._phase, self._phase_start, self._phase_rows = p.phase, now, p.rows
+        elapsed = max(now - self._phase_start, 1e-6)
+        rate = (p.rows - self._phase_rows) / elapsed
+        name = message(f"phase_{p.phase}", self.lang) if p.phase in PHASES else p.phase
+        if not self.enabled:
+            if now - self._last_line >= self.line_interval:
+                self._last_line = now
+                total = p.total_rows if p.total_rows else (int(p.rows / p.fraction) if p.fraction > 0 else p.rows)
+                self.stream.write(message("progress_line", self.lang, phase=name, rows=p.rows, total=total,
+                                          percent=int(p.fraction * 100), rate=int(rate)) + "\n")
+                self.stream.flush()
+            return
         if now - self._last < 0.1 and p.fraction < 1.0:
             return
         self._last = now
-        elapsed = max(now - self._phase_start, 1e-6)
-        rate = (p.rows - self._phase_rows) / elapsed
         eta = elapsed * (1 - p.fraction) / p.fraction if 0 < p.fraction < 1 else 0.0
         width = 30
         filled = int(width * min(max(p.fraction, 0.0), 1.0))
-        name = message(f"phase_{p.phase}", self.lang) if p.phase in PHASES else p.phase
         line = f"\r{name:<12} [{'#' * filled}{'.' * (width - filled)}] {p.fraction * 100:5.1f}%  {p.rows:>10,} rows"
         if rate > 0:
             line += f"  {rate:>9,.0f}/s  ETA {eta:4.0f}s"
@@ -302,6 +318,7 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
                 "valid_rows": job.valid_rows,
                 "invalid_rows": job.invalid_rows,
                 "duplicate_rows": job.duplicate_rows,
+                "rows_to_import": job.rows_to_import,
                 "mapping": mapping_json(job),
                 "encoding": job.encoding,
                 "delimiter": job.delimiter,
@@ -313,9 +330,11 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
         )
     else:
         print(message("validate_summary", lang, total=job.total_rows, valid=job.valid_rows,
-                  dups=job.duplicate_rows, invalid=job.invalid_rows))
+                  dups=job.duplicate_rows, invalid=job.invalid_rows, ready=job.rows_to_import))
         if report:
             print(message("report_written", lang, path=report))
+        elif job.invalid_rows:
+            print(message("report_hint", lang), file=sys.stderr)
     return EXIT_OK if job.invalid_rows == 0 else EXIT_ROWS_REJECTED
 
 
@@ -359,6 +378,8 @@ def job_json(job: Job) -> dict[str, Any]:
         "duplicate_in_file_rows": job.duplicate_rows,
         "duplicate_in_crm_rows": job.skipped_rows,
         "rejected_rows": job.rejected_rows,
+        "rows_to_import": job.rows_to_import,
+        "not_imported_rows": job.not_imported_rows,
         "report": job.report_path,
         "actor": job.actor_email,
         "crm": job.crm_target,
@@ -385,12 +406,13 @@ def cmd_history(args: argparse.Namespace, lang: str) -> int:
     if not jobs:
         print(message("no_jobs", lang))
         return EXIT_OK
-    head = ("job", "date", "status", "rows", "valid", "invalid", "imported", "file")
-    print("{:<8}  {:<20}  {:<11}  {:>9}  {:>9}  {:>8}  {:>9}  {}".format(*head))
+    # The words of the counts (README, Counts): valid includes the duplicates in the file.
+    head = ("job", "date", "status", "rows", "valid", "invalid", "to import", "created", "file")
+    print("{:<8}  {:<20}  {:<11}  {:>9}  {:>9}  {:>8}  {:>9}  {:>9}  {}".format(*head))
     for j in jobs:
         print(
             f"{j.id[:8]:<8}  {j.created_at[:19]:<20}  {j.status:<11}  {j.total_rows:>9}  {j.valid_rows:>9}  "
-            f"{j.invalid_rows:>8}  {j.imported_rows:>9}  {j.file_name}"
+            f"{j.invalid_rows:>8}  {j.rows_to_import:>9}  {j.imported_rows:>9}  {j.file_name}"
         )
     return EXIT_OK
 
@@ -449,8 +471,8 @@ def _print_import(job: Job, args: argparse.Namespace, lang: str) -> None:
         _emit_json(job_json(job))
     else:
         print(message("import_summary", lang, job_id=job.id[:8], status=job.status, imported=job.imported_rows,
-                  updated=job.updated_rows, dups=job.duplicates_skipped,
-                  rejected=job.rows_rejected, seconds=job.elapsed_seconds))
+                  updated=job.updated_rows, skipped=job.skipped_rows, dups=job.duplicate_rows,
+                  invalid=job.invalid_rows, rejected=job.rejected_rows, seconds=job.elapsed_seconds))
         if job.report_path:
             print(message("report_written", lang, path=job.report_path))
 
@@ -483,6 +505,10 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
                 then=message("owners_to_fallback" if fallback else "owners_unassigned", lang, user=fallback)),
             file=sys.stderr,
         ),
+        # The job's id as soon as it exists, whatever stderr is: a script killed later still knows what
+        # to resume.
+        on_job=lambda job: print(message("job_started", lang, job_id=job.id[:8], file=job.file_name),
+                                 file=sys.stderr, flush=True),
     )
     bar = ProgressBar(lang)
     try:

@@ -254,9 +254,19 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "ou réessayez plus tard, puis : crm-importer resume {job_id}",
     },
     "job_not_resumable": {
-        "en": "Job {job_id} is {status}: there is nothing to resume.",
-        "fr": "Le traitement {job_id} est {status} : il n’y a rien à reprendre.",
+        "en": "Import {job_id} is {status_word}: there is nothing to resume.",
+        "fr": "L’import {job_id} est {status_word} : il n’y a rien à reprendre.",
     },
+    # A job's status in a sentence ({status_word}, filled from {status} by message()): never the stored code.
+    "job_status_validating": {"en": "a validation that did not finish", "fr": "une validation inachevée"},
+    "job_status_validated": {"en": "a validation only (nothing imported)",
+                             "fr": "une simple validation (rien n’a été importé)"},
+    "job_status_importing": {"en": "interrupted", "fr": "interrompu"},
+    "job_status_completed": {"en": "completed", "fr": "terminé"},
+    "job_status_failed": {"en": "failed", "fr": "en échec"},
+    "job_status_cancelled": {"en": "stopped", "fr": "arrêté"},
+    "job_status_interrupted": {"en": "interrupted", "fr": "interrompu"},
+    "job_status_undone": {"en": "already undone", "fr": "déjà annulé"},
     "job_not_importable": {
         "en": "Job {job_id} was a validation only (no CRM): run crm-importer import to import the file.",
         "fr": "Le traitement {job_id} était une simple validation (sans CRM) : lancez crm-importer import.",
@@ -275,8 +285,8 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "fr": "Le CRM a refusé l’annulation de l’import {job_id} ({reason}) ; rien n’a été modifié.",
     },
     "job_not_undoable": {
-        "en": "Job {job_id} is {status}: only a completed or interrupted import can be undone.",
-        "fr": "Le traitement {job_id} est {status} : seul un import terminé ou interrompu peut être annulé.",
+        "en": "Import {job_id} is {status_word}: only a completed or interrupted import can be undone.",
+        "fr": "L’import {job_id} est {status_word} : seul un import terminé ou interrompu peut être annulé.",
     },
     "report_unwritable": {
         "en": "The report {path} cannot be written: {reason}.",
@@ -462,9 +472,27 @@ _CLI: dict[str, dict[str, Template]] = {
               " l’usage de la région {region}. Pour les lire dans l’autre sens, donnez à la colonne"
               " {{\"field\": …, \"date_order\": \"mdy\"}} (ou \"dmy\") dans un fichier --mapping.",
     },
+    # The counts say the same words as the GUI's cards, --json's keys and README (Counts): valid rows include
+    # the duplicates in the file; rows to import = valid − duplicates in the file.
     "validate_summary": {
-        "en": "{total} rows: {valid} valid ({dups} duplicates in the file), {invalid} invalid.",
-        "fr": "{total} lignes : {valid} valides (dont {dups} doublons dans le fichier), {invalid} invalides.",
+        "en": "Rows in the file: {total}; to import: {ready}; duplicates in the file: {dups}; invalid: {invalid} "
+              "(valid: {valid}, duplicates in the file included).",
+        "fr": "Lignes du fichier : {total} ; à importer : {ready} ; doublons dans le fichier : {dups} ; "
+              "invalides : {invalid} (valides : {valid}, doublons dans le fichier compris).",
+    },
+    "report_hint": {
+        "en": "The invalid rows and why: crm-importer validate … --report errors.xlsx (or .csv) writes them for "
+              "whoever sent the file.",
+        "fr": "Les lignes invalides et pourquoi : crm-importer validate … --report erreurs.xlsx (ou .csv) les "
+              "écrit pour l’expéditeur du fichier.",
+    },
+    "job_started": {
+        "en": "Job {job_id} ({file}); if it stops: crm-importer resume {job_id}",
+        "fr": "Traitement {job_id} ({file}) ; s’il s’arrête : crm-importer resume {job_id}",
+    },
+    "progress_line": {
+        "en": "{phase}: {rows} of {total} rows ({percent} %), {rate} rows/s",
+        "fr": "{phase} : {rows} sur {total} lignes ({percent} %), {rate} lignes/s",
     },
     "report_written": {"en": "Report: {path}", "fr": "Rapport : {path}"},
     "interrupted": {
@@ -485,10 +513,12 @@ _CLI: dict[str, dict[str, Template]] = {
     },
     "no_jobs": {"en": "No imports yet.", "fr": "Aucun import pour l’instant."},
     "import_summary": {
-        "en": "Job {job_id} {status}: {imported} imported, {updated} updated, {dups} duplicates skipped, "
-        "{rejected} rejected, in {seconds:.1f} s.",
-        "fr": "Import {job_id} {status} : {imported} importées, {updated} mises à jour, {dups} doublons ignorés, "
-        "{rejected} rejetées, en {seconds:.1f} s.",
+        "en": "Import {job_id} {status_word}: created: {imported}; updated: {updated}; already in the CRM: "
+              "{skipped}; duplicates in the file: {dups}; invalid: {invalid}; rejected by the CRM: {rejected}; "
+              "in {seconds:.1f} s.",
+        "fr": "Import {job_id} {status_word} : créés : {imported} ; mis à jour : {updated} ; déjà dans le CRM : "
+              "{skipped} ; doublons dans le fichier : {dups} ; invalides : {invalid} ; rejetés par le CRM : "
+              "{rejected} ; en {seconds:.1f} s.",
     },
     "undo_summary": {
         "en": "Undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.",
@@ -560,6 +590,7 @@ _PHASES: dict[str, dict[str, Template]] = {
 _REPORT: dict[str, dict[str, Template]] = {
     "report_heading_row": {"en": "Row", "fr": "Ligne"},
     "report_heading_reasons": {"en": "Reasons", "fr": "Motifs"},
+    "report_heading_extra": {"en": "Extra cells", "fr": "Cellules en trop"},
 }
 
 
@@ -917,6 +948,10 @@ def message(code: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
     """The sentence for ``code`` in ``lang`` (``fr`` or ``en``), placeholders filled in; an unknown code is
     returned as it is, a template missing a parameter unfilled (the user still reads a sentence)."""
     count = params.get("count")
+    if "status" in params and "status_word" not in params:
+        status = str(params["status"])
+        params = {**params, "status_word": message(f"job_status_{status}", lang) if template(
+            f"job_status_{status}") else status}
     chosen = template(code, lang, count if isinstance(count, int | float) else None)
     if chosen is None:
         return code

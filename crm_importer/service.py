@@ -65,6 +65,7 @@ from crm_importer.engine.jobstore import (
     IMPORTING,
     INTERRUPTED,
     UNDONE,
+    VALIDATED,
     Job,
     JobStore,
     now_iso,
@@ -83,9 +84,9 @@ from crm_importer.engine.pipeline import (
 )
 from crm_importer.engine.readers import ReadOptions, TableInfo, open_table
 from crm_importer.engine.report import REPORTED, write_report
-from crm_importer.engine.revalidate import RowFix, revalidate_cells, row_cells
+from crm_importer.engine.revalidate import RowFix, revalidate_cells, row_cells, row_extra_cells
 from crm_importer.engine.typed import CrmColumn
-from crm_importer.engine.validate import ValidationOptions
+from crm_importer.engine.validate import ValidationOptions, fcol
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +172,10 @@ def revalidate(store: JobStore, job_id: str, row_no: int, changes: dict[int, str
 
 
 def load_row(store: JobStore, job_id: str, row_no: int) -> list[str]:
-    """The raw cells of one staged row, as the fix dialog shows them."""
-    return row_cells(store, store.get_job(job_id), row_no)
+    """The raw cells of one staged row, as the fix dialog shows them: one per header, then the row's cells
+    beyond the header (an ``extra_cells`` row), which :func:`revalidate` takes under ``EXTRA_INDEX``."""
+    job = store.get_job(job_id)
+    return [*row_cells(store, job, row_no), *row_extra_cells(store, job, row_no)]
 
 
 def history(store: JobStore, limit: int | None = None) -> list[Job]:
@@ -262,10 +265,26 @@ class OwnerCheck:
 
 def check_owners(store: JobStore, job_id: str, dsn: str, password: str | None = None) -> OwnerCheck:
     """Owner texts of the file that match no active profile, listed before the commit (SPEC 8)."""
-    values = owner_values(store, store.get_job(job_id))
+    job = store.get_job(job_id)
+    values = owner_values(store, job)
     with connect(dsn, password=password) as conn:
         found, unknown = match_owners(conn, values)
-    return OwnerCheck(found, unknown)
+    return OwnerCheck(found, owner_spellings(store, job, unknown))
+
+
+def owner_spellings(store: JobStore, job: Job, owners: list[str]) -> list[str]:
+    """``owners`` (lower-cased, as they are matched) written as the file first spells them ("Bruno Martin")."""
+    wanted = set(owners)
+    spelled: dict[str, str] = {}
+    column = fcol("owner")
+    for frame in store.iter_batches(job.id, [column]):
+        if column not in frame.columns or len(spelled) == len(wanted):
+            continue
+        for value in frame[column].drop_nulls().unique(maintain_order=True).to_list():
+            key = str(value).lower()
+            if key in wanted and key not in spelled:
+                spelled[key] = str(value)
+    return [spelled.get(o, o) for o in owners]
 
 
 def relist(store: JobStore, dsn: str, email: str, password: str | None = None,
@@ -306,6 +325,8 @@ class ImportRequest:
     #: Told, before anything is committed, the owners (by column) that match no active profile and the
     #: fallback user's email (None: those leads stay unassigned).
     on_unknown_owners: UnknownOwnersFn | None = None
+    #: Told the job as soon as it exists, before its first row is read (the CLI prints its id).
+    on_job: Callable[[Job], None] | None = None
 
 
 def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled,
@@ -348,6 +369,7 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                 extra_job_values={"crm_target": link.target, "actor_email": identity.email,
                                   "actor_id": str(identity.profile_id)},
                 extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
+                on_job=request.on_job,
             )
             if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
                 store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
@@ -369,18 +391,37 @@ def commit_validated(store: JobStore, job_id: str, *, dsn: str, actor_email: str
     """Phase 2 for a job validated already (the wizard's review came between): what ``run_import`` does
     after its validation."""
     job = store.get_job(job_id)
-    link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
+    try:
+        link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
+    except ImporterError as exc:
+        _note_refusal(store, job, exc)
+        raise
     try:
         prior = link.retrying(lambda conn: previous_import(conn, job.file_hash or "", job.id, identity.profile_id),
                               job_id=job.id)
         if prior and not confirm_reimport:
-            raise RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
+            refused = RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
+            _note_refusal(store, job, refused)
+            raise refused
+        if job.error_code and job.status == VALIDATED:  # refused before; going ahead now
+            store.update_job(job.id, error_code=None, error_message=None, error_params=None)
         options = prepare_commit_options(link, store, job, policy=policy, assignment=assignment, lang=lang)
         store.update_job(job.id, options=options.stored_in(job.options), crm_target=link.target,
                          actor_email=identity.email, actor_id=str(identity.profile_id))
         return _commit_and_report(store, store.get_job(job.id), link, identity, progress, is_cancelled)
     finally:
         link.close()
+
+
+def _note_refusal(store: JobStore, job: Job, exc: ImporterError) -> None:
+    """An import of a validated job was refused (already imported, not an admin): History says so rather
+    than list it as one more validation. Best effort: the refusal is what the user must read."""
+    if exc.exit_code != 4 or job.status != VALIDATED:
+        return
+    try:
+        store.update_job(job.id, error_code=exc.code, error_message=exc.text(), error_params=dict(exc.params))
+    except StoreError:
+        pass
 
 
 def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn = no_progress,
@@ -392,7 +433,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
     try:
         job = store.get_job(job_id)
         if job.status in (COMPLETED, UNDONE):
-            raise ImporterError("job_not_resumable", job_id=job.id, status=job.status)
+            raise ImporterError("job_not_resumable", job_id=job.id[:8], status=job.status)
         if job.error_code in ("store_recovered_incomplete", "store_relisted_job"):
             raise RefusedError(job.error_code, job_id=job.id)  # rows lost with a damaged store: never resumed
         if not job.crm_target or CommitOptions.of(job.options) is None and not job.actor_email:
@@ -436,7 +477,7 @@ def undo_import(job_id: str, *, dsn: str, actor_email: str | None, prompts: Prom
     try:
         job = store.get_job(job_id)
         if job.status not in (COMPLETED, FAILED, CANCELLED, INTERRUPTED, IMPORTING):
-            raise ImporterError("job_not_undoable", job_id=job.id, status=job.status)
+            raise ImporterError("job_not_undoable", job_id=job.id[:8], status=job.status)
         link, identity = open_link(dsn, actor_email, password=password, prompts=prompts)
         try:
             relist_quietly(store, link, identity)

@@ -1,7 +1,9 @@
 """Screenshots of every wizard page for the README, taken offscreen on a sample file with the demo CRM's own
 columns (a call-back date, a score, a temperature picklist, tags).
 
-    python packaging/screenshots.py [--lang en|fr] [--out resources/screenshots]
+    python packaging/screenshots.py [--lang en|fr|all] [--out resources/screenshots]
+
+``--lang all`` takes both sets, each in a process of its own: English in ``OUT``, French in ``OUT/fr``.
 
 The import runs against the built-in demo CRM, or against ``CRM_IMPORTER_DSN`` signed in as
 ``CRM_IMPORTER_EMAIL`` when both are set. Everything else (job store, settings, demo data) lives in a
@@ -25,10 +27,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", choices=("en", "fr"), default="en")
+    parser.add_argument("--lang", choices=("en", "fr", "all"), default="en")
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
     parser.add_argument("--file", type=Path, default=ROOT / "resources" / "samples" / "leads-rappels.csv")
     args = parser.parse_args()
+    if args.lang == "all":
+        import subprocess
+
+        for lang, out in (("en", args.out), ("fr", args.out / "fr")):
+            code = subprocess.call([sys.executable, __file__, "--lang", lang, "--out", str(out),
+                                    "--file", str(args.file)])
+            if code:
+                return code
+        return 0
     home = os.environ.get("CRM_IMPORTER_HOME") or tempfile.mkdtemp(prefix="crm-importer-shots-")
     os.environ["CRM_IMPORTER_HOME"] = home
     os.environ["CRM_IMPORTER_LANG"] = args.lang

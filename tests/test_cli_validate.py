@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -157,10 +158,12 @@ def test_some_invalid_rows_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_text_summary_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_csv(tmp_path / "s.csv", [["E-mail"], ["a@exemple.fr"], ["bad"], ["A@exemple.fr"]])
     code, out, err = run(capsys, "validate", str(path), "--lang", "fr")
-    assert code == 1 and err == ""
-    assert out.strip() == "3 lignes : 2 valides (dont 1 doublons dans le fichier), 1 invalides."
+    assert code == 1 and "--report" in err  # where the sender's report comes from, since rows are invalid
+    assert out.strip() == ("Lignes du fichier : 3 ; à importer : 1 ; doublons dans le fichier : 1 ; invalides : 1 "
+                           "(valides : 2, doublons dans le fichier compris).")
     code, out, err = run(capsys, "validate", str(path), "--lang", "en")
-    assert out.strip() == "3 rows: 2 valid (1 duplicates in the file), 1 invalid."
+    assert out.strip() == ("Rows in the file: 3; to import: 1; duplicates in the file: 1; invalid: 1 "
+                           "(valid: 2, duplicates in the file included).")
 
 
 @pytest.mark.parametrize(
@@ -406,3 +409,19 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path, capsys: pytest.CaptureF
         shown = os.read(leader, 65536).decode()
     os.close(leader)
     assert "Validation" in shown and "100.0%" in shown and "20,000" in shown
+
+
+def test_progress_lines_off_a_terminal() -> None:
+    """A script or a log file gets one plain line per interval (not a bar), with the total and the rate."""
+    out = io.StringIO()
+    bar = ProgressBar("en", out, line_interval=0.0)
+    assert not bar.enabled
+    bar(Progress("committing", 50_000, 0.25, total_rows=200_000))
+    bar(Progress("committing", 100_000, 0.5, total_rows=200_000))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in out.getvalue()
+    assert lines[1].startswith("Importing: 100000 of 200000 rows (50 %), ") and lines[1].endswith(" rows/s")
+    quiet = io.StringIO()
+    slow = ProgressBar("fr", quiet)  # the default interval: nothing within a few reports
+    slow(Progress("validating", 10, 0.1))
+    assert quiet.getvalue() == ""

@@ -65,6 +65,7 @@ from leadfiles import (
     assignments,
     cli_env,
     crm_job,
+    error_lines,
     grant_crm_access,
     lead,
     one_json,
@@ -710,7 +711,7 @@ def test_a_vanished_client_does_not_block_the_resume(pg_dsn: str, tmp_path: Path
 
 
 def one_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
+    lines = error_lines(err)  # one sentence, after the job's id said at the start
     assert "Traceback" not in err
     assert len(lines) == 1, err
     return lines[0]

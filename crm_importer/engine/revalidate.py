@@ -18,6 +18,9 @@ from crm_importer.engine.pipeline import record_file_duplicates
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
 from crm_importer.engine.validate import ValidationOptions, validate_batch
 
+#: The key of ``changes`` that stands for the row's cells beyond the header (tab-separated; "" drops them).
+EXTRA_INDEX = -1
+
 
 @dataclass(frozen=True)
 class RowFix:
@@ -41,6 +44,12 @@ def row_cells(store: JobStore, job: Job, row_no: int) -> list[str]:
     return ["" if v is None else str(v) for v in frame.row(0)[1:]]
 
 
+def row_extra_cells(store: JobStore, job: Job, row_no: int) -> list[str]:
+    """The non-empty cells of one row beyond the header's columns (an ``extra_cells`` row), else []."""
+    extra = _extra_cells(store, job, row_no)
+    return [] if extra is None else extra.split("\t")
+
+
 def revalidate_row(store: JobStore, job: Job, row_no: int, column_index: int, new_value: str) -> RowFix:
     """Put ``new_value`` in column ``column_index`` of spreadsheet row ``row_no`` and re-validate it."""
     return revalidate_cells(store, job, row_no, {column_index: new_value})
@@ -57,12 +66,16 @@ def revalidate_cells(store: JobStore, job: Job, row_no: int, changes: dict[int, 
         raise ImporterError("job_not_found", job_id=f"{job.id}#row{row_no}")
     ncols = len(job.headers)
     raw = frame.slice(position, 1).select(ROW_COL, *[cell_col(i) for i in range(ncols)])
+    changes = dict(changes)
+    # Staging drops the extra cells: they come from the row's issue, unless the fix gives them (emptied, or
+    # moved into the columns they belong to, they no longer make the row invalid).
+    extra = (changes.pop(EXTRA_INDEX).strip("\t") or None) if EXTRA_INDEX in changes else _extra_cells(
+        store, job, row_no)
     for index, value in changes.items():
         if not 0 <= index < ncols:
             raise IndexError(f"no column {index} (the file has {ncols})")
         raw = raw.with_columns(pl.lit(value, dtype=pl.String).alias(cell_col(index)))
-    # Staging drops the extra cells; an extra_cells row keeps that error, since a cell edit cannot fix it.
-    raw = raw.with_columns(pl.lit(_extra_cells(store, job, row_no), dtype=pl.String).alias(EXTRA_COL))
+    raw = raw.with_columns(pl.lit(extra, dtype=pl.String).alias(EXTRA_COL))
 
     options = ValidationOptions.from_json(job.options)
     mapping = options.mapping(job.headers, job.mapping)

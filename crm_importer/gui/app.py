@@ -30,11 +30,13 @@ from PySide6.QtWidgets import (
 
 from crm_importer import __version__
 from crm_importer.engine.errors import ImporterError, message
+from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks
 from crm_importer.gui.connection_dialog import ConnectionDialog
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.history import HistoryView
 from crm_importer.gui.i18n import Translations, system_language
+from crm_importer.gui.page_import import resume_question
 from crm_importer.gui.resources import icon, stylesheet
 from crm_importer.gui.settings import ConnectionSettings, Settings
 from crm_importer.gui.wizard import ImportWizard
@@ -132,6 +134,34 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._tell_store_unwritable)
         if notices and ctx.store.salvage is not None:
             QTimer.singleShot(0, self._tell_store_recovered)
+        if notices:
+            QTimer.singleShot(0, self.offer_resume)
+
+    def interrupted_job(self) -> Job | None:
+        """The newest import that stopped without finishing (the app or the computer died, Ctrl+C) and was
+        not declined already: what the start offers to resume."""
+        try:
+            jobs = self.ctx.store.list_jobs(limit=50)
+        except ImporterError:
+            return None
+        for job in jobs:
+            if job.status in ("importing", "interrupted") and job.crm_target:
+                return None if job.id == self.ctx.settings.resume_declined else job
+        return None
+
+    def offer_resume(self) -> bool:
+        """At start: an interrupted import is offered for resuming (History, with its progress); True if
+        the user took the offer. Declined, it is not offered again (History still has Resume)."""
+        job = self.interrupted_job()
+        if job is None or self.busy_with_job():
+            return False
+        if not self.ctx.ask(self, self.tr("Resume the interrupted import?"), resume_question(job)):
+            self.ctx.settings.resume_declined = job.id
+            return False
+        self.show_view(HISTORY)
+        self.history.select_job(job.id)
+        self.history.resume_selected("resume", confirmed=True)
+        return True
 
     def _tell_store_recovered(self) -> None:
         """This start found the job store damaged: where the old file went and what came back."""

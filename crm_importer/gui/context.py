@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QStandardPaths, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -133,16 +133,30 @@ class AppContext(QObject):
         name, _ = QFileDialog.getOpenFileName(parent, title, self.settings.last_dir, filters)
         return Path(name) if name else None
 
+    def save_start(self, suggested: Path) -> Path:
+        """Where a save dialog starts: the folder the user last saved into (else their documents, never the
+        app's own data folder), with the suggested file name."""
+        folder = self.settings.last_save_dir
+        if not folder or not Path(folder).is_dir():
+            folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+            if not folder or not Path(folder).is_dir():
+                folder = str(Path.home())
+        return Path(folder) / suggested.name
+
     def choose_save_file(self, parent: QWidget | None, title: str, suggested: Path, filters: str,
                          suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> Path | None:
-        """A path to write; without one of ``suffixes``, it gets the one of the chosen filter (else the first)."""
-        name, selected = QFileDialog.getSaveFileName(parent, title, str(suggested), filters)
+        """A path to write; without one of ``suffixes``, it gets the one of the chosen filter (else the first).
+        The dialog starts where the user last saved (see :meth:`save_start`), and remembers the folder chosen."""
+        name, selected = QFileDialog.getSaveFileName(parent, title, str(self.save_start(suggested)), filters)
         if not name:
             return None
         path = Path(name)
         if path.suffix.lower() not in suffixes:
             path = path.with_suffix(next((s for s in suffixes if f"*{s}" in selected), suffixes[0]))
+        self.settings.last_save_dir = str(path.parent)
         return path
 
-    def open_path(self, path: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    def open_path(self, path: Path) -> bool:
+        """Open ``path`` with the system's application for it; False when the system has none to offer
+        (then the caller shows the path, to be copied)."""
+        return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,12 +21,16 @@ from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
-from crm_importer.gui.models import HistoryModel
+from crm_importer.gui.meter import RateMeter
+from crm_importer.gui.models import HistoryModel, crm_name, same_crm
+from crm_importer.gui.page_import import fmt_duration, resume_question, undo_question
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, page_layout
+from crm_importer.gui.widgets import Banner, PathBanner, page_layout
 from crm_importer.gui.worker import Task
 
 RESUMABLE = ("cancelled", "interrupted", "importing")
+# Pixels of the File column: a file name is read whole up to about 30 characters (longer: "…" in the middle).
+FILE_COLUMN_WIDTH = 200
 UNDOABLE = ("completed", "failed", "cancelled", "interrupted", "importing")
 
 
@@ -39,7 +44,11 @@ class HistoryView(QWidget):
         self.ctx = ctx
         self.task: Task | None = None
         self._action = ""
-        self._message: tuple[str, str] | None = None
+        self._pending_resume: tuple[str, str] | None = None
+        self._total = 0
+        self.meter = RateMeter()
+        # The banner: its text (worded again in the current language each time it is shown) and its kind.
+        self._message: tuple[Callable[[], str], str] | None = None
         layout, self.title, self.subtitle = page_layout(self, spacing=12, margins=(28, 22, 28, 18))
         bar = QHBoxLayout()
         self.resume_button = QPushButton(self)
@@ -74,6 +83,8 @@ class HistoryView(QWidget):
         layout.addLayout(progress)
         self.banner = Banner("info", self)
         layout.addWidget(self.banner)
+        self.open_failed = PathBanner(self)
+        layout.addWidget(self.open_failed)
         self.table = QTableView(self)
         self.model = HistoryModel(ctx.store, self.table)
         self.table.setModel(self.model)
@@ -83,12 +94,22 @@ class HistoryView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
+        # Numbers and short words fit their contents; the file name gets a width of its own that does not
+        # shrink as rows come (a stretched column is what the others leave: two or three characters), the
+        # last column takes what is left, and the table scrolls sideways rather than hide a column.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(HistoryModel.FILE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(HistoryModel.FILE, FILE_COLUMN_WIDTH)
+        header.setStretchLastSection(True)  # the job id: what the window has left
+        header.setMinimumSectionSize(48)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._refresh())
         self.table.doubleClicked.connect(lambda _i: self.report_selected())
         layout.addWidget(self.table, 1)
         ctx.jobs_changed.connect(self.refresh)
+        ctx.session_changed.connect(lambda _s: self._session_changed())
         ctx.translations.language_changed.connect(lambda _l: self.retranslate())
         self.retranslate()
         self.refresh()
@@ -104,6 +125,7 @@ class HistoryView(QWidget):
         self.undo_button.setText(self.tr("Undo"))
         self.refresh_button.setText(self.tr("Refresh"))
         self.cancel_button.setText(self.tr("Cancel"))
+        self.open_failed.retranslate()
         self.model.retranslate(self.ctx.lang)
         self._refresh()
 
@@ -111,8 +133,8 @@ class HistoryView(QWidget):
         selected = self.selected_job()
         error = self.model.refresh()
         if error is not None:
-            self._message = self._store_message = (self.ctx.error_text(error), "error")
-        elif self._message is not None and self._message == getattr(self, "_store_message", None):
+            self._message = self._store_message = (lambda: self.ctx.error_text(error), "error")
+        elif self._message is not None and self._message is getattr(self, "_store_message", None):
             self._message = None  # the store reads again: its error no longer stands
         if selected is not None:
             self.select_job(selected.id)
@@ -133,21 +155,46 @@ class HistoryView(QWidget):
     # --- actions -----------------------------------------------------------------------------------------
     def _need_session(self) -> tasks.CrmSession | None:
         if self.ctx.session is None:
-            self._message = (self.tr("Connect to the CRM of this import first."), "warning")
+            self._message = (lambda: self.tr("Connect to the CRM of this import first."), "warning")
             self._refresh()
             self.connect_requested.emit()
             return None
         return self.ctx.session
 
-    def resume_selected(self, action: str = "resume") -> None:
+    def resume_selected(self, action: str = "resume", *, confirmed: bool = False) -> None:
+        """Resume (or retry) the selected import after the user said yes to what it will do."""
         job = self.selected_job()
         if job is None or self.task is not None:
             return
-        session = self._need_session()
-        if session is None:
+        if not confirmed and not self.ctx.ask(self, self.tr("Resume this import?"), resume_question(job)):
             return
+        session = self._need_session()
+        if session is not None and not same_crm(session.target, job.crm_target):
+            # Resumed into the CRM connected now, its first batches would be in one CRM and the rest in another.
+            crm = crm_name(job.crm_target or "")
+            self._message = (lambda: self.tr("This import went to another CRM ({crm}): connect to it to resume "
+                                             "it.").format(crm=crm), "warning")
+            self._refresh()
+            self.connect_requested.emit()
+            session = None
+        if session is None:
+            self._pending_resume = (job.id, action)  # resumed once connected to its CRM, without asking again
+            return
+        self._pending_resume = None
         store_path = self.ctx.store_path
+        self._total = job.rows_to_import
+        self.meter.reset()
         self._start(action, lambda p, c: tasks.resume(store_path, job.id, session, p, c), progress=True)
+
+    def _session_changed(self) -> None:
+        pending = self._pending_resume
+        if pending is not None and self.ctx.session is not None and self.task is None:
+            self._pending_resume = None
+            self._message = None
+            if self.select_job(pending[0]):
+                self.resume_selected(pending[1], confirmed=True)
+        else:
+            self._refresh()
 
     def report_selected(self) -> None:
         job = self.selected_job()
@@ -160,10 +207,7 @@ class HistoryView(QWidget):
         job = self.selected_job()
         if job is None or self.task is not None:
             return
-        if not self.ctx.ask(self, self.tr("Undo this import?"), self.tr(
-                "Undo the import of {file} from {date}? The leads it created are removed (those edited since are "
-                "kept) and the leads it updated get their previous values back.").format(
-                file=job.file_name, date=job.created_at[:16].replace("T", " "))):
+        if not self.ctx.ask(self, self.tr("Undo this import?"), undo_question(job)):
             return
         session = self._need_session()
         if session is None:
@@ -181,22 +225,38 @@ class HistoryView(QWidget):
         self._refresh()
 
     def _progressed(self, progress: object) -> None:
+        phase, rows = getattr(progress, "phase", ""), int(getattr(progress, "rows", 0))
         self.progress.setValue(int(float(getattr(progress, "fraction", 0.0)) * 1000))
-        self.banner.show_message(self.tr("{phase} {rows} rows").format(
-            phase=texts.phase_label(getattr(progress, "phase", "")), rows=fmt_int(getattr(progress, "rows", 0))),
-            "info")
+        text = texts.phase_label(phase)
+        if phase == "committing":
+            self._total = int(getattr(progress, "total_rows", None) or self._total)
+            self.meter.add(rows)
+            text = self.tr("{phase} {done} of {total} rows").format(phase=text, done=fmt_int(rows),
+                                                                   total=fmt_int(self._total))
+            rate, eta = self.meter.rate(), self.meter.eta(self._total)
+            if rate:
+                text += " · " + self.tr("{rate} rows/s").format(rate=fmt_int(int(rate)))
+            if eta is not None:
+                text += " · " + self.tr("about {time} left").format(time=fmt_duration(eta))
+        elif rows:
+            text = self.tr("{phase} {rows} rows").format(phase=text, rows=fmt_int(rows))
+        self.banner.show_message(text, "info")
 
     def _done(self, result: object) -> None:
         self.task = None
         action = self._action
         if action == "report":
-            self.ctx.open_path(Path(str(result)))
-            self._message = (self.tr("Report: {path}").format(path=result), "info")
+            if self.ctx.open_path(Path(str(result))) is False:  # nothing visible happened: where the file is
+                self.open_failed.show_path(str(result))
+            else:
+                self.open_failed.hide()
+            self._message = (lambda: self.tr("Report: {path}").format(path=result), "info")
         elif action == "undo" and isinstance(result, dict):
-            self._message = (texts.undo_summary(result), "success")
+            self._message = (lambda: texts.undo_summary(result), "success")
         elif isinstance(result, Job):
-            self._message = (self.tr("Import completed: {imported} leads created and {updated} updated.").format(
-                imported=fmt_int(result.imported_rows), updated=fmt_int(result.updated_rows)), "success")
+            job: Job = result
+            self._message = (lambda: self.tr("Import completed: {imported} leads created and {updated} updated.")
+                             .format(imported=fmt_int(job.imported_rows), updated=fmt_int(job.updated_rows)), "success")
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.action_finished.emit(action, result)
@@ -204,9 +264,9 @@ class HistoryView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.task = None
         if isinstance(exc, CancelledError):
-            self._message = (self.tr("Stopped; the import can be resumed."), "warning")
+            self._message = (lambda: self.tr("Stopped; the import can be resumed."), "warning")
         else:
-            self._message = (self.ctx.error_text(exc), "error")
+            self._message = (lambda: self.ctx.error_text(exc), "error")
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.action_finished.emit(self._action, exc)
@@ -215,14 +275,24 @@ class HistoryView(QWidget):
         job = self.selected_job()
         running = self.task is not None
         imported = job is not None and bool(job.crm_target)
-        self.resume_button.setEnabled(not running and imported and job is not None and job.status in RESUMABLE)
-        self.retry_button.setEnabled(not running and imported and job is not None and job.status == "failed")
-        self.undo_button.setEnabled(not running and imported and job is not None and job.status in UNDOABLE)
+        session = self.ctx.session
+        # Resume and Undo act on the CRM connected now: a job of another CRM waits until it is connected.
+        here = job is not None and (session is None or same_crm(session.target, job.crm_target))
+        self.resume_button.setEnabled(not running and imported and here and job is not None
+                                      and job.status in RESUMABLE)
+        self.retry_button.setEnabled(not running and imported and here and job is not None and job.status == "failed")
+        self.undo_button.setEnabled(not running and imported and here and job is not None
+                                    and job.status in UNDOABLE)
+        elsewhere = "" if here or job is None else self.tr(
+            "This import went to another CRM ({crm}): connect to it to resume or undo it.").format(
+            crm=job.crm_target)
+        for button in (self.resume_button, self.retry_button, self.undo_button):
+            button.setToolTip(elsewhere)
         self.report_button.setEnabled(not running and job is not None and job.total_rows > 0)
         self.progress.setVisible(running)
         self.cancel_button.setVisible(running and self._action in ("resume", "retry"))
         if self._message is not None:
-            self.banner.show_message(*self._message)
+            self.banner.show_message(self._message[0](), self._message[1])
         elif not running:
             if not self.model.jobs:
                 self.banner.show_message(self.tr("No import yet: they will be listed here."), "info")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
@@ -233,7 +234,8 @@ class IssuesModel(QAbstractTableModel):
 class HistoryModel(QAbstractTableModel):
     """Every job of the local store, newest first."""
 
-    COLUMNS = 9
+    COLUMNS = 10
+    FILE, STATUS, CRM, JOB = 1, 2, 8, 9
 
     def __init__(self, store: JobStore, parent: Any = None) -> None:
         super().__init__(parent)
@@ -277,23 +279,34 @@ class HistoryModel(QAbstractTableModel):
             if col == 0:
                 stamp = QDateTime.fromString(job.created_at, Qt.DateFormat.ISODate).toLocalTime()
                 return stamp.toString("yyyy-MM-dd HH:mm")
-            if col == 1:
+            if col == self.FILE:
                 return job.file_name
-            if col == 2:
-                return job.actor_email or translate("Models", "(validation only)")
-            if col == 3:
+            if col == self.STATUS:
                 if job.status == "validated":
-                    return translate("Models", "Validated (not imported)")
+                    if job.error_code:  # an import of it was tried and refused (already imported, not admin…)
+                        return translate("Models", "Import refused")
+                    return translate("Models", "Validation only")
                 return texts.status_label(job.status)
+            if col == self.CRM:
+                return crm_name(job.crm_target) if job.crm_target else "—"
+            if col == self.JOB:
+                return job.id[:8]
             numbers = (job.total_rows, job.rows_to_import, job.imported_rows, job.updated_rows,
                        job.not_imported_rows)
-            return fmt_int(numbers[col - 4])
+            return fmt_int(numbers[col - 3])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 1:
+            if col == self.FILE:
                 return job.file_path
-            if col == 3 and job.error_message:
-                return job.error_text(self.lang)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col >= 4:
+            if col == self.STATUS and (job.error_message or job.error_code):
+                return job.error_text(self.lang) or job.error_message
+            if col == self.CRM:
+                if not job.crm_target:
+                    return translate("Models", "Validated on this computer only: nothing was sent to a CRM.")
+                return translate("Models", "{crm}\nby {who}").format(crm=job.crm_target, who=job.actor_email or "?")
+            if col == self.JOB:
+                return translate("Models", "Job {id} (crm-importer resume {short})").format(id=job.id,
+                                                                                           short=job.id[:8])
+        if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= col < self.CRM:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return job.id
@@ -302,5 +315,35 @@ class HistoryModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
-        return [translate("Models", "Date"), translate("Models", "File"), translate("Models", "By"), translate("Models", "Status"), translate("Models", "Rows"), translate("Models", "To import"), translate("Models", "Imported"),
-                translate("Models", "Updated"), translate("Models", "Not imported")][section]
+        # The counts say the words of the wizard's cards; long ones on two lines keep the columns narrow.
+        return [translate("Models", "Date"), translate("Models", "File"), translate("Models", "Status"),
+                translate("Models", "Rows"), translate("Models", "To\nimport"), translate("Models", "Created"),
+                translate("Models", "Updated"), translate("Models", "Not\nimported"), translate("Models", "CRM"),
+                translate("Models", "Job")][section]
+
+
+def crm_name(target: str) -> str:
+    """A CRM in a word or two, from a job's connection string: its database, and the host unless local."""
+    try:
+        params = conninfo_to_dict(target)
+    except Exception:  # noqa: BLE001 - a label only
+        return target
+    dbname, host = str(params.get("dbname") or "?"), str(params.get("host") or "")
+    if not host or host.startswith("/") or host in ("localhost", "127.0.0.1", "::1"):
+        return dbname
+    return f"{dbname} @ {host.split('.')[0]}"
+
+
+def same_crm(a: str | None, b: str | None) -> bool:
+    """Whether two connection strings name the same CRM database (host, port, database), whatever else differs."""
+    if not a or not b:
+        return False
+
+    def key(target: str) -> tuple[str, str, str]:
+        try:
+            params = conninfo_to_dict(target)
+        except Exception:  # noqa: BLE001 - not parseable: compared as written
+            return (target, "", "")
+        return (str(params.get("host") or ""), str(params.get("port") or "5432"), str(params.get("dbname") or ""))
+
+    return key(a) == key(b)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -24,8 +25,9 @@ from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.meter import RateMeter
+from crm_importer.gui.models import crm_name
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, WizardPage, page_layout
+from crm_importer.gui.widgets import Banner, FormComboBox, PathBanner, StatCard, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -59,7 +61,8 @@ class ImportPage(WizardPage):
         self._total = 0
         self._phase = ""
         self._error: str | None = None
-        self._message: str | None = None
+        # What the result banner says, worded again in the current language each time it is shown.
+        self._message: Callable[[], str] | None = None
         self._cancelled = False
         self._owners: tasks.OwnerCheck | None = None
         self._owners_for: str | None = None
@@ -67,6 +70,7 @@ class ImportPage(WizardPage):
         self._build()
         self.retranslate()
         ctx.session_changed.connect(lambda _s: self._on_session())
+        ctx.jobs_changed.connect(self._job_changed_elsewhere)
 
     def _build(self) -> None:
         root, self.title, self.subtitle = page_layout(self, spacing=14)
@@ -88,12 +92,26 @@ class ImportPage(WizardPage):
         db_icon.setPixmap(icon("database").pixmap(32, 32))
         self.target_text = QLabel(self.target_card)
         self.target_text.setWordWrap(True)
-        target.addWidget(db_icon)
+        target.addWidget(db_icon, 0, Qt.AlignmentFlag.AlignTop)
         target.addWidget(self.target_text, 1)
         root.addWidget(self.target_card)
 
+        # What the import will do, read before the Import button: rows, duplicates, assignment.
+        self.summary_card = QFrame(self)
+        self.summary_card.setObjectName("Card")
+        summary = QVBoxLayout(self.summary_card)
+        summary.setContentsMargins(18, 12, 18, 12)
+        self.summary_title = QLabel(self.summary_card)
+        self.summary_title.setObjectName("H2")
+        self.summary_text = QLabel(self.summary_card)
+        self.summary_text.setWordWrap(True)
+        self.summary_text.setTextFormat(Qt.TextFormat.RichText)
+        summary.addWidget(self.summary_title)
+        summary.addWidget(self.summary_text)
+        root.addWidget(self.summary_card)
+
         self.owners = Banner("warning", self)
-        self.fallback = QComboBox(self.owners)
+        self.fallback = FormComboBox(self.owners)
         self.fallback.setMinimumWidth(260)
         self.owners.buttons.addWidget(self.fallback)
         root.addWidget(self.owners)
@@ -169,6 +187,8 @@ class ImportPage(WizardPage):
         after.addStretch(1)
         after.addWidget(self.new_button)
         root.addLayout(after)
+        self.open_failed = PathBanner(self)
+        root.addWidget(self.open_failed)
         root.addStretch(1)
 
     def retranslate(self) -> None:
@@ -182,15 +202,41 @@ class ImportPage(WizardPage):
         self.cancel_button.setText(self.tr("Cancel"))
         self.imported_card.caption.setText(self.tr("leads created"))
         self.updated_card.caption.setText(self.tr("leads updated"))
-        self.skipped_card.caption.setText(self.tr("skipped: already in the CRM"))
-        self.rejected_card.caption.setText(self.tr("rows not imported (invalid, duplicates, rejected)"))
+        self.skipped_card.caption.setText(self.tr("already in the CRM (skipped)"))
+        self.rejected_card.caption.setText(self.tr("not imported: invalid, duplicates in the file, rejected by the CRM"))
         self.time_card.caption.setText(self.tr("time taken"))
         self.report_button.setText(self.tr("Open the report"))
         self.resume_button.setText(self.tr("Resume the import"))
         self.undo_button.setText(self.tr("Undo this import"))
         self.new_button.setText(self.tr("New import"))
+        self.open_failed.retranslate()
         self._fill_fallback()
         self._refresh()
+
+    def reset(self) -> None:
+        """A new import: nothing of the previous one is shown (its banners, its owners check)."""
+        if self.task is not None:
+            return
+        self._error, self._message, self._cancelled = None, None, False
+        self._owners, self._owners_for = None, None
+        self.open_failed.hide()
+        self._refresh()
+
+    def _job_changed_elsewhere(self) -> None:
+        """History resumed or undid the job this page shows: its status and counts are read again."""
+        job = self.state.imported
+        if job is None or self.task is not None:
+            return
+        try:
+            now = self.ctx.store.get_job(job.id)
+        except ImporterError:
+            return
+        if now.status != job.status or now.imported_rows != job.imported_rows:
+            self.state.imported = now
+            if now.status == "undone" and job.status != "undone":
+                self._error, self._cancelled = None, False
+                self._message = lambda: self.tr("This import was undone (from History).")
+            self._refresh()
 
     # --- entering -----------------------------------------------------------------------------------------
     def enter(self) -> None:
@@ -290,7 +336,7 @@ class ImportPage(WizardPage):
         """Ask the worker to stop at the next batch boundary (what is committed stays; resumable)."""
         if self.task is not None:
             self.task.cancel()
-            self._message = self.tr("Stopping after the current batch…")
+            self._message = lambda: self.tr("Stopping after the current batch…")
             self._refresh()
 
     def _progressed(self, progress: object) -> None:
@@ -336,7 +382,7 @@ class ImportPage(WizardPage):
                 self._start(True)
                 return
             self._error = None
-            self._message = self.tr("Not imported: this file is already in the CRM.")
+            self._message = lambda: self.tr("Not imported: this file is already in the CRM.")
             self._refresh()
             self.changed.emit()
             return
@@ -350,7 +396,7 @@ class ImportPage(WizardPage):
             self._cancelled = True
             self._error = None
             done = self.state.imported.imported_rows + self.state.imported.updated_rows if self.state.imported else 0
-            self._message = self.tr(
+            self._message = lambda: self.tr(
                 "Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or "
                 "from History, or undo it.").format(rows=fmt_int(done))
         else:
@@ -358,7 +404,7 @@ class ImportPage(WizardPage):
             self._message = None
         self.ctx.jobs_changed.emit()
         self._refresh()
-        self.import_failed.emit(self._error or self._message or "")
+        self.import_failed.emit(self._error or (self._message() if self._message else ""))
         self.changed.emit()
 
     # --- after ----------------------------------------------------------------------------------------------
@@ -368,16 +414,20 @@ class ImportPage(WizardPage):
             return
         store_path, lang = self.ctx.store_path, self.ctx.lang
         self.ctx.pool.start(lambda p, c: tasks.job_report(store_path, job.id, lang, p, c), name="report",
-                            on_finished=lambda path: self.ctx.open_path(Path(path)),
+                            on_finished=lambda path: self._open(Path(path)),
                             on_failed=lambda exc: self._show_error(exc))
+
+    def _open(self, path: Path) -> None:
+        if self.ctx.open_path(path) is False:  # nothing visible happened: say where the file is
+            self.open_failed.show_path(str(path))
+        else:
+            self.open_failed.hide()
 
     def ask_undo(self) -> None:
         job = self.state.imported
         if job is None:
             return
-        if self.ctx.ask(self, self.tr("Undo this import?"), self.tr(
-                "The leads this import created will be removed (those edited since are kept) and the leads it "
-                "updated get their previous values back. Continue?")):
+        if self.ctx.ask(self, self.tr("Undo this import?"), undo_question(job)):
             self.undo()
 
     def undo(self) -> None:
@@ -401,7 +451,7 @@ class ImportPage(WizardPage):
             except ImporterError:  # only for the counts shown; the undo itself is done
                 pass
         self._cancelled = False
-        self._message = texts.undo_summary(result)
+        self._message = lambda: texts.undo_summary(result)
         self.ctx.jobs_changed.emit()
         self._refresh()
         self.undone.emit(result)
@@ -424,10 +474,14 @@ class ImportPage(WizardPage):
         if session is not None:
             target = self.tr("Demo database") if session.demo else session.database
             self.target_text.setText(self.tr("Into <b>{target}</b>, as <b>{who}</b> ({email}).").format(
-                target=target, who=session.who, email=session.email))
+                target=escape(target), who=escape(session.who), email=escape(session.email)))
         count = self.rows_to_import()
         self.start_button.setText(self.tr("Import %Ln rows", "", count))
         started = running or done is not None
+        self.summary_card.setVisible(not started and self.state.job is not None)
+        if not started and self.state.job is not None:
+            self.summary_title.setText(self.tr("What the import will do"))
+            self.summary_text.setText(self.summary_html())
         self.start_button.setVisible(not started)
         self.start_button.setEnabled(session is not None and count > 0)
         owners = self._owners
@@ -437,8 +491,8 @@ class ImportPage(WizardPage):
         if show_owners and owners is not None:
             shown = ", ".join(owners.unknown[:8]) + ("…" if len(owners.unknown) > 8 else "")
             self.owners.text.setText(self.tr(
-                "{count} owners in the file match no active CRM user: {owners}. Their leads:").format(
-                count=fmt_int(len(owners.unknown)), owners=shown))
+                "%n owner(s) in the file match no active CRM user: {owners}. Their leads:", "",
+                len(owners.unknown)).format(owners=shown))
         self.progress_card.setVisible(running)
         self.cancel_button.setEnabled(running and not (self.task and self.task.is_cancelled()))
         if running:
@@ -461,7 +515,7 @@ class ImportPage(WizardPage):
         if self._error:
             self.result.show_message(self._error, "error")
         elif self._message:
-            self.result.show_message(self._message, "warning" if self._cancelled else "info")
+            self.result.show_message(self._message(), "warning" if self._cancelled else "info")
         elif completed and done is not None:
             self.result.show_message(self.tr(
                 "Import completed: {imported} leads created and {updated} updated in {time}.").format(
@@ -470,5 +524,68 @@ class ImportPage(WizardPage):
         else:
             self.result.hide()
 
+    def summary_html(self) -> str:
+        """The import about to run, in a few lines: rows, duplicates and the policy, assignment."""
+        job, state = self.state.job, self.state
+        if job is None:
+            return ""
+        keys = [texts.dedupe_key_label(k) for k in state.dedupe_keys]
+        lines = [
+            self.tr("<b>{rows}</b> rows of {file} to import; not imported: {invalid} invalid, {dups} duplicates in "
+                    "the file (all in the report).").format(
+                rows=fmt_int(job.rows_to_import), file=escape(job.file_name), invalid=fmt_int(job.invalid_rows),
+                dups=fmt_int(job.duplicate_rows)),
+            (self.tr("A row is the same lead as one in the CRM when they share {keys}: {policy}").format(
+                keys=self.tr("{some} or {last}").format(some=", ".join(keys[:-1]), last=keys[-1])
+                if len(keys) > 1 else keys[0], policy=texts.policy_label(state.policy)) if keys else
+             self.tr("No duplicate check against the CRM: every row creates a lead.")),
+            self.tr("Assignment: {assignment}").format(assignment=escape(self.assignment_text())),
+        ]
+        return "<br>".join(f"• {line}" for line in lines)
+
+    def assignment_text(self) -> str:
+        assignment = self.state.assignment
+        names = {p.email: p.label for p in self.profiles}
+        if assignment.mode == "user" and assignment.emails:
+            return self.tr("every new lead to {user}").format(
+                user=names.get(assignment.emails[0], assignment.emails[0]))
+        if assignment.mode == "round_robin" and assignment.emails:
+            return self.tr("in turn to {users}").format(
+                users=", ".join(names.get(e, e) for e in assignment.emails))
+        if assignment.mode == "column" and assignment.column:
+            fallback = self.fallback.currentData()
+            return self.tr("to the owner named in the column “{column}” (an unknown owner: {then})").format(
+                column=assignment.column, then=self.tr("left unassigned") if not fallback else names.get(
+                    fallback, fallback))
+        return self.tr("none: the new leads stay unassigned")
+
     def can_next(self) -> bool:
         return False
+
+
+def undo_question(job: Job) -> str:
+    """What an undo of ``job`` will do, with its numbers, before the user says yes."""
+    translate = QCoreApplication.translate
+    parts = [translate("ImportPage", "Undo the import of {file} from {date}?").format(
+        file=job.file_name, date=job.created_at[:16].replace("T", " "))]
+    if job.imported_rows:
+        parts.append(translate("ImportPage", "The %Ln lead(s) it created will be removed, except those edited "
+                                             "since or that other CRM records refer to (they are kept).", "",
+                               job.imported_rows))
+    if job.updated_rows:
+        parts.append(translate("ImportPage", "The %Ln lead(s) it updated get their previous values back.", "",
+                               job.updated_rows))
+    if not job.imported_rows and not job.updated_rows:
+        parts.append(translate("ImportPage", "It created and updated no lead: nothing in the CRM changes."))
+    return " ".join(parts)
+
+
+def resume_question(job: Job) -> str:
+    """What resuming ``job`` will do: where it stopped, how many rows are left, into which CRM."""
+    translate = QCoreApplication.translate
+    done = job.imported_rows + job.updated_rows + job.skipped_rows + job.rejected_rows
+    left = max(0, job.rows_to_import - done)
+    return translate("ImportPage", "Resume the import of {file} from {date}? It stopped after {done} of {total} rows; "
+                                   "the {left} rows left go into {crm}. Nothing is imported twice.").format(
+        file=job.file_name, date=job.created_at[:16].replace("T", " "), done=fmt_int(done),
+        total=fmt_int(job.rows_to_import), left=fmt_int(left), crm=crm_name(job.crm_target or "") or "?")

@@ -44,8 +44,11 @@ from crm_importer.engine.typed import (
 from crm_importer.gui import texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.models import PreviewModel
-from crm_importer.gui.widgets import Banner, WizardPage, page_layout
+from crm_importer.gui.widgets import Banner, FormComboBox, WizardPage, page_layout
 from crm_importer.gui.wizard_state import WizardState
+
+#: Widths (pixels) of a preview column: its heading decides within these bounds.
+PREVIEW_COLUMN_MIN, PREVIEW_COLUMN_MAX = 150, 340
 
 
 def profiles_dir() -> Path:
@@ -73,7 +76,7 @@ class ValuesDialog(QDialog):
         form = QFormLayout()
         self.combos: dict[str, QComboBox] = {}
         for value in seen[:50]:
-            combo = QComboBox(self)
+            combo = FormComboBox(self)
             combo.addItem(self.tr("— left as is (an error) —"), None)
             for option in allowed:
                 combo.addItem(option, option)
@@ -200,6 +203,7 @@ class MappingPage(WizardPage):
             combo.setItemText(1, self.tr("Month first (MM/DD/YYYY)"))
         self._fill_profiles()
         self.model.retranslate()
+        self._fit_header()
         self._refresh()
 
     # --- entering the page ----------------------------------------------------------------------------
@@ -242,7 +246,7 @@ class MappingPage(WizardPage):
                 sample = values[0] if values else ""
             sample_label = QLabel(sample[:60], self.grid_host)
             sample_label.setObjectName("Hint")
-            combo = QComboBox(self.grid_host)
+            combo = FormComboBox(self.grid_host)
             combo.setMinimumWidth(230)
             combo.addItem(texts.field_label(None), None)
             for field in FIELD_NAMES:
@@ -253,7 +257,7 @@ class MappingPage(WizardPage):
                 combo.addItem(texts.crm_column_label(column), column.name)
                 combo.setItemData(combo.count() - 1, texts.crm_column_tip(column), Qt.ItemDataRole.ToolTipRole)
             combo.activated.connect(lambda _i, c=col, cb=combo: self.set_field(c, cb.currentData()))
-            order = QComboBox(self.grid_host)
+            order = FormComboBox(self.grid_host)
             order.addItem("", "dmy")
             order.addItem("", "mdy")
             order.activated.connect(lambda _i, c=col, cb=order: self.set_date_order(c, cb.currentData()))
@@ -359,7 +363,16 @@ class MappingPage(WizardPage):
             combo.blockSignals(False)
             self._show_rule(index, field)
         self.model.set_fields(mapping.fields)
+        self._fit_header()
         self._refresh()
+
+    def _fit_header(self) -> None:
+        """Each preview column wide enough for its heading ("Commercial → Owner (for assignment)"), within
+        bounds: a centred heading wider than its column is cut at both ends."""
+        header = self.table.horizontalHeader()
+        for i in range(self.model.columnCount()):
+            wanted = header.sectionSizeFromContents(i).width() + 8
+            header.resizeSection(i, min(max(PREVIEW_COLUMN_MIN, wanted), PREVIEW_COLUMN_MAX))
 
     def _show_rule(self, index: int, field: str | None) -> None:
         """The 'How it reads' cell of one column: for a date of the CRM's own, day or month first (decided

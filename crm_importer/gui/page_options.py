@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,7 +21,7 @@ from crm_importer.crm.options import Assignment
 from crm_importer.engine.fields import DEDUPE_KEYS
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
-from crm_importer.gui.widgets import WizardPage, hint, page_layout
+from crm_importer.gui.widgets import FormComboBox, WizardPage, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 
 POLICIES = ("skip", "update", "create")
@@ -37,6 +36,8 @@ class OptionsPage(WizardPage):
         self.ctx = ctx
         self.state = state
         self.profiles: list[tasks.Profile] = []
+        # The owner column the mapping named when this page was last shown (a new one selects it).
+        self._owner_seen: str | None = None
         self._build()
         self.retranslate()
         ctx.session_changed.connect(lambda _s: self.load_profiles())
@@ -93,23 +94,29 @@ class OptionsPage(WizardPage):
             self.assign_group.addButton(radio, i)
             self.assign_radios[mode] = radio
         self.assign_radios["none"].setChecked(True)
-        self.user_combo = QComboBox(self.assign_box)
+        self.user_combo = FormComboBox(self.assign_box)
         self.user_list = QListWidget(self.assign_box)
         self.user_list.setMaximumHeight(96)
-        self.column_combo = QComboBox(self.assign_box)
+        self.column_combo = FormComboBox(self.assign_box)
         self.not_connected = hint(parent=self.assign_box)
+        # Each choice's list goes under its radio button, indented: beside it, a long French label left the
+        # list a few characters ("Commerc").
+        def indented(widget: QWidget) -> None:
+            row = QHBoxLayout()
+            row.setContentsMargins(24, 0, 0, 0)
+            row.addWidget(widget, 1)
+            asg.addLayout(row)
+
         asg.addWidget(self.assign_radios["none"])
-        row = QHBoxLayout()
-        row.addWidget(self.assign_radios["user"])
-        row.addWidget(self.user_combo, 1)
-        asg.addLayout(row)
+        asg.addWidget(self.assign_radios["user"])
+        indented(self.user_combo)
         asg.addWidget(self.assign_radios["round_robin"])
-        asg.addWidget(self.user_list)
-        row = QHBoxLayout()
-        row.addWidget(self.assign_radios["column"])
-        row.addWidget(self.column_combo, 1)
-        asg.addLayout(row)
+        indented(self.user_list)
+        asg.addWidget(self.assign_radios["column"])
+        indented(self.column_combo)
         asg.addWidget(self.not_connected)
+        self.owner_note = hint(parent=self.assign_box)
+        asg.addWidget(self.owner_note)
         self.assign_group.idToggled.connect(lambda _i, on: self._options_changed() if on else None)
         self.user_combo.activated.connect(lambda _i: self._select_mode("user"))
         self.column_combo.activated.connect(lambda _i: self._select_mode("column"))
@@ -120,7 +127,7 @@ class OptionsPage(WizardPage):
         self.region_box = QGroupBox(self)
         reg = QVBoxLayout(self.region_box)
         self.region_hint = hint(parent=self.region_box)
-        self.region_combo = QComboBox(self.region_box)
+        self.region_combo = FormComboBox(self.region_box)
         for code in texts.REGIONS:
             self.region_combo.addItem(code, code)
         self.region_combo.activated.connect(lambda _i: self._options_changed())
@@ -158,6 +165,8 @@ class OptionsPage(WizardPage):
         self.region_box.setTitle(self.tr("Phone numbers"))
         self.region_hint.setText(self.tr(
             "Country of the numbers written without an international prefix (like 06 12 34 56 78):"))
+        if self.column_combo.count() and self.column_combo.itemData(0) is None:
+            self.column_combo.setItemText(0, self.tr("— choose the column —"))
         for i in range(self.region_combo.count()):
             self.region_combo.setItemText(i, texts.region_label(self.region_combo.itemData(i)))
         self._refresh()
@@ -169,19 +178,47 @@ class OptionsPage(WizardPage):
             current = self.column_combo.currentData()
             self.column_combo.blockSignals(True)
             self.column_combo.clear()
-            owner_col = None
-            if self.state.mapping is not None:
-                owner_col = self.state.mapping.field_columns().get("owner")
+            self.column_combo.addItem(self.tr("— choose the column —"), None)
             for i, header in enumerate(inspection.info.headers):
                 self.column_combo.addItem(header or f"#{i + 1}", header)
-            wanted = current if current is not None else (
-                inspection.info.headers[owner_col] if owner_col is not None else None)
-            if wanted is not None:
-                self.column_combo.setCurrentIndex(max(0, self.column_combo.findData(wanted)))
+            owner = self.owner_header()
+            if owner is not None and owner != self._owner_seen:
+                # The mapping names an owner column (new since this page was last shown): it drives the
+                # assignment, as the user asked by mapping it; they may still choose otherwise here.
+                self.column_combo.setCurrentIndex(max(0, self.column_combo.findData(owner)))
+                self.assign_radios["column"].setChecked(True)
+            elif current is not None:
+                self.column_combo.setCurrentIndex(max(0, self.column_combo.findData(current)))
+            self._owner_seen = owner
             self.column_combo.blockSignals(False)
+            self._options_changed()
         if self.ctx.session is not None and not self.profiles:
             self.load_profiles()
         self._refresh()
+
+    def owner_header(self) -> str | None:
+        """The header of the column the mapping page maps to "Owner (for assignment)", if any."""
+        mapping, inspection = self.state.mapping, self.state.inspection
+        index = mapping.field_columns().get("owner") if mapping is not None else None
+        if index is None or inspection is None or index >= len(inspection.info.headers):
+            return None
+        return inspection.info.headers[index]
+
+    def reset(self) -> None:
+        """A new import: the defaults again (the choices of the previous import are not carried over)."""
+        for box in self.dedupe.values():
+            box.blockSignals(True)
+            box.setChecked(True)
+            box.blockSignals(False)
+        self.policy_group.blockSignals(True)
+        self.policy_radios["skip"].setChecked(True)
+        self.policy_group.blockSignals(False)
+        self.assign_group.blockSignals(True)
+        self.assign_radios["none"].setChecked(True)
+        self.assign_group.blockSignals(False)
+        self.column_combo.clear()
+        self._owner_seen = None
+        self._options_changed()
 
     def load_profiles(self) -> None:
         session = self.ctx.session
@@ -221,6 +258,18 @@ class OptionsPage(WizardPage):
         self.user_combo.setEnabled(connected)
         self.user_list.setEnabled(connected)
         self.not_connected.setVisible(self.ctx.session is None)
+        owner = self.owner_header()
+        mode = self.state.assignment.mode
+        if owner is not None and mode != "column":
+            self.owner_note.setText(self.tr(
+                "The column “{column}” is mapped to the owner, but it assigns nothing unless “From a column” "
+                "is chosen above.").format(column=owner))
+        elif mode == "column" and self.state.assignment.column is None:
+            self.owner_note.setText(self.tr("Choose the column that holds the owners: until then, the leads "
+                                            "stay unassigned."))
+        else:
+            self.owner_note.setText("")
+        self.owner_note.setVisible(bool(self.owner_note.text()))
 
     def set_assignment(self, mode: str, emails: tuple[str, ...] = (), column: str | None = None) -> None:
         """For tests and scripts: choose an assignment as a user would."""
@@ -243,6 +292,7 @@ class OptionsPage(WizardPage):
         self.state.assignment = self.assignment()
         if self._validation_inputs() != before:
             self.state.forget_results()  # policy and users only matter at commit time: no need to re-validate
+        self._refresh()
         self.changed.emit()
 
     def _validation_inputs(self) -> tuple[object, ...]:

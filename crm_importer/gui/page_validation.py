@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -27,12 +28,13 @@ from PySide6.QtWidgets import (
 from crm_importer import paths
 from crm_importer.engine.errors import CancelledError, StoreError
 from crm_importer.engine.jobstore import Job
+from crm_importer.engine.revalidate import EXTRA_INDEX
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.i18n import fmt_int
 from crm_importer.gui.models import IssuesModel
 from crm_importer.gui.resources import icon
-from crm_importer.gui.widgets import Banner, StatCard, WizardPage, hint, page_layout
+from crm_importer.gui.widgets import Banner, StatCard, WizardPage, button_text, hint, page_layout
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
@@ -45,6 +47,7 @@ class FixRowDialog(QDialog):
         self.setWindowTitle(self.tr("Fix row {row}").format(row=row_no))
         self.resize(520, 560)
         self._original = list(cells)
+        self._columns = len(headers)
         layout = QVBoxLayout(self)
         layout.addWidget(hint(self.tr("Correct the cells, then re-validate the row. The file itself is not "
                                       "changed; the import and the report use the corrected values."), self))
@@ -57,6 +60,15 @@ class FixRowDialog(QDialog):
             edit = QLineEdit(value, host)
             form.addRow(header or f"#{i + 1}", edit)
             self.edits.append(edit)
+        # The row's cells beyond the header: shown so they can be moved into their column or emptied.
+        self.extra_edits: list[QLineEdit] = []
+        if len(cells) > len(headers):
+            form.addRow(hint(self.tr("This row has more cells than the file has columns: move each value below "
+                                     "into the column it belongs to, or empty it."), host))
+        for n, value in enumerate(cells[len(headers):], start=1):
+            edit = QLineEdit(value, host)
+            form.addRow(self.tr("Extra cell {number}").format(number=n), edit)
+            self.extra_edits.append(edit)
         scroll.setWidget(host)
         layout.addWidget(scroll, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
@@ -66,7 +78,12 @@ class FixRowDialog(QDialog):
         layout.addWidget(buttons)
 
     def changes(self) -> dict[int, str]:
-        return {i: e.text() for i, e in enumerate(self.edits) if e.text() != self._original[i]}
+        """{column index: new value}; the extra cells, when changed, under ``EXTRA_INDEX`` (tab-separated)."""
+        out = {i: e.text() for i, e in enumerate(self.edits) if e.text() != self._original[i]}
+        extras = [e.text() for e in self.extra_edits]
+        if extras != self._original[self._columns:]:
+            out[EXTRA_INDEX] = "\t".join(v for v in extras if v.strip())
+        return out
 
 
 class ValidationPage(WizardPage):
@@ -81,7 +98,8 @@ class ValidationPage(WizardPage):
         self.state = state
         self.task: Task | None = None
         self._error: str | None = None
-        self._message: str | None = None
+        # What the banner says, worded again in the current language each time it is shown.
+        self._message: Callable[[], str] | None = None
         self._phase = ""
         self._rows = 0
         self._fixing = False
@@ -165,15 +183,24 @@ class ValidationPage(WizardPage):
         self.subtitle.setText(self.tr(
             "The whole file is read and checked against the CRM's rules, and duplicates inside the file are "
             "found. Nothing is sent to the CRM yet."))
-        self.run_button.setText(self.tr("Validate & analyse"))
+        self.run_button.setText(button_text(self.tr("Validate & analyse")))
         self.cancel_button.setText(self.tr("Cancel"))
+        # The same words as the CLI, --json and README (Counts): rows to import = valid rows − duplicates in
+        # the file, so the last three cards add up to the first.
         self.total_card.caption.setText(self.tr("rows in the file"))
-        self.valid_card.caption.setText(self.tr("valid rows (duplicates included)"))
+        self.valid_card.caption.setText(self.tr("rows to import (valid, not duplicates)"))
         self.invalid_card.caption.setText(self.tr("invalid rows"))
         self.dup_card.caption.setText(self.tr("duplicates in the file"))
         self.filter_label.setText(self.tr("Show:"))
         self.fix_button.setText(self.tr("Fix this row…"))
         self.export_button.setText(self.tr("Export the report…"))
+        self._fill_filter()
+        self._refresh()
+
+    def reset(self) -> None:
+        """A new import: nothing of the previous one is shown (its banners, its error table)."""
+        self._error, self._message = None, None
+        self.model.set_job(None)
         self._fill_filter()
         self._refresh()
 
@@ -238,12 +265,12 @@ class ValidationPage(WizardPage):
         self.task = None
         if isinstance(exc, CancelledError):
             self._error = None
-            self._message = self.tr("Validation cancelled. Run it again to continue where it stopped.")
+            self._message = lambda: self.tr("Validation cancelled. Run it again to continue where it stopped.")
         else:
             self._error = self.ctx.error_text(exc)
         self.progress.setValue(0)
         self._refresh()
-        self.validation_failed.emit(self._error or self._message or "")
+        self.validation_failed.emit(self._error or (self._message() if self._message else ""))
         self.changed.emit()
 
     # --- review --------------------------------------------------------------------------------------------
@@ -320,9 +347,11 @@ class ValidationPage(WizardPage):
             self.state.imported = None
         row = getattr(fix, "row_no", 0)
         if getattr(fix, "valid", False):
-            self._message = self.tr("Row {row} is valid now.").format(row=row)
+            self._message = lambda: self.tr("Row {row} is valid now.").format(row=row)
         else:
-            self._message = self.tr("Row {row} still has a problem: see the table.").format(row=row)
+            codes = tuple(getattr(fix, "error_codes", ()))
+            self._message = lambda: self.tr("Row {row} is still invalid: {reasons}.").format(
+                row=row, reasons=", ".join(texts.reason_label(code) for code in codes) or "?")
         self._fill_filter()
         self.model.reload(self.state.job)
         self._refresh()
@@ -355,7 +384,7 @@ class ValidationPage(WizardPage):
                             on_finished=self._report_written, on_failed=self._fix_failed)
 
     def _report_written(self, path: object) -> None:
-        self._message = self.tr("Report saved: {path}").format(path=path)
+        self._message = lambda: self.tr("Report saved: {path}").format(path=path)
         self._refresh()
         self.report_written.emit(path)
 
@@ -386,7 +415,7 @@ class ValidationPage(WizardPage):
         if self._error:
             self.banner.show_message(self._error, "error")
         elif self._message:
-            self.banner.show_message(self._message, "info")
+            self.banner.show_message(self._message(), "info")
         elif job is not None:
             ready = job.rows_to_import
             if has_issues:

@@ -56,6 +56,24 @@ class Settings:
         self.q.setValue("ui/last_dir", value)
 
     @property
+    def last_save_dir(self) -> str:
+        """Where the user last saved a report (save dialogs start there)."""
+        return str(self.q.value("ui/last_save_dir", "") or "")
+
+    @last_save_dir.setter
+    def last_save_dir(self, value: str) -> None:
+        self.q.setValue("ui/last_save_dir", value)
+
+    @property
+    def resume_declined(self) -> str:
+        """The interrupted import the user chose not to resume at start: not offered again."""
+        return str(self.q.value("ui/resume_declined", "") or "")
+
+    @resume_declined.setter
+    def resume_declined(self, value: str) -> None:
+        self.q.setValue("ui/resume_declined", value)
+
+    @property
     def geometry(self) -> QByteArray | None:
         value = self.q.value("ui/geometry")
         return value if isinstance(value, QByteArray) else None

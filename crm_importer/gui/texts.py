@@ -7,13 +7,21 @@ come from the engine itself (``ImporterError.text(lang)``, ``RowError.text(lang)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from crm_importer.engine.errors import ImporterError
 from crm_importer.engine.typed import CrmColumn
 
 #: lupdate finds ``translate("Context", "text")`` calls; a wrapper function would hide them from it.
 translate = QCoreApplication.translate
+
+
+#: Qt's file dialog asks its own catalogue (qtbase) for these; Qt 6 added their mnemonics, which its French
+#: catalogue lacks, so the French dialog said "Look in:" and "Files of type:". Ours answers for them.
+QT_FILE_DIALOG = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
 
 
 def field_label(name: str | None) -> str:
@@ -86,6 +94,26 @@ def phase_label(phase: str) -> str:
         "undoing": translate("Phases", "Undoing the import…"),
     }
     return labels.get(phase, phase)
+
+
+def dedupe_key_label(key: str) -> str:
+    """A duplicate key in a sentence: "when they share an email address, a phone number or an external ID"."""
+    labels = {
+        "email": translate("Texts", "an email address"),
+        "phone": translate("Texts", "a phone number"),
+        "external_id": translate("Texts", "an external ID"),
+    }
+    return labels.get(key, key)
+
+
+def policy_label(policy: str) -> str:
+    """What happens to a row whose lead is already in the CRM."""
+    labels = {
+        "skip": translate("Texts", "the row is skipped and the lead left untouched."),
+        "update": translate("Texts", "the lead is updated with the filled cells of the row (undo restores it)."),
+        "create": translate("Texts", "a new lead is created anyway."),
+    }
+    return labels.get(policy, policy)
 
 
 def status_label(status: str) -> str:

@@ -5,12 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QWheelEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from crm_importer.gui.resources import icon
 
 ACCEPTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
+def button_text(text: str) -> str:
+    """``text`` for a button, check box or tab, where Qt takes ``&`` as a mnemonic ("Validate & analyse"
+    would show "Validate _analyse"): its ampersands doubled, so they show as written."""
+    return text.replace("&", "&&")
 
 
 def repolish(widget: QWidget) -> None:
@@ -33,6 +48,21 @@ class WizardPage(QWidget):
 
     def can_next(self) -> bool:
         return False
+
+class FormComboBox(QComboBox):
+    """A combo box in a scrolling form: the mouse wheel scrolls the form, and changes the choice only once
+    the box has the focus (a click, Tab). A wheel notch passing over it never changes a mapping by itself."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: the wheel alone does not focus it
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # goes to the scroll area around it
+
 
 class StepBar(QWidget):
     """The wizard's steps in a row; the current one highlighted, the done ones ticked."""
@@ -124,6 +154,34 @@ class Banner(QFrame):
             self.set_kind(kind)
         self.text.setText(text)
         self.show()
+
+
+class PathBanner(Banner):
+    """Said when the system cannot open a file the user asked for (no application, no desktop launcher):
+    where the file is, with a button that copies its path."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("warning", parent)
+        self.path = ""
+        self.copy_button = QPushButton(self)
+        self.copy_button.clicked.connect(self.copy)
+        self.buttons.addWidget(self.copy_button)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.copy_button.setText(self.tr("Copy the path"))
+        if self.path:
+            self.text.setText(self._said())
+
+    def _said(self) -> str:
+        return self.tr("The system has no application to open this file; it is here: {path}").format(path=self.path)
+
+    def show_path(self, path: str) -> None:
+        self.path = path
+        self.show_message(self._said(), "warning")
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.path)
 
 
 class DropZone(QFrame):

@@ -104,6 +104,9 @@ class ImportWizard(QWidget):
         self.file_page._path = None
         self.file_page._error = None
         self.file_page.card.hide()
+        self.options_page.reset()
+        self.validation_page.reset()
+        self.import_page.reset()
         self.go_to(FILE)
         self.file_page.retranslate()
 

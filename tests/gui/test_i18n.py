@@ -91,7 +91,7 @@ def test_switching_to_french_leaves_no_english(qtbot: Any, window: Any, prompts:
     window.set_language("fr")
     assert window.ctx.settings.language == "fr"
     wizard = window.wizard
-    assert wizard.next_button.text() == "Suivant" and window.nav_history.text() == "Historique des imports"
+    assert wizard.next_button.text() == "Suivant" and window.nav_history.text() == "Historique"
     # Qt's own strings come from qtbase_fr
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"
     assert _leftovers(window, catalogue) == []
@@ -168,7 +168,7 @@ def test_history_words_a_failed_job_in_the_language_of_the_window(qtbot: Any, wi
         assert history.select_job(failed.id)
         assert history.banner.text.text().startswith(words)
         row = [j.id for j in history.model.jobs].index(failed.id)
-        assert history.model.data(history.model.index(row, 3), Qt.ItemDataRole.ToolTipRole).startswith(words)
+        assert history.model.data(history.model.index(row, history.model.STATUS), Qt.ItemDataRole.ToolTipRole).startswith(words)
         assert history.select_job(unreachable.id)
         assert history.banner.text.text().startswith(unreachable_words)
     # Scripts keep the English sentence (history --json).

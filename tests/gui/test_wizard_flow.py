@@ -94,7 +94,7 @@ def test_full_import_fix_and_undo(qtbot: Any, window: Any, pg_dsn: str, prompts:
     window.show_view(1)
     history = window.history
     assert history.model.rowCount() >= 1 and history.model.job(0).id == imported.id
-    assert history.model.data(history.model.index(0, 3)) == "Completed"
+    assert history.model.data(history.model.index(0, history.model.STATUS)) == "Completed"
 
     # undo from the import page
     with qtbot.waitSignal(ipage.undone, timeout=30_000) as undone:
