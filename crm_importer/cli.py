@@ -300,6 +300,8 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     else:
         print(message("validate_summary", lang, total=job.total_rows, valid=job.valid_rows,
                   dups=job.duplicate_rows, invalid=job.invalid_rows))
+        if job.total_rows == 0:
+            print(message("nothing_to_import", lang, path=job.file_path))
         if report:
             print(message("report_written", lang, path=report))
     return EXIT_OK if job.invalid_rows == 0 else EXIT_ROWS_REJECTED
@@ -476,6 +478,12 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
             job = run_import(request, progress=bar, is_cancelled=ctrl_c)
     finally:
         bar.done()
+    if job.total_rows == 0 and job.status != "completed":  # a header and no data rows: not an error
+        if args.json:
+            _emit_json({**job_json(job), "job_id": None, "status": "nothing_to_import"})
+        else:
+            print(message("nothing_to_import", lang, path=job.file_path))
+        return EXIT_OK
     _print_import(job, args, lang)
     return _import_exit(job)
 

@@ -99,6 +99,10 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "en": "The file {path} has a header but no data rows.",
         "fr": "Le fichier {path} a un en-tête mais aucune ligne de données.",
     },
+    "nothing_to_import": {
+        "en": "The file {path} has a header but no data rows: there is nothing to import.",
+        "fr": "Le fichier {path} a un en-tête mais aucune ligne de données : il n’y a rien à importer.",
+    },
     "not_a_table": {
         "en": "The file {path} is not a spreadsheet or a CSV table.",
         "fr": "Le fichier {path} n’est ni un classeur ni un tableau CSV.",

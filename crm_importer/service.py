@@ -349,6 +349,10 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                                   "actor_id": str(identity.profile_id)},
                 extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
             )
+            if job.total_rows == 0:
+                # A header and no data rows: nothing to commit, no job left behind (the caller says so).
+                store.delete_job(job.id)
+                return job
             if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
                 store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
                                  actor_id=str(identity.profile_id))

@@ -294,7 +294,7 @@ def test_header_only_file_has_no_rows(tmp_path: Path, parser: str) -> None:
     reader, frame = read_all(write_bytes(tmp_path / "h.csv", b"Email;Nom\r\n\r\n;\r\n"))
     assert reader.info.headers == ["Email", "Nom"]
     assert frame.height == 0
-    # validate_file turns this into no_data_rows: see test_pipeline.py
+    # validate_file validates it as 0 rows: see test_pipeline.py
 
 
 def test_after_row_resumes_with_the_same_numbers(tmp_path: Path, parser: str, chunk_bytes: int) -> None:

@@ -342,9 +342,8 @@ def run_validation(
         stager.finish()
         if is_cancelled():
             raise CancelledError()
-        if rows_done == 0:
-            store.delete_job(job.id)
-            raise UnusableFileError("no_data_rows", path=str(reader.path))
+        # A header and no data rows (a nightly export with no new leads) is a valid file of 0 rows: the
+        # job is validated with total_rows 0, and an import of it has nothing to do (service.run_import).
         progress(Progress("deduplicating", rows_done, 0.0, rows_done))
         record_file_duplicates(store, job.id, options, key_filter)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))
