@@ -260,6 +260,7 @@ def terminal_prompts(lang: str, args: argparse.Namespace) -> Any:
 def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     from crm_importer import service
     from crm_importer.engine.mapping import load_mapping_file
+    from crm_importer.engine.readers.delimited import LOW_CONFIDENCE
 
     _check_report_path(args.report)
     options = ValidationOptions(region=args.region.upper())
@@ -276,6 +277,9 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
             bar.done()
     report = job.report_path if args.report else None
     orders = date_orders(job)
+    confidence = job.options.get("read", {}).get("encoding_confidence")
+    if confidence is not None and confidence < LOW_CONFIDENCE:
+        print(message("encoding_guessed", lang, encoding=job.encoding), file=sys.stderr)
     for column, said in orders.items():
         if said["decided_by"] == "region":  # every date of the column reads both ways: said, never silent
             print(message("date_order_by_region", lang, column=column, format=said["format"],
@@ -290,6 +294,7 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
                 "duplicate_rows": job.duplicate_rows,
                 "mapping": mapping_json(job),
                 "encoding": job.encoding,
+                "encoding_confidence": job.options.get("read", {}).get("encoding_confidence"),
                 "delimiter": job.delimiter,
                 "sheet": job.sheet,
                 "report": report,

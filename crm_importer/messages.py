@@ -115,6 +115,12 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "en": "The file {path} is in a format the importer does not read ({kind}); use CSV or XLSX.",
         "fr": "Le fichier {path} est dans un format que l’importeur ne lit pas ({kind}) ; utilisez CSV ou XLSX.",
     },
+    "encoding_guessed": {
+        "en": "The file's encoding was guessed as {encoding}, without certainty: check its accented letters, "
+        "or give --encoding.",
+        "fr": "L’encodage du fichier a été deviné ({encoding}), sans certitude : vérifiez ses lettres accentuées, "
+        "ou indiquez --encoding.",
+    },
     "bad_encoding": {
         "en": "The file {path} is not valid {encoding} text (byte {offset}); choose its encoding.",
         "fr": "Le fichier {path} n’est pas un texte {encoding} valide (octet {offset}) ; choisissez son encodage.",

@@ -114,6 +114,9 @@ class FileInspection:
     info: TableInfo
     preview: pl.DataFrame
     read_options: ReadOptions
+    #: How sure the detected text encoding is (0 to 1; below ``LOW_CONFIDENCE`` a guess to check), None
+    #: when chosen by the user or not a text file.
+    encoding_confidence: float | None = None
 
 
 def inspect_file(path: Path, read_options: ReadOptions) -> FileInspection:
@@ -121,7 +124,8 @@ def inspect_file(path: Path, read_options: ReadOptions) -> FileInspection:
     reader = open_table(path, read_options)
     try:
         preview = reader.preview(PREVIEW_ROWS)
-        return FileInspection(Path(path), Path(path).stat().st_size, reader.info, preview, read_options)
+        return FileInspection(Path(path), Path(path).stat().st_size, reader.info, preview, read_options,
+                              getattr(reader, "encoding_confidence", None))
     finally:
         reader.close()
 

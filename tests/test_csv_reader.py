@@ -544,7 +544,10 @@ def test_round_trip_property(
     path.write_bytes(raw)
 
     monkeypatch.setattr(delimited_mod, "CHUNK_BYTES", chunk)
-    reader, frame = read_all(path, delimiter=delimiter, batch_rows=5)
+    # Which code page random symbols were written in cannot be told (detection reads real names: see
+    # test_legacy_encodings_of_real_names): the Windows-1252 tables name their encoding.
+    forced = {"encoding": "cp1252"} if encoding == "cp1252" and not raw.isascii() else {}
+    reader, frame = read_all(path, delimiter=delimiter, batch_rows=5, **forced)
     ncols = len(header)
     assert reader.info.header_row == 1
     assert reader.info.headers == header

@@ -185,6 +185,46 @@
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
     </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>ISO-8859-15 (Western Europe, €)</source>
+        <translation>ISO-8859-15 (Europe de l’Ouest, €)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>Windows-1250 (Central Europe)</source>
+        <translation>Windows-1250 (Europe centrale)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>ISO-8859-2 (Central Europe)</source>
+        <translation>ISO-8859-2 (Europe centrale)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>Windows-1254 (Turkish)</source>
+        <translation>Windows-1254 (turc)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>Windows-1251 (Cyrillic)</source>
+        <translation>Windows-1251 (cyrillique)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>Mac Roman (older Macs)</source>
+        <translation>Mac Roman (anciens Mac)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>UTF-16 (little-endian, no BOM)</source>
+        <translation>UTF-16 (petit-boutiste, sans BOM)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="1"/>
+        <source>UTF-16 (big-endian, no BOM)</source>
+        <translation>UTF-16 (gros-boutiste, sans BOM)</translation>
+    </message>
 </context>
 <context>
     <name>Errors</name>
@@ -449,6 +489,16 @@
         <location filename="../crm_importer/gui/page_file.py" line="349"/>
         <source>This file was already imported into this CRM on {date} by {who} (import {job}). Importing it again will ask for confirmation.</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job}). L’importer à nouveau demandera une confirmation.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="1"/>
+        <source>Detected (not certain): {encoding}</source>
+        <translation>Détecté (sans certitude) : {encoding}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="1"/>
+        <source>The encoding is a guess: check the accented letters in the preview of the next step, or choose the encoding here.</source>
+        <translation>L’encodage est deviné : vérifiez les lettres accentuées dans l’aperçu de l’étape suivante, ou choisissez l’encodage ici.</translation>
     </message>
 </context>
 <context>
@@ -1626,6 +1676,11 @@ Connecté en tant que {who}</translation>
         <location filename="../crm_importer/gui/page_validation.py" line="402"/>
         <source>Nothing has been validated yet with these settings: click “Validate &amp; analyse”.</source>
         <translation>Rien n’a encore été validé avec ces réglages : cliquez sur « Valider &amp; analyser ».</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="1"/>
+        <source>The file has a header but no data rows: there is nothing to import.</source>
+        <translation>Le fichier a un en-tête mais aucune ligne de données : il n’y a rien à importer.</translation>
     </message>
 </context>
 <context>
