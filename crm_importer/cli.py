@@ -564,13 +564,32 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
         else:
             print(message("demo_ready", lang, dsn=server.dsn, admin=DEMO_ADMIN_EMAIL), flush=True)
         try:
-            while True:
-                time.sleep(3600)
+            with _stop_signals_interrupt():
+                while True:
+                    time.sleep(3600)
         except KeyboardInterrupt:
             pass
     finally:
         server.stop()
     return EXIT_OK
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """Stop requests other than Ctrl+C end the demo as Ctrl+C does, its server with it: SIGTERM (``kill``,
+    a service manager) everywhere, and on Windows Ctrl+Break, which is how a console or a parent process
+    interrupts a process group there (Python's default for both would exit at once, leaving the server)."""
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGBREAK") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
@@ -621,12 +640,22 @@ def _quiet_libraries(debug: bool) -> None:
     logger.propagate = False
 
 
+def _never_fail_on_output_encoding() -> None:
+    """Output redirected on Windows is in the ANSI code page (cp1252, cp850…), which lacks some characters
+    of our sentences (``’``, ``…``) or of a file's headers: they are escaped rather than crash the run."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("--smoke", "gui"):
         from crm_importer.gui.app import run_gui
 
         return run_gui(argv[1:] if argv and argv[0] == "gui" else argv)
+    _never_fail_on_output_encoding()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

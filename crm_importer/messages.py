@@ -376,6 +376,12 @@ _CRM: dict[str, dict[str, Template]] = {
         "fr": "« {region} » n’est pas un code pays connu pour les numéros de téléphone (par ex. FR, BE, "
         "CH, US).",
     },
+    "display_libraries_missing": {
+        "en": "The window cannot open: the X11 libraries {libraries} are missing; install them (Debian, Ubuntu: "
+        "sudo apt install {apt}; Fedora: sudo dnf install {dnf}) and start crm-importer again.",
+        "fr": "La fenêtre ne peut pas s’ouvrir : il manque les bibliothèques X11 {libraries} ; installez-les "
+        "(Debian, Ubuntu : sudo apt install {apt} ; Fedora : sudo dnf install {dnf}) puis relancez crm-importer.",
+    },
     "demo_unavailable": {
         "en": "The demo database cannot start: {reason}.",
         "fr": "La base de démonstration ne peut pas démarrer : {reason}.",

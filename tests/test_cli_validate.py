@@ -251,6 +251,23 @@ def test_unusable_file_in_a_real_process(tmp_path: Path, case: str) -> None:
     one_line_error(result.stderr)
 
 
+def test_output_in_a_legacy_code_page_never_crashes(tmp_path: Path) -> None:
+    """Redirected output on Windows is in the ANSI/OEM code page: what it cannot write is escaped, the
+    command's result is unchanged (here cp437, which has no ’ nor €)."""
+    path = write_csv(tmp_path / "s.csv", [["E-mail", "Société", "Budget €"], ["a@exemple.fr", "L’Oréal", "5 €"]])
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "cp437"}
+    ok = subprocess.run([sys.executable, "-m", "crm_importer", "validate", str(path), "--json"], env=env,
+                        capture_output=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    # JSON stays JSON: an escaped character is a JSON escape, read back as the character itself.
+    assert json.loads(ok.stdout.decode("cp437"))["mapping"] == {"E-mail": "email", "Société": "company",
+                                                                 "Budget €": None}
+    missing = subprocess.run([sys.executable, "-m", "crm_importer", "validate", str(tmp_path / "nope.csv"),
+                              "--lang", "fr"], env=env, capture_output=True, timeout=60)
+    assert missing.returncode == 2
+    assert missing.stderr.decode("cp437").strip() == f"Le fichier {tmp_path / 'nope.csv'} n\\u2019existe pas."
+
+
 def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_csv(tmp_path / "s.csv", [["E-mail"], ["a@exemple.fr"]])
     code, _, err = run(capsys, "validate", str(path), "--report", str(tmp_path / "r.txt"))

@@ -16,6 +16,7 @@ import sysconfig
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,7 @@ print(json.dumps({
     "sample_rows": len(sample.read_text(encoding="utf-8").splitlines()) if sample.exists() else 0,
     "icon": not resources.icon("app").isNull(),
     "translations": sorted(p.name for p in resources.translations_dir().glob("*.qm")),
+    "missing": gui_app.missing_resources(qapp),
 }))
 window.close()
 window.ctx.close()
@@ -115,3 +117,21 @@ def test_the_wheel_installs_and_the_gui_starts_styled_in_french_with_the_sample(
     assert "ou essayez le fichier d’exemple" in seen["texts"]
     assert Path(seen["sample"]).is_relative_to(site) and seen["sample_rows"] > 100
     assert "crm_importer_fr.qm" in seen["translations"]
+    assert seen["missing"] == []
+
+    # The smoke mode of the installed launcher (what the bundle's smoke test runs) passes too.
+    smoke = subprocess.run([str(python), "-m", "crm_importer", "--smoke"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=180)
+    assert smoke.returncode == 0, smoke.stderr[-2000:]
+
+
+def test_smoke_mode_names_missing_data_files(qapp: Any) -> None:
+    from crm_importer.gui.app import missing_resources
+    from crm_importer.gui.resources import stylesheet
+
+    qapp.setStyleSheet("")
+    try:
+        assert "resources/style.qss" in missing_resources(qapp)
+    finally:
+        qapp.setStyleSheet(stylesheet())
+    assert missing_resources(qapp) == []
