@@ -26,7 +26,7 @@ from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import warm_up as warm_up_phones
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
-from crm_importer.engine.readers.delimited import DETECT_BYTES, guess_legacy_encoding
+from crm_importer.engine.readers.delimited import DETECT_BYTES, DelimitedReader, guess_legacy_encoding
 from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
 
@@ -119,7 +119,8 @@ def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None
                 batch_rows=read_options.batch_rows,
             ),
         )
-        reader.encoding_confidence = confidence  # type: ignore[attr-defined] - a DelimitedReader
+        if isinstance(reader, DelimitedReader):
+            reader.encoding_confidence = confidence
     return reader
 
 
