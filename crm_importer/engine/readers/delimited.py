@@ -20,6 +20,7 @@ import codecs
 import csv
 import io
 import itertools
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,23 +172,43 @@ def _plausibility(text: str, encoding: str) -> float:
         foreign = sum(1 for word in mixed for c in word if ord(c) > 127)
     else:
         foreign = 0
+    # An upper-case accented letter right after a lower-case one (``HÈlËne``: French read as Mac Roman).
+    foreign += sum(1 for word in _WORD.findall(text) for a, b in itertools.pairwise(word)
+                   if ord(b) > 127 and b.isupper() and a.islower())
+    # A letter standing alone between non-letters is punctuation read wrong (« » are Ť ť in ISO-8859-2),
+    # unless it is one of the one-letter words of the languages concerned (French à, Italian è…).
+    lonely = sum(1 for c in _LONE_LETTER.findall(text) if c.isalpha() and c not in _ONE_LETTER_WORDS)
+    text = _LONE_LETTER.sub(lambda m: " " if m.group(0).isalpha() and m.group(0) not in _ONE_LETTER_WORDS
+                            else m.group(0), text)
     chars = [c for c in text if ord(c) > 127 and c not in _NEUTRAL]
-    total = len(chars) + foreign
+    total = len(chars) + foreign + lonely
     if not total:
         return 1.0
     counts: dict[str, int] = {}
     for c in chars:
         counts[c] = counts.get(c, 0) + 1
-    best = max(sum(n for c, n in counts.items() if c in _ALPHABETS[lang]) for lang in _FAMILIES[encoding])
+    if not counts:
+        return -2 * foreign / total
     family = frozenset().union(*(_ALPHABETS[lang] for lang in _FAMILIES[encoding]))
     in_family = sum(n for c, n in counts.items() if c in family)
-    # C1 controls are the bytes a Windows code page leaves undefined (read as Latin-1): stray bytes, not
-    # a sign of a wrong reading, so they only count as unexplained.
-    symbols = sum(n for c, n in counts.items() if not c.isalpha() and not "\x80" <= c <= "\x9f")
-    return (0.7 * best + 0.3 * in_family - 2 * (symbols + foreign)) / total
+    # The best single language, by occurrences and by distinct letters: a wrong reading of a common letter
+    # (French é is é in Czech too) still leaves rarer letters no one language writes together (ë, ç beside
+    # č, ď), which the distinct count brings out.
+    distinct = len(counts) + (1 if foreign else 0)
+    best = max(sum(n for c, n in counts.items() if c in _ALPHABETS[lang]) / total
+               + sum(1 for c in counts if c in _ALPHABETS[lang]) / distinct for lang in _FAMILIES[encoding]) / 2
+    # C1 controls: in a Windows code page, the few bytes it leaves undefined (read as Latin-1), stray bytes
+    # that only count as unexplained; in an ISO-8859 reading, Windows punctuation (’ “ – …) read wrong.
+    windows = encoding.startswith("cp125")
+    symbols = sum(n for c, n in counts.items() if not c.isalpha() and not (windows and "\x80" <= c <= "\x9f"))
+    return 0.7 * best + (0.3 * in_family - 2 * (symbols + foreign)) / total
 
 
 _CYRILLIC = ("ru", "uk", "bg", "sr")
+#: A non-ASCII character with no letter or digit on either side.
+_LONE_LETTER = re.compile(r"(?<![^\W_])[^\x00-\x7f](?![^\W_])")
+_ONE_LETTER_WORDS = frozenset("àÀèé")
+_WORD = re.compile(r"[^\W\d_]+")
 #: A word holding both ASCII letters and other letters.
 _MIXED_WORD = re.compile(r"[^\W\d_]*(?:[A-Za-z][^\W\d_]*[^\x00-\x7f]|[^\x00-\x7f][^\W\d_]*[A-Za-z])[^\W\d_]*")
 
@@ -198,7 +219,8 @@ def guess_legacy_encoding(sample: bytes) -> tuple[str, float]:
     charset-normalizer rates how messy each candidate's reading of the sample is; a lead file being names
     and places, each reading is also rated by how well one language's letters explain it. Readings that
     give the same text count as one (the first in :data:`CANDIDATE_ENCODINGS` is named). The confidence
-    is the lead of the best reading over the next different one.
+    is the lead of the best reading over the next different one, weighed by how many non-ASCII characters
+    it rests on.
     """
     import charset_normalizer
 
@@ -221,7 +243,9 @@ def guess_legacy_encoding(sample: bytes) -> tuple[str, float]:
     ranked = sorted(readings.values(), key=lambda r: (-r[0], CANDIDATE_ENCODINGS.index(r[1])))
     best_score, best = ranked[0]
     runner_up = ranked[1][0] if len(ranked) > 1 else -1.0
-    confidence = max(0.0, min(1.0, best_score)) * min(1.0, 3 * (best_score - runner_up))
+    # A lead means more the more non-ASCII characters it rests on (a few letters prove little).
+    evidence = math.sqrt(sum(1 for byte in part if byte > 127))
+    confidence = max(0.0, min(1.0, best_score)) * min(1.0, 0.6 * evidence * (best_score - runner_up))
     return best, round(confidence, 2)
 
 
