@@ -29,15 +29,18 @@ def _combo_shows_its_text(combo: Any) -> bool:
 
 def test_detected_encoding_is_shown_whole_in_french(qtbot: Any, window: Any, tmp_path: Path) -> None:
     page = window.wizard.file_page
+    # First an English UTF-8 file: the combo is first shown with a short entry ("Detected: UTF-8").
+    open_file(qtbot, window, write(tmp_path / "utf8.csv", FRENCH, "utf-8"))
+    assert page.encoding.currentText() == "Detected: UTF-8"
     window.set_language("fr")
     open_file(qtbot, window, write(tmp_path / "clients.csv", FRENCH, "cp1252"))
     assert page.encoding.currentText() == "Détecté : Windows-1252 (Europe de l’Ouest)"
-    assert _combo_shows_its_text(page.encoding), (page.encoding.width(), page.encoding.sizeHint().width())
+    qtbot.waitUntil(lambda: _combo_shows_its_text(page.encoding), timeout=5_000)
     assert not page.encoding_note.isVisible()
 
     open_file(qtbot, window, write(tmp_path / "clients-ru.csv", RUSSIAN, "cp1251"))
     assert page.encoding.currentText() == "Détecté : Windows-1251 (cyrillique)"
-    assert _combo_shows_its_text(page.encoding)
+    qtbot.waitUntil(lambda: _combo_shows_its_text(page.encoding), timeout=5_000)
     assert window.wizard.state.inspection.preview["c1"].to_list()[:2] == ["Васильев", "Смирнова"]
     assert not page.encoding_note.isVisible()
 
