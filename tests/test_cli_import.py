@@ -155,6 +155,23 @@ def test_unusable_input_exits_2(pg_dsn: str, tmp_path: Path, home: Path) -> None
     assert scalar(pg_dsn, "SELECT count(*) FROM public.import_jobs") == 0
 
 
+def test_header_only_file_has_nothing_to_import(pg_dsn: str, tmp_path: Path, home: Path) -> None:
+    """Exit 0 and one sentence; nothing reaches the CRM and no job is left to resume."""
+    path = tmp_path / "no-new-leads.csv"
+    path.write_text("E-mail;Prénom;Nom\r\n", encoding="utf-8")
+    done = run_cli(home, *import_args(path, pg_dsn, "--lang", "en"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"The file {path} has a header but no data rows: there is nothing to import."
+    done = run_cli(home, *import_args(path, pg_dsn, "--json"))
+    assert done.returncode == 0, done.stderr
+    result = one_json(done.stdout)
+    assert (result["status"], result["job_id"], result["total_rows"], result["imported_rows"]) == (
+        "nothing_to_import", None, 0, 0)
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.import_jobs") == 0
+    with JobStore() as store:
+        assert store.list_jobs() == []
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -174,7 +174,6 @@ def test_text_summary_in_both_languages(tmp_path: Path, capsys: pytest.CaptureFi
         ("junk.csv", bytes(range(256)) * 40, "not_a_table", "ni un classeur ni un tableau CSV"),
         ("page.csv", b"<!DOCTYPE html><html><body>Not found</body></html>", "html_file", "page web"),
         ("corrupt.xlsx", b"PK\x03\x04 this is not a workbook at all", "corrupt_workbook", "endommagé"),
-        ("headeronly.csv", b"E-mail;Nom\r\n", "no_data_rows", "aucune ligne de données"),
         ("nocontact.csv", b"Nom;Ville\r\nDupont;Paris\r\n", "no_contact_column", "e-mail ou un téléphone"),
     ],
 )
@@ -190,6 +189,28 @@ def test_unusable_files_exit_2_with_one_line(
     code, out, err = run(capsys, "validate", str(path), "--lang", "fr")
     assert code == 2 and out == ""
     assert code_fr in one_line_error(err)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_header_only_file_is_valid_with_zero_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  kind: str) -> None:
+    """A nightly export with no new leads: exit 0, ``total_rows: 0``, and said in one sentence."""
+    if kind == "csv":
+        path = write_bytes(tmp_path / "headeronly.csv", b"E-mail;Nom\r\n")
+    else:
+        path = tmp_path / "headeronly.xlsx"
+        book = openpyxl.Workbook()
+        book.active.append(["E-mail", "Nom"])
+        book.save(path)
+    code, result = run_json(capsys, "validate", str(path))
+    assert code == 0
+    assert isinstance(result, dict)
+    assert {k: result[k] for k in ("total_rows", "valid_rows", "invalid_rows", "duplicate_rows")} == {
+        "total_rows": 0, "valid_rows": 0, "invalid_rows": 0, "duplicate_rows": 0}
+    assert result["mapping"] == {"E-mail": "email", "Nom": "last_name"}
+    code, out, err = run(capsys, "validate", str(path), "--lang", "fr", "--report", str(tmp_path / "r.csv"))
+    assert code == 0 and err == ""
+    assert f"Le fichier {path} a un en-tête mais aucune ligne de données : il n’y a rien à importer." in out
 
 
 def test_workbook_without_a_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,6 +252,23 @@ def test_unusable_file_in_a_real_process(tmp_path: Path, case: str) -> None:
     assert result.returncode == 2
     json_failure(result.stdout)
     one_line_error(result.stderr)
+
+
+def test_output_in_a_legacy_code_page_never_crashes(tmp_path: Path) -> None:
+    """Redirected output on Windows is in the ANSI/OEM code page: what it cannot write is escaped, the
+    command's result is unchanged (here cp437, which has no ’ nor €)."""
+    path = write_csv(tmp_path / "s.csv", [["E-mail", "Société", "Budget €"], ["a@exemple.fr", "L’Oréal", "5 €"]])
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "cp437"}
+    ok = subprocess.run([sys.executable, "-m", "crm_importer", "validate", str(path), "--json"], env=env,
+                        capture_output=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    # JSON stays JSON: an escaped character is a JSON escape, read back as the character itself.
+    assert json.loads(ok.stdout.decode("cp437"))["mapping"] == {"E-mail": "email", "Société": "company",
+                                                                 "Budget €": None}
+    missing = subprocess.run([sys.executable, "-m", "crm_importer", "validate", str(tmp_path / "nope.csv"),
+                              "--lang", "fr"], env=env, capture_output=True, timeout=60)
+    assert missing.returncode == 2
+    assert missing.stderr.decode("cp437").strip() == f"Le fichier {tmp_path / 'nope.csv'} n\\u2019existe pas."
 
 
 def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

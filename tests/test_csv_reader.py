@@ -294,7 +294,7 @@ def test_header_only_file_has_no_rows(tmp_path: Path, parser: str) -> None:
     reader, frame = read_all(write_bytes(tmp_path / "h.csv", b"Email;Nom\r\n\r\n;\r\n"))
     assert reader.info.headers == ["Email", "Nom"]
     assert frame.height == 0
-    # validate_file turns this into no_data_rows: see test_pipeline.py
+    # validate_file validates it as 0 rows: see test_pipeline.py
 
 
 def test_after_row_resumes_with_the_same_numbers(tmp_path: Path, parser: str, chunk_bytes: int) -> None:
@@ -544,7 +544,10 @@ def test_round_trip_property(
     path.write_bytes(raw)
 
     monkeypatch.setattr(delimited_mod, "CHUNK_BYTES", chunk)
-    reader, frame = read_all(path, delimiter=delimiter, batch_rows=5)
+    # Which code page random symbols were written in cannot be told (detection reads real names: see
+    # test_legacy_encodings_of_real_names): the Windows-1252 tables name their encoding.
+    forced = {"encoding": "cp1252"} if encoding == "cp1252" and not raw.isascii() else {}
+    reader, frame = read_all(path, delimiter=delimiter, batch_rows=5, **forced)
     ncols = len(header)
     assert reader.info.header_row == 1
     assert reader.info.headers == header

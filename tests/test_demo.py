@@ -171,6 +171,31 @@ def test_a_killed_demo_process_does_not_keep_the_server_alive(demo_dir: Path) ->
     assert _wait_gone(demo_dir) == []
 
 
+def test_demo_command_stops_its_server_on_a_stop_request(demo_dir: Path, tmp_path: Path) -> None:
+    """``crm-importer demo`` stopped by SIGTERM (Ctrl+Break on Windows), not only Ctrl+C: the server stops
+    with it and the command exits 0."""
+    env = {**os.environ, "CRM_IMPORTER_HOME": str(tmp_path / "home")}
+    flags = subprocess.CREATE_NEW_PROCESS_GROUP if os.name == "nt" else 0  # type: ignore[attr-defined]
+    demo = subprocess.Popen([sys.executable, "-m", "crm_importer", "demo", "--json", "--data-dir", str(demo_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                            env=env, cwd=ROOT, creationflags=flags)
+    try:
+        assert demo.stdout is not None
+        info = json.loads(demo.stdout.readline())
+        with psycopg.connect(info["dsn"]) as conn:
+            assert conn.execute("select count(*) from profiles").fetchone() == (len(DEMO_PROFILES),)
+        assert _server_processes(demo_dir)
+        demo.send_signal(signal.CTRL_BREAK_EVENT if os.name == "nt" else signal.SIGTERM)  # type: ignore[attr-defined]
+        out, err = demo.communicate(timeout=60)
+        assert demo.returncode == 0, err
+        assert "Traceback" not in err
+        assert _wait_gone(demo_dir) == []
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.communicate()
+
+
 def test_demo_data_from_another_postgres_major_is_refused(demo_dir: Path) -> None:
     demo_dir.mkdir(parents=True)
     (demo_dir / "PG_VERSION").write_text("9\n")

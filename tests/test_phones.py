@@ -11,7 +11,9 @@ import random
 import re
 import string
 import time
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 
 import phonenumbers
 import polars as pl
@@ -27,6 +29,8 @@ from crm_importer.engine.phones import (
     normalize_phone,
     normalize_phones,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SPEC_SAME_PHONE = ("06 12 34 56 78", "+33 6 12 34 56 78", "0033 6 12 34 56 78", "612345678")
 
@@ -458,6 +462,39 @@ MIXED = [
     "(+33) 6 12 34 56 78",
     "06 12 34 56 78 ext. 12",
 ]
+
+
+def test_installed_phonenumbers_is_the_version_the_replay_mirrors() -> None:
+    """The replay copies phonenumbers' internals: another major version, or changed limits, must stop the
+    build here, with what to do, rather than give answers that differ from the library's."""
+    installed = phonenumbers.__version__
+    pin = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"] if d.startswith("phonenumbers"))
+    assert pin == f"phonenumbers>={phones.MIRRORED_MAJOR}.0,<{phones.MIRRORED_MAJOR + 1}", (
+        f"pyproject.toml pins {pin!r} but engine/phones.py mirrors phonenumbers {phones.MIRRORED_MAJOR}.x")
+    assert int(installed.split(".")[0]) == phones.MIRRORED_MAJOR, (
+        f"phonenumbers {installed} is installed but engine/phones.py replays phonenumbers "
+        f"{phones.MIRRORED_MAJOR}.x: install phonenumbers>={phones.MIRRORED_MAJOR}.0,<{phones.MIRRORED_MAJOR + 1}, "
+        "or port the replay to the new version and raise MIRRORED_MAJOR and the pin together")
+    util = phonenumbers.phonenumberutil
+    limits = (util._MIN_LENGTH_FOR_NSN, util._MAX_LENGTH_FOR_NSN, util._MAX_INPUT_STRING_LENGTH)
+    assert limits == (phones._MIN_NSN, phones._MAX_NSN, phones._MAX_INPUT), (
+        f"phonenumbers {installed} changed its length limits to {limits}: engine/phones.py must follow")
+    disagree = []
+    for region in MAIN_REGIONS + OTHER_REGIONS:
+        got = normalize_phones(pl.Series(MIXED, dtype=pl.String), region).to_list()
+        # The reference, called directly on the library (not through phones.py).
+        want = []
+        for value in MIXED:
+            try:
+                number = phonenumbers.parse(value, region) if value else None
+            except phonenumbers.NumberParseException:
+                number = None
+            ok = number is not None and phonenumbers.is_possible_number(number)
+            want.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if ok else None)
+        disagree += [(region, v, g, w) for v, g, w in zip(MIXED, got, want, strict=True) if g != w]
+    assert not disagree, (
+        f"engine/phones.py and phonenumbers {installed} disagree (region, value, replay, library): {disagree[:8]}")
 
 
 @pytest.mark.parametrize("region", MAIN_REGIONS + OTHER_REGIONS)

@@ -75,13 +75,14 @@ def test_validate_file_creates_a_job_with_counts(tmp_path: Path, store: JobStore
     assert seen[-1].fraction == 1.0
 
 
-def test_header_only_file_is_no_data_rows_and_leaves_no_job(tmp_path: Path, store: JobStore) -> None:
+def test_header_only_file_validates_with_zero_rows(tmp_path: Path, store: JobStore) -> None:
+    """A nightly export with no new leads is not an unusable file: validated, 0 rows, nothing invalid."""
     path = write_bytes(tmp_path / "h.csv", b"E-mail;Nom\r\n\r\n  ;  \r\n")
-    with pytest.raises(UnusableFileError) as err:
-        validate_file(path, store)
-    assert err.value.code == "no_data_rows"
-    assert err.value.text("fr") == f"Le fichier {path} a un en-tête mais aucune ligne de données."
-    assert store.list_jobs() == []
+    job = validate_file(path, store)
+    assert (job.status, job.total_rows, job.valid_rows, job.invalid_rows, job.duplicate_rows) == (
+        "validated", 0, 0, 0, 0)
+    assert job.rows_to_import == 0
+    assert [j.id for j in store.list_jobs()] == [job.id]
 
 
 def test_no_contact_column(tmp_path: Path, store: JobStore) -> None:

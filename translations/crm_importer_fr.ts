@@ -241,8 +241,49 @@
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="189"/>
+        <location filename="../crm_importer/gui/texts.py" line="190"/>
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="191"/>
+        <source>ISO-8859-15 (Western Europe, €)</source>
+        <translation>ISO-8859-15 (Europe de l’Ouest, €)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="192"/>
+        <source>Windows-1250 (Central Europe)</source>
+        <translation>Windows-1250 (Europe centrale)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="193"/>
+        <source>ISO-8859-2 (Central Europe)</source>
+        <translation>ISO-8859-2 (Europe centrale)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="194"/>
+        <source>Windows-1254 (Turkish)</source>
+        <translation>Windows-1254 (turc)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="195"/>
+        <source>Windows-1251 (Cyrillic)</source>
+        <translation>Windows-1251 (cyrillique)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="196"/>
+        <source>Mac Roman (older Macs)</source>
+        <translation>Mac Roman (anciens Mac)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="197"/>
+        <source>UTF-16 (little-endian, no BOM)</source>
+        <translation>UTF-16 (petit-boutiste, sans BOM)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="198"/>
+        <source>UTF-16 (big-endian, no BOM)</source>
+        <translation>UTF-16 (gros-boutiste, sans BOM)</translation>
     </message>
 </context>
 <context>
@@ -394,119 +435,130 @@
 <context>
     <name>FilePage</name>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="160"/>
+        <location filename="../crm_importer/gui/page_file.py" line="171"/>
         <source>Choose the file to import</source>
+        <extracomment>Shown under the encoding when it is a guess that may be wrong (few or ambiguous accented letters).</extracomment>
         <translation>Choisissez le fichier à importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="162"/>
+        <location filename="../crm_importer/gui/page_file.py" line="173"/>
         <source>A CSV, TSV or TXT file, or an Excel workbook (XLSX). Nothing is sent to the CRM before the last step.</source>
         <translation>Un fichier CSV, TSV ou TXT, ou un classeur Excel (XLSX). Rien n’est envoyé au CRM avant la dernière étape.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="164"/>
+        <location filename="../crm_importer/gui/page_file.py" line="175"/>
         <source>No CRM is connected yet. You can try everything on the built-in demo database, or connect to your CRM.</source>
         <translation>Aucun CRM n’est encore connecté. Vous pouvez tout essayer sur la base de démonstration intégrée, ou vous connecter à votre CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="165"/>
+        <location filename="../crm_importer/gui/page_file.py" line="176"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="166"/>
+        <location filename="../crm_importer/gui/page_file.py" line="177"/>
         <source>Connect to my CRM…</source>
         <translation>Me connecter à mon CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="167"/>
+        <location filename="../crm_importer/gui/page_file.py" line="178"/>
         <source>Drop a spreadsheet here</source>
         <translation>Déposez un tableur ici</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="168"/>
+        <location filename="../crm_importer/gui/page_file.py" line="179"/>
         <source>Choose a file…</source>
         <translation>Choisir un fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="169"/>
+        <location filename="../crm_importer/gui/page_file.py" line="180"/>
         <source>or try the sample file</source>
         <translation>ou essayez le fichier d’exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="170"/>
+        <location filename="../crm_importer/gui/page_file.py" line="181"/>
         <source>Sheet:</source>
         <translation>Feuille :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="171"/>
+        <location filename="../crm_importer/gui/page_file.py" line="182"/>
         <source>Encoding:</source>
         <translation>Encodage :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="172"/>
+        <location filename="../crm_importer/gui/page_file.py" line="183"/>
         <source>Delimiter:</source>
         <translation>Séparateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="173"/>
+        <location filename="../crm_importer/gui/page_file.py" line="187"/>
         <source>Show that import</source>
         <translation>Voir cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="179"/>
+        <location filename="../crm_importer/gui/page_file.py" line="193"/>
         <source>Open a spreadsheet</source>
         <translation>Ouvrir un tableur</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="180"/>
+        <location filename="../crm_importer/gui/page_file.py" line="194"/>
         <source>Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)</source>
         <translation>Tableurs (*.csv *.tsv *.txt *.xlsx *.xlsm);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="300"/>
+        <location filename="../crm_importer/gui/page_file.py" line="316"/>
         <source>Detected: {encoding}</source>
         <translation>Détecté : {encoding}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="306"/>
+        <location filename="../crm_importer/gui/page_file.py" line="322"/>
         <source>Detected: {delimiter}</source>
         <translation>Détecté : {delimiter}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="329"/>
+        <location filename="../crm_importer/gui/page_file.py" line="353"/>
         <source>Opening…</source>
         <translation>Ouverture…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="334"/>
+        <location filename="../crm_importer/gui/page_file.py" line="358"/>
         <source>Excel workbook</source>
         <translation>Classeur Excel</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="334"/>
+        <location filename="../crm_importer/gui/page_file.py" line="358"/>
         <source>Text file (CSV)</source>
         <translation>Fichier texte (CSV)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="335"/>
+        <location filename="../crm_importer/gui/page_file.py" line="359"/>
         <source>{kind} · {size} · {columns} columns · header on row {row}</source>
         <translation>{kind} · {size} · {columns} colonnes · en-tête en ligne {row}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="342"/>
+        <location filename="../crm_importer/gui/page_file.py" line="366"/>
         <source>SHA-256: computing…</source>
         <translation>SHA-256 : calcul en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="344"/>
+        <location filename="../crm_importer/gui/page_file.py" line="368"/>
         <source>SHA-256: {hash}</source>
         <translation>SHA-256 : {hash}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="349"/>
+        <location filename="../crm_importer/gui/page_file.py" line="373"/>
         <source>This file was already imported into this CRM on {date} by {who} (import {job}). Importing it again will ask for confirmation.</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job}). L’importer à nouveau demandera une confirmation.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="316"/>
+        <source>Detected (not certain): {encoding}</source>
+        <translation>Détecté (sans certitude) : {encoding}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="185"/>
+        <source>The encoding is a guess: check the accented letters in the preview of the next step, or choose the encoding here.</source>
+        <translation>L’encodage est deviné : vérifiez les lettres accentuées dans l’aperçu de l’étape suivante, ou choisissez l’encodage ici.</translation>
     </message>
 </context>
 <context>
@@ -952,17 +1004,17 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="158"/>
+        <location filename="../crm_importer/gui/app.py" line="159"/>
         <source>Resume the interrupted import?</source>
         <translation>Reprendre l’import interrompu ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="173"/>
+        <location filename="../crm_importer/gui/app.py" line="174"/>
         <source>Job store recovered</source>
         <translation>Fichier de suivi récupéré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="174"/>
+        <location filename="../crm_importer/gui/app.py" line="175"/>
         <source>{said}
 
 Imports already in the CRM are listed again in History once you connect to it.</source>
@@ -971,12 +1023,12 @@ Imports already in the CRM are listed again in History once you connect to it.</
 Les imports déjà présents dans le CRM réapparaissent dans l’historique dès que vous vous y connectez.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="181"/>
+        <location filename="../crm_importer/gui/app.py" line="182"/>
         <source>Job store read-only</source>
         <translation>Fichier de suivi en lecture seule</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="182"/>
+        <location filename="../crm_importer/gui/app.py" line="183"/>
         <source>{reason}
 
 History can be read, but files cannot be validated or imported until it can be written.</source>
@@ -985,121 +1037,121 @@ History can be read, but files cannot be validated or imported until it can be w
 L’historique reste consultable, mais aucun fichier ne peut être validé ni importé tant qu’il ne peut pas être écrit.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="217"/>
+        <location filename="../crm_importer/gui/app.py" line="218"/>
         <source>CRM Importer {version}</source>
         <translation>CRM Importer {version}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="218"/>
+        <location filename="../crm_importer/gui/app.py" line="219"/>
         <source>New import</source>
         <translation>Nouvel import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="219"/>
+        <location filename="../crm_importer/gui/app.py" line="220"/>
         <source>Import history</source>
         <translation>Historique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="220"/>
+        <location filename="../crm_importer/gui/app.py" line="221"/>
         <source>CRM</source>
         <translation>CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="221"/>
+        <location filename="../crm_importer/gui/app.py" line="222"/>
         <source>&amp;File</source>
         <translation>&amp;Fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="222"/>
+        <location filename="../crm_importer/gui/app.py" line="223"/>
         <source>&amp;Connection…</source>
         <translation>&amp;Connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="223"/>
+        <location filename="../crm_importer/gui/app.py" line="224"/>
         <source>Use the &amp;demo database</source>
         <translation>Utiliser la base de &amp;démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="224"/>
+        <location filename="../crm_importer/gui/app.py" line="225"/>
         <source>Import &amp;history</source>
         <translation>&amp;Historique des imports</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="225"/>
+        <location filename="../crm_importer/gui/app.py" line="226"/>
         <source>&amp;Quit</source>
         <translation>&amp;Quitter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="226"/>
+        <location filename="../crm_importer/gui/app.py" line="227"/>
         <source>&amp;Language</source>
         <translation>&amp;Langue</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="227"/>
+        <location filename="../crm_importer/gui/app.py" line="228"/>
         <source>System language</source>
         <translation>Langue du système</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="234"/>
+        <location filename="../crm_importer/gui/app.py" line="235"/>
         <source>Not connected. Files can still be validated offline.</source>
         <translation>Non connecté. Les fichiers peuvent quand même être validés hors ligne.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="235"/>
+        <location filename="../crm_importer/gui/app.py" line="236"/>
         <source>Connect…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="237"/>
+        <location filename="../crm_importer/gui/app.py" line="238"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="239"/>
+        <location filename="../crm_importer/gui/app.py" line="240"/>
         <source>{target}
 Signed in as {who} — database login {login}, declared (this login bypasses row-level security: the database cannot verify who imports)</source>
         <translation>{target}
 Connecté en tant que {who} — identifiant {login}, déclaré (cet identifiant contourne la sécurité par ligne : la base ne peut pas vérifier qui importe)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="242"/>
+        <location filename="../crm_importer/gui/app.py" line="243"/>
         <source>{target}
 Signed in as {who} — database login {login}, verified</source>
         <translation>{target}
 Connecté en tant que {who} — identifiant {login}, vérifié</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="244"/>
+        <location filename="../crm_importer/gui/app.py" line="245"/>
         <source>Change connection…</source>
         <translation>Changer de connexion…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="281"/>
+        <location filename="../crm_importer/gui/app.py" line="282"/>
         <source>Starting the demo database…</source>
         <translation>Démarrage de la base de démonstration…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="294"/>
+        <location filename="../crm_importer/gui/app.py" line="295"/>
         <source>Connection</source>
         <translation>Connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="307"/>
+        <location filename="../crm_importer/gui/app.py" line="308"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="320"/>
+        <location filename="../crm_importer/gui/app.py" line="321"/>
         <source>Stop the import?</source>
         <translation>Arrêter l’import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="321"/>
+        <location filename="../crm_importer/gui/app.py" line="322"/>
         <source>An import is running. Stop it after the current batch and quit? It can be resumed later from History.</source>
         <translation>Un import est en cours. L’arrêter à la fin du lot en cours et quitter ? Il pourra être repris plus tard depuis l’historique.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/app.py" line="328"/>
+        <location filename="../crm_importer/gui/app.py" line="329"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
@@ -1630,93 +1682,93 @@ importées</translation>
 <context>
     <name>Regions</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="200"/>
+        <location filename="../crm_importer/gui/texts.py" line="209"/>
         <source>France</source>
         <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
         <translation>France</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="201"/>
+        <location filename="../crm_importer/gui/texts.py" line="210"/>
         <source>Belgium</source>
         <translation>Belgique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="202"/>
+        <location filename="../crm_importer/gui/texts.py" line="211"/>
         <source>Switzerland</source>
         <translation>Suisse</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="203"/>
+        <location filename="../crm_importer/gui/texts.py" line="212"/>
         <source>Luxembourg</source>
         <translation>Luxembourg</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="204"/>
+        <location filename="../crm_importer/gui/texts.py" line="213"/>
         <source>Monaco</source>
         <translation>Monaco</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="205"/>
+        <location filename="../crm_importer/gui/texts.py" line="214"/>
         <source>Canada</source>
         <translation>Canada</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="206"/>
+        <location filename="../crm_importer/gui/texts.py" line="215"/>
         <source>United Kingdom</source>
         <translation>Royaume-Uni</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="207"/>
+        <location filename="../crm_importer/gui/texts.py" line="216"/>
         <source>Ireland</source>
         <translation>Irlande</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="208"/>
+        <location filename="../crm_importer/gui/texts.py" line="217"/>
         <source>Germany</source>
         <translation>Allemagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="209"/>
+        <location filename="../crm_importer/gui/texts.py" line="218"/>
         <source>Spain</source>
         <translation>Espagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="210"/>
+        <location filename="../crm_importer/gui/texts.py" line="219"/>
         <source>Italy</source>
         <translation>Italie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="211"/>
+        <location filename="../crm_importer/gui/texts.py" line="220"/>
         <source>Portugal</source>
         <translation>Portugal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="212"/>
+        <location filename="../crm_importer/gui/texts.py" line="221"/>
         <source>Netherlands</source>
         <translation>Pays-Bas</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="213"/>
+        <location filename="../crm_importer/gui/texts.py" line="222"/>
         <source>United States</source>
         <translation>États-Unis</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="214"/>
+        <location filename="../crm_importer/gui/texts.py" line="223"/>
         <source>Morocco</source>
         <translation>Maroc</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="215"/>
+        <location filename="../crm_importer/gui/texts.py" line="224"/>
         <source>Tunisia</source>
         <translation>Tunisie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="216"/>
+        <location filename="../crm_importer/gui/texts.py" line="225"/>
         <source>Senegal</source>
         <translation>Sénégal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="218"/>
+        <location filename="../crm_importer/gui/texts.py" line="227"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
     </message>
@@ -2028,19 +2080,24 @@ importées</translation>
         <translation>Rapport enregistré : {path}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="423"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="426"/>
         <source>{ready} rows are ready to import. The rows below will not be imported: fix them here (double-click a value) or export the report to send back.</source>
         <translation>{ready} lignes sont prêtes à être importées. Les lignes ci-dessous ne seront pas importées : corrigez-les ici (double-clic sur une valeur) ou exportez le rapport pour le renvoyer.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="427"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="430"/>
         <source>Every row is valid: {ready} rows are ready to import.</source>
         <translation>Toutes les lignes sont valides : {ready} lignes sont prêtes à être importées.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_validation.py" line="431"/>
+        <location filename="../crm_importer/gui/page_validation.py" line="434"/>
         <source>Nothing has been validated yet with these settings: click “Validate &amp; analyse”.</source>
         <translation>Rien n’a encore été validé avec ces réglages : cliquez sur « Valider &amp; analyser ».</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_validation.py" line="421"/>
+        <source>The file has a header but no data rows: there is nothing to import.</source>
+        <translation>Le fichier a un en-tête mais aucune ligne de données : il n’y a rien à importer.</translation>
     </message>
 </context>
 <context>

@@ -35,6 +35,16 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "crm-importer"
 
+#: The OS keyring each platform's saved passwords go to, and the modules keyring needs for it (the bundle
+#: ships exactly these: packaging/crm_importer.spec): Windows Credential Manager, the macOS Keychain,
+#: the Secret Service (GNOME Keyring, KWallet 5.97+, KeePassXC) or KWallet's own API on Linux.
+KEYRING_BACKENDS: dict[str, tuple[str, ...]] = {
+    "win32": ("keyring.backends.Windows", "win32ctypes.pywin32.win32cred", "win32ctypes.core"),
+    "darwin": ("keyring.backends.macOS", "keyring.backends.macOS.api"),
+    "linux": ("keyring.backends.SecretService", "secretstorage", "jeepney", "keyring.backends.kwallet",
+              "keyring.backends.libsecret"),
+}
+
 
 #: Exit codes per the CLI contract: 2 unusable input or usage, 3 not completed (try again), 4 refused.
 _EXIT_CODES: dict[str, int] = {

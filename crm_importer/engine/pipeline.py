@@ -26,6 +26,7 @@ from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import warm_up as warm_up_phones
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
+from crm_importer.engine.readers.delimited import DETECT_BYTES, DelimitedReader, guess_legacy_encoding
 from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
 
@@ -62,6 +63,8 @@ class FileScan:
     size: int
     mtime: float
     utf8: bool  # the whole file decodes as UTF-8
+    #: Not UTF-8 after all: the bytes around the first that is not (what its encoding is guessed from).
+    non_utf8_sample: bytes = b""
 
 
 def scan_file(path: Path, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> FileScan:
@@ -70,6 +73,7 @@ def scan_file(path: Path, progress: ProgressFn = no_progress, is_cancelled: Canc
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
+    around = b""
     done = 0
     with path.open("rb") as f:
         while chunk := f.read(HASH_CHUNK):
@@ -77,8 +81,10 @@ def scan_file(path: Path, progress: ProgressFn = no_progress, is_cancelled: Canc
             if utf8:
                 try:
                     decoder.decode(chunk)
-                except UnicodeDecodeError:
+                except UnicodeDecodeError as exc:
                     utf8 = False
+                    half = DETECT_BYTES // 2
+                    around = chunk[max(0, exc.start - half) : exc.start + half]
             done += len(chunk)
             progress(Progress("hashing", 0, done / stat.st_size if stat.st_size else 1.0))
             if is_cancelled():
@@ -88,11 +94,12 @@ def scan_file(path: Path, progress: ProgressFn = no_progress, is_cancelled: Canc
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    return FileScan(digest.hexdigest(), stat.st_size, stat.st_mtime, utf8)
+    return FileScan(digest.hexdigest(), stat.st_size, stat.st_mtime, utf8, around)
 
 
 def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None = None) -> TableReader:
-    """Open the file; a text file that is not UTF-8 throughout is read as Windows-1252 unless told otherwise."""
+    """Open the file; a text file whose start is UTF-8 but not the rest is read in the encoding guessed from
+    the bytes around the first that is not (Windows-1252 when they tell nothing), unless told otherwise."""
     reader = open_table(path, read_options)
     if (
         scan is not None
@@ -102,15 +109,18 @@ def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None
         and reader.info.encoding == "utf-8"
     ):
         reader.close()
+        encoding, confidence = guess_legacy_encoding(scan.non_utf8_sample) if scan.non_utf8_sample else ("cp1252", 0.0)
         reader = open_table(
             path,
             ReadOptions(
-                encoding="cp1252",
+                encoding=encoding,
                 delimiter=read_options.delimiter,
                 sheet=read_options.sheet,
                 batch_rows=read_options.batch_rows,
             ),
         )
+        if isinstance(reader, DelimitedReader):
+            reader.encoding_confidence = confidence
     return reader
 
 
@@ -204,7 +214,8 @@ def validate_file(
         options = crm_column_rules(reader, mapping, options)
         warm.join()
         info = reader.info
-        base_options = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
+        base_options = {**options.to_json(), "read": {**_read_json(read_options, info.sheet),
+                                                      "encoding_confidence": getattr(reader, "encoding_confidence", None)}}
         options_json = {**base_options, **(extra_options or {})}
         job = None
         if resume:  # what validation depends on must match; extra options (the commit's) are updated
@@ -347,9 +358,8 @@ def run_validation(
         stager.finish()
         if is_cancelled():
             raise CancelledError()
-        if rows_done == 0:
-            store.delete_job(job.id)
-            raise UnusableFileError("no_data_rows", path=str(reader.path))
+        # A header and no data rows (a nightly export with no new leads) is a valid file of 0 rows: the
+        # job is validated with total_rows 0, and an import of it has nothing to do (service.run_import).
         progress(Progress("deduplicating", rows_done, 0.0, rows_done))
         record_file_duplicates(store, job.id, options, key_filter)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))

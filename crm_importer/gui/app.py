@@ -34,10 +34,11 @@ from crm_importer.engine.jobstore import Job
 from crm_importer.gui import tasks
 from crm_importer.gui.connection_dialog import ConnectionDialog
 from crm_importer.gui.context import AppContext
+from crm_importer.gui.display import install_hint, missing_xcb_libraries
 from crm_importer.gui.history import HistoryView
 from crm_importer.gui.i18n import Translations, system_language
 from crm_importer.gui.page_import import resume_question
-from crm_importer.gui.resources import icon, stylesheet
+from crm_importer.gui.resources import icon, sample_file, stylesheet, translations_dir
 from crm_importer.gui.settings import ConnectionSettings, Settings
 from crm_importer.gui.wizard import ImportWizard
 
@@ -363,6 +364,21 @@ def create_main_window(*, auto_connect: bool = True, notices: bool = True) -> Ma
     return window
 
 
+def missing_resources(app: QApplication) -> list[str]:
+    """What an installed copy lacks of its data files (package data): the stylesheet, the French catalogue,
+    the sample file, an icon. Empty when all are there."""
+    lacking = []
+    if not app.styleSheet():
+        lacking.append("resources/style.qss")
+    if not (translations_dir() / "crm_importer_fr.qm").is_file():
+        lacking.append("translations/crm_importer_fr.qm")
+    if not sample_file().is_file():
+        lacking.append("resources/samples/leads-sample.csv")
+    if icon("app").isNull():
+        lacking.append("resources/icons/app.svg")
+    return lacking
+
+
 def run_gui(argv: Sequence[str] | None = None) -> int:
     """Run the GUI until the window closes; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -370,7 +386,16 @@ def run_gui(argv: Sequence[str] | None = None) -> int:
     args = [a for a in args if a != "--smoke"]
     if smoke and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    missing = missing_xcb_libraries()
+    if missing:  # Qt would abort with a misleading message (exit 134): say what to install instead
+        print(install_hint(missing, Settings().language or system_language()), file=sys.stderr)
+        return 1
     app = create_app(args)
+    if smoke:
+        lacking = missing_resources(app)
+        if lacking:  # the smoke test of a wheel or a bundle: its data files must have come along
+            print(f"crm-importer: missing data files: {', '.join(lacking)}", file=sys.stderr)
+            return 1
     try:
         window = create_main_window(auto_connect=not smoke, notices=not smoke)
     except ImporterError as exc:  # a job store that cannot even be read (made by a newer version…)

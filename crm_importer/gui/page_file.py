@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.readers import ReadOptions
+from crm_importer.engine.readers.delimited import LOW_CONFIDENCE
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
 from crm_importer.gui.resources import icon, sample_file
@@ -26,7 +27,8 @@ from crm_importer.gui.widgets import Banner, DropZone, WizardPage, hint, page_la
 from crm_importer.gui.wizard_state import WizardState
 from crm_importer.gui.worker import Task
 
-ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "iso8859_15", "latin-1", "cp1250", "iso8859_2", "cp1254",
+             "cp1251", "mac_roman")
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -140,8 +142,17 @@ class FilePage(WizardPage):
         self.delimiter.activated.connect(self._reinspect)
         for combo in (self.sheet, self.encoding, self.delimiter):
             combo.setMinimumWidth(320)
+            # As wide as its longest entry, also after it is refilled ("Détecté : Windows-1252 (Europe de
+            # l’Ouest)" was cut at the width of the first file's entries).
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        #: Shown under the encoding when it is a guess that may be wrong (few or ambiguous accented letters).
+        self.encoding_note = QLabel(self.card)
+        self.encoding_note.setObjectName("EncodingNote")
+        self.encoding_note.setWordWrap(True)
+        self.encoding_note.hide()
         form.addRow(self.sheet_label, self.sheet)
         form.addRow(self.encoding_label, self.encoding)
+        form.addRow("", self.encoding_note)
         form.addRow(self.delimiter_label, self.delimiter)
         card.addLayout(form)
         root.addWidget(self.card)
@@ -170,6 +181,9 @@ class FilePage(WizardPage):
         self.sheet_label.setText(self.tr("Sheet:"))
         self.encoding_label.setText(self.tr("Encoding:"))
         self.delimiter_label.setText(self.tr("Delimiter:"))
+        self.encoding_note.setText(self.tr(
+            "The encoding is a guess: check the accented letters in the preview of the next step, or choose "
+            "the encoding here."))
         self.show_job.setText(self.tr("Show that import"))
         self._refresh()
 
@@ -255,8 +269,9 @@ class FilePage(WizardPage):
         inspection = self.state.inspection
         if (not result.utf8 and inspection is not None and inspection.info.kind == "csv"
                 and inspection.read_options.encoding is None and inspection.info.encoding == "utf-8"):
-            # Not UTF-8 after the first megabyte: read it as Windows-1252, as the engine will.
-            self._start_inspect(ReadOptions(encoding="cp1252", delimiter=inspection.read_options.delimiter))
+            # Not UTF-8 after the first megabyte: read it in the encoding guessed from there, as the engine will.
+            self._start_inspect(ReadOptions(encoding=result.guessed_encoding or "cp1252",
+                                            delimiter=inspection.read_options.delimiter))
         self._refresh()
         self.hashed.emit(result)
         self.changed.emit()
@@ -297,8 +312,9 @@ class FilePage(WizardPage):
             self.sheet.setCurrentIndex(max(0, self.sheet.findData(info.sheet)))
         else:
             detected_enc = info.encoding if opts.encoding is None else None
-            self.encoding.addItem(self.tr("Detected: {encoding}").format(
-                encoding=texts.encoding_label(detected_enc or "utf-8")), None)
+            unsure = self._encoding_unsure()
+            detected = self.tr("Detected (not certain): {encoding}") if unsure else self.tr("Detected: {encoding}")
+            self.encoding.addItem(detected.format(encoding=texts.encoding_label(detected_enc or "utf-8")), None)
             for enc in ENCODINGS:
                 self.encoding.addItem(texts.encoding_label(enc), enc)
             self.encoding.setCurrentIndex(max(0, self.encoding.findData(opts.encoding)) if opts.encoding else 0)
@@ -315,6 +331,14 @@ class FilePage(WizardPage):
             widget.setVisible(is_book)
         for widget in (self.encoding, self.encoding_label, self.delimiter, self.delimiter_label):
             widget.setVisible(not is_book)
+        self.encoding_note.setVisible(not is_book and self._encoding_unsure())
+
+    def _encoding_unsure(self) -> bool:
+        """The encoding was guessed, not told by the file (BOM, valid UTF-8) nor chosen, and may be wrong."""
+        inspection = self.state.inspection
+        confidence = inspection.encoding_confidence if inspection is not None else None
+        return (inspection is not None and inspection.read_options.encoding is None and confidence is not None
+                and confidence < LOW_CONFIDENCE)
 
     def _refresh(self) -> None:
         self.first_run.setVisible(self.ctx.session is None and self.ctx.settings.connection().mode == "")

@@ -416,6 +416,9 @@ class ValidationPage(WizardPage):
             self.banner.show_message(self._error, "error")
         elif self._message:
             self.banner.show_message(self._message(), "info")
+        elif job is not None and job.total_rows == 0:
+            self.banner.show_message(self.tr(
+                "The file has a header but no data rows: there is nothing to import."), "info")
         elif job is not None:
             ready = job.rows_to_import
             if has_issues:

@@ -28,6 +28,7 @@ from crm_importer.engine.pipeline import (
     scan_file,
 )
 from crm_importer.engine.readers import ReadOptions
+from crm_importer.engine.readers.delimited import guess_legacy_encoding
 from crm_importer.engine.report import write_report
 from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import ValidationOptions
@@ -150,6 +151,8 @@ def inspect_file(path: Path, read_options: ReadOptions, progress: ProgressFn = n
 class FileHash:
     sha256: str
     utf8: bool
+    #: Not UTF-8 after the part the File page read: the encoding guessed from the bytes that are not.
+    guessed_encoding: str | None = None
     #: (CRM job id, date, who) of an earlier import of the same file into the connected CRM.
     previous: tuple[str, str, str] | None = None
     local_job_id: str | None = None
@@ -160,6 +163,8 @@ def hash_file(path: Path, session: CrmSession | None, store_path: Path, progress
     """SHA-256 (idempotency), and the earlier import of this file into the connected CRM, if any."""
     scan = scan_file(Path(path), progress, is_cancelled)
     result = FileHash(scan.sha256, scan.utf8)
+    if scan.non_utf8_sample:
+        result.guessed_encoding = guess_legacy_encoding(scan.non_utf8_sample)[0]
     if session is not None:
         actor = session.identity.profile_id if session.identity is not None else None
         result.previous = service.earlier_import(session.dsn, session.password, scan.sha256, actor)

@@ -187,6 +187,15 @@ def encoding_label(value: str | None) -> str:
         "utf-16": translate("Encodings", "UTF-16"),
         "cp1252": translate("Encodings", "Windows-1252 (Western Europe)"),
         "latin-1": translate("Encodings", "Latin-1 (ISO-8859-1)"),
+        "latin_1": translate("Encodings", "Latin-1 (ISO-8859-1)"),
+        "iso8859_15": translate("Encodings", "ISO-8859-15 (Western Europe, €)"),
+        "cp1250": translate("Encodings", "Windows-1250 (Central Europe)"),
+        "iso8859_2": translate("Encodings", "ISO-8859-2 (Central Europe)"),
+        "cp1254": translate("Encodings", "Windows-1254 (Turkish)"),
+        "cp1251": translate("Encodings", "Windows-1251 (Cyrillic)"),
+        "mac_roman": translate("Encodings", "Mac Roman (older Macs)"),
+        "utf-16-le": translate("Encodings", "UTF-16 (little-endian, no BOM)"),
+        "utf-16-be": translate("Encodings", "UTF-16 (big-endian, no BOM)"),
     }
     return labels.get(value or "", value or "")
 

@@ -20,6 +20,8 @@ import codecs
 import csv
 import io
 import itertools
+import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,17 +55,26 @@ FIELD_LIMIT = 1 << 20
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 
 
-def _cp1252_or_latin1(err: UnicodeError) -> tuple[str, int]:
-    """Bytes cp1252 leaves undefined (0x81, 0x8D, …) read as Latin-1, so a Windows file never fails."""
+def _windows_or_latin1(err: UnicodeError) -> tuple[str, int]:
+    """Bytes a Windows code page leaves undefined (0x81, 0x8D, …) read as Latin-1, so a file never fails."""
     assert isinstance(err, UnicodeDecodeError)
     return err.object[err.start : err.end].decode("latin-1"), err.end
 
 
-codecs.register_error("crm_cp1252_latin1", _cp1252_or_latin1)
+codecs.register_error("crm_cp1252_latin1", _windows_or_latin1)
+
+#: The encodings a lead file comes in when it is not UTF-8 (nor UTF-16, told by its BOM or its NULs), in
+#: the order preferred when several read the sample alike: Western Europe first (the product's market).
+CANDIDATE_ENCODINGS = ("cp1252", "iso8859_15", "latin_1", "cp1250", "iso8859_2", "cp1254", "cp1251", "mac_roman")
+#: Detection reads at most this much of the sample (the lines holding non-ASCII bytes): bounded, whatever
+#: the file's size.
+DETECT_BYTES = 64 << 10
+#: Below this, the File page and ``validate`` say the encoding is a guess to check.
+LOW_CONFIDENCE = 0.5
 
 
 def _errors_for(encoding: str) -> str:
-    return "crm_cp1252_latin1" if encoding == "cp1252" else "strict"
+    return "crm_cp1252_latin1" if encoding.startswith("cp125") else "strict"
 
 
 def _looks_utf16(sample: bytes) -> str | None:
@@ -81,18 +92,161 @@ def _looks_utf16(sample: bytes) -> str | None:
 
 def detect_encoding(sample: bytes, *, at_eof: bool) -> str:
     """Encoding of a text file from its first bytes (the pipeline confirms UTF-8 on the whole file)."""
+    return detect_encoding_confidence(sample, at_eof=at_eof)[0]
+
+
+def detect_encoding_confidence(sample: bytes, *, at_eof: bool) -> tuple[str, float]:
+    """The encoding and how sure the guess is (1.0: a BOM, UTF-16's NULs or valid UTF-8; else see
+    :func:`guess_legacy_encoding`)."""
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", 1.0
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", 1.0
     utf16 = _looks_utf16(sample)
     if utf16:
-        return utf16
+        return utf16, 1.0
     try:
         codecs.getincrementaldecoder("utf-8")().decode(sample, final=at_eof)
-        return "utf-8"
+        return "utf-8", 1.0
     except UnicodeDecodeError:
-        return "cp1252"
+        return guess_legacy_encoding(sample)
+
+
+# Letters each language writes beyond ASCII (both cases are added below). A lead file is names, towns and
+# company names: what a wrong code page makes of them is letters no single language writes together, or
+# symbols inside words (``Å‚Ã³dÅº`` / ``¹`` / ``½``).
+_LANGUAGES: dict[str, str] = {
+    "fr": "àâäçéèêëîïôöùûüÿœæ",
+    "de": "äöüß",
+    "es": "áéíóúüñ",
+    "pt": "áâãàçéêíóôõú",
+    "it": "àèéìíîòóùú",
+    "nl": "áéèëïóöüíú",
+    "nordic": "åäöæøéü",
+    "ca": "àèéíïòóúüç",
+    "pl": "ąćęłńóśźż",
+    "cs": "áčďéěíňóřšťúůýž",
+    "sk": "áäčďéíĺľňóôŕšťúýž",
+    "hu": "áéíóöőúüű",
+    "ro": "ăâîșțşţ",
+    "hr": "čćđšž",
+    "tr": "çğıöşüâîûİ",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "uk": "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
+    "bg": "абвгдежзийклмнопрстуфхцчшщъьюя",
+    "sr": "абвгдђежзијклљмнњопрстћуфхцчџш",
+}
+_WEST = ("fr", "de", "es", "pt", "it", "nl", "nordic", "ca")
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "cp1252": _WEST, "iso8859_15": _WEST, "latin_1": _WEST, "mac_roman": _WEST,
+    "cp1250": ("pl", "cs", "sk", "hu", "ro", "hr", "de"), "iso8859_2": ("pl", "cs", "sk", "hu", "ro", "hr", "de"),
+    "cp1254": ("tr",), "cp1251": ("ru", "uk", "bg", "sr"),
+}
+_ALPHABETS = {name: frozenset(letters + letters.upper()) for name, letters in _LANGUAGES.items()}
+#: Punctuation every code page concerned writes, alike or not: neither for nor against a guess.
+_NEUTRAL = frozenset("’‘“”„–—…«»°€£§·•ºª\u00a0")
+
+
+def _detection_sample(sample: bytes) -> bytes:
+    """The sample's lines that hold non-ASCII bytes, up to :data:`DETECT_BYTES` (the rest tells nothing)."""
+    out: list[bytes] = []
+    size = 0
+    for line in sample.split(b"\n"):
+        if not line.isascii():
+            out.append(line)
+            size += len(line) + 1
+            if size >= DETECT_BYTES:
+                break
+    return b"\n".join(out)[:DETECT_BYTES]
+
+
+def _plausibility(text: str, encoding: str) -> float:
+    """How much ``text`` (the sample read as ``encoding``) looks like names in one language of those that
+    write with that code page: the share of its non-ASCII characters one language covers, minus twice
+    the share that are not letters at all. 1.0 is perfect; below 0 is garbage. Every high byte of
+    Windows-1251 is a Cyrillic letter, so there a letter in a word with Latin letters counts as garbage
+    (``Hйlиne`` is French read as Cyrillic)."""
+    if _FAMILIES[encoding][0] in _CYRILLIC:
+        mixed = _MIXED_WORD.findall(text)
+        text = _MIXED_WORD.sub(" ", text)
+        foreign = sum(1 for word in mixed for c in word if ord(c) > 127)
+    else:
+        foreign = 0
+    # An upper-case accented letter right after a lower-case one (``HÈlËne``: French read as Mac Roman).
+    foreign += sum(1 for word in _WORD.findall(text) for a, b in itertools.pairwise(word)
+                   if ord(b) > 127 and b.isupper() and a.islower())
+    # A letter standing alone between non-letters is punctuation read wrong (« » are Ť ť in ISO-8859-2),
+    # unless it is one of the one-letter words of the languages concerned (French à, Italian è…).
+    lonely = sum(1 for c in _LONE_LETTER.findall(text) if c.isalpha() and c not in _ONE_LETTER_WORDS)
+    text = _LONE_LETTER.sub(lambda m: " " if m.group(0).isalpha() and m.group(0) not in _ONE_LETTER_WORDS
+                            else m.group(0), text)
+    chars = [c for c in text if ord(c) > 127 and c not in _NEUTRAL]
+    total = len(chars) + foreign + lonely
+    if not total:
+        return 1.0
+    counts: dict[str, int] = {}
+    for c in chars:
+        counts[c] = counts.get(c, 0) + 1
+    if not counts:
+        return -2 * foreign / total
+    family = frozenset().union(*(_ALPHABETS[lang] for lang in _FAMILIES[encoding]))
+    in_family = sum(n for c, n in counts.items() if c in family)
+    # The best single language, by occurrences and by distinct letters: a wrong reading of a common letter
+    # (French é is é in Czech too) still leaves rarer letters no one language writes together (ë, ç beside
+    # č, ď), which the distinct count brings out.
+    distinct = len(counts) + (1 if foreign else 0)
+    best = max(sum(n for c, n in counts.items() if c in _ALPHABETS[lang]) / total
+               + sum(1 for c in counts if c in _ALPHABETS[lang]) / distinct for lang in _FAMILIES[encoding]) / 2
+    # C1 controls: in a Windows code page, the few bytes it leaves undefined (read as Latin-1), stray bytes
+    # that only count as unexplained; in an ISO-8859 reading, Windows punctuation (’ “ – …) read wrong.
+    windows = encoding.startswith("cp125")
+    symbols = sum(n for c, n in counts.items() if not c.isalpha() and not (windows and "\x80" <= c <= "\x9f"))
+    return 0.7 * best + (0.3 * in_family - 2 * (symbols + foreign)) / total
+
+
+_CYRILLIC = ("ru", "uk", "bg", "sr")
+#: A non-ASCII character with no letter or digit on either side.
+_LONE_LETTER = re.compile(r"(?<![^\W_])[^\x00-\x7f](?![^\W_])")
+_ONE_LETTER_WORDS = frozenset("àÀèé")
+_WORD = re.compile(r"[^\W\d_]+")
+#: A word holding both ASCII letters and other letters.
+_MIXED_WORD = re.compile(r"[^\W\d_]*(?:[A-Za-z][^\W\d_]*[^\x00-\x7f]|[^\x00-\x7f][^\W\d_]*[A-Za-z])[^\W\d_]*")
+
+
+def guess_legacy_encoding(sample: bytes) -> tuple[str, float]:
+    """A file that is not UTF-8: which of :data:`CANDIDATE_ENCODINGS`, and how sure (0 to 1).
+
+    charset-normalizer rates how messy each candidate's reading of the sample is; a lead file being names
+    and places, each reading is also rated by how well one language's letters explain it. Readings that
+    give the same text count as one (the first in :data:`CANDIDATE_ENCODINGS` is named). The confidence
+    is the lead of the best reading over the next different one, weighed by how many non-ASCII characters
+    it rests on.
+    """
+    import charset_normalizer
+
+    part = _detection_sample(sample) or sample[:DETECT_BYTES]
+    matches = charset_normalizer.from_bytes(part, cp_isolation=list(CANDIDATE_ENCODINGS), threshold=0.3,
+                                            enable_fallback=False)
+    chaos = {m.encoding: m.chaos for m in matches}
+    readings: dict[str, tuple[float, str]] = {}  # text -> (score, encoding)
+    for encoding in CANDIDATE_ENCODINGS:
+        try:
+            text = part.decode(encoding, errors=_errors_for(encoding))
+        except UnicodeDecodeError:
+            continue
+        # charset-normalizer's mess ratio counts against a reading; one it rejected outright, more.
+        score = _plausibility(text, encoding) - chaos.get(encoding, 0.3)
+        if text not in readings or readings[text][0] < score:
+            readings[text] = (score, readings[text][1] if text in readings else encoding)
+    if not readings:
+        return "cp1252", 0.0
+    ranked = sorted(readings.values(), key=lambda r: (-r[0], CANDIDATE_ENCODINGS.index(r[1])))
+    best_score, best = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else -1.0
+    # A lead means more the more non-ASCII characters it rests on (a few letters prove little).
+    evidence = math.sqrt(sum(1 for byte in part if byte > 127))
+    confidence = max(0.0, min(1.0, best_score)) * min(1.0, 0.6 * evidence * (best_score - runner_up))
+    return best, round(confidence, 2)
 
 
 def _sep_line(text: str) -> tuple[str | None, int]:
@@ -157,8 +311,13 @@ class DelimitedReader:
         if not sample.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
             raise UnusableFileError("empty_file", path=str(self.path))
         at_eof = len(sample) < SAMPLE_BYTES
-        encoding = options.encoding or detect_encoding(sample, at_eof=at_eof)
+        if options.encoding:
+            encoding, confidence = options.encoding, None
+        else:
+            encoding, confidence = detect_encoding_confidence(sample, at_eof=at_eof)
         self.encoding = encoding
+        #: How sure the detected encoding is (0 to 1); None when the user chose it.
+        self.encoding_confidence: float | None = confidence
         try:
             text = codecs.getincrementaldecoder(encoding)(_errors_for(encoding)).decode(sample, final=at_eof)
         except (UnicodeDecodeError, LookupError) as exc:
