@@ -8,7 +8,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import keyring.errors
 import polars as pl
+from jaraco.classes import properties
+from keyring.backend import KeyringBackend
 
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.readers import ReadOptions, open_table
@@ -146,3 +149,34 @@ def write_overlong_cell_xlsx(path: Path, extra: int = 5_000) -> Path:
         for info in zin.infolist():
             zout.writestr(info.filename, zin.read(info).replace(b"PLACEHOLDER", b"x" * (MAX_CELL_CHARS + extra)))
     return path
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in a dict: the real keyring API without an OS secret store.
+
+    Never chosen by keyring itself (its priority raises, so it is not *viable*): defining it must not make
+    it the process's default keyring once this module is imported, only ``keyring.set_keyring`` does.
+    """
+
+    @properties.classproperty
+    def priority(cls) -> float:  # noqa: N805 - a class property
+        raise RuntimeError("a test keyring: set it explicitly")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    @property
+    def saved(self) -> dict[tuple[str, str], str]:
+        return self.items
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+

@@ -475,7 +475,7 @@ def test_a_reconnect_reuses_the_password_the_first_connection_found(pg_dsn: str,
 
     login = grant_crm_access(pg_dsn, pg_password_login)
     previous = keyring.get_keyring()
-    from test_schema import MemoryKeyring
+    from helpers import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
     try:

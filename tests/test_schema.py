@@ -979,24 +979,7 @@ def test_redact_dsn_key_value() -> None:
 # --- keyring ---------------------------------------------------------------------------------------------------
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in a dict: the real keyring API without an OS secret store."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
+from helpers import MemoryKeyring  # noqa: E402 - beside the tests that use it
 
 
 @pytest.fixture

@@ -9,27 +9,10 @@ from typing import Any
 import keyring
 import pytest
 from conftest import ADMIN_EMAIL
-from keyring.backend import KeyringBackend
+from helpers import MemoryKeyring
 from keyring.backends import fail
 
 from crm_importer import paths
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.saved: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.saved.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.saved[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.saved.pop((service, username), None)
 
 
 @pytest.fixture
