@@ -13,7 +13,8 @@ import hashlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,14 +184,15 @@ def validate_file(
         raise UnusableFileError("file_not_found", path=str(path))
     if path.is_dir():
         raise UnusableFileError("not_a_table", path=str(path))
-    # The phone rules (~0.15 s, once per process) build on a thread while the file is hashed and opened.
-    warm = threading.Thread(target=warm_up_phones, args=(options.region,), name="crm-importer-phones", daemon=True)
-    warm.start()
-    try:
-        scan = scan_file(path, progress, is_cancelled)
-    except OSError as exc:
-        raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
-    reader = open_for_import(path, read_options, scan)
+    # The phone rules (~0.15 s, once per process) build on a thread while the file is hashed and opened;
+    # the thread is joined whatever happens (a file refused early included): a thread still running
+    # polars code while the interpreter exits aborts the process (SIGABRT).
+    with _warming_phones(options.region):
+        try:
+            scan = scan_file(path, progress, is_cancelled)
+        except OSError as exc:
+            raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+        reader = open_for_import(path, read_options, scan)
     try:
         if mapping is None:
             mapping = resolve_mapping(reader, mapping_json, mapping_path, options.columns)
@@ -199,7 +201,6 @@ def validate_file(
                 "no_contact_column", path=str(path), headers=", ".join(h for h in mapping.headers[:12] if h) or "—"
             )
         options = crm_column_rules(reader, mapping, options)
-        warm.join()
         info = reader.info
         base_options = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
         options_json = {**base_options, **(extra_options or {})}
@@ -234,6 +235,17 @@ def validate_file(
         return store.get_job(job.id)
     finally:
         reader.close()
+
+
+@contextmanager
+def _warming_phones(region: str) -> Iterator[None]:
+    """The phone rules built on a thread while the body runs; the thread never outlives the body."""
+    warm = threading.Thread(target=warm_up_phones, args=(region,), name="crm-importer-phones")
+    warm.start()
+    try:
+        yield
+    finally:
+        warm.join()
 
 
 def ensure_unchanged(path: Path, scan: FileScan, store: JobStore, job_id: str) -> None:
