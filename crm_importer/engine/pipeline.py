@@ -28,7 +28,7 @@ from crm_importer.engine.phones import warm_up as warm_up_phones
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
 from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
-from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
+from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, placeholder_counts, validate_batch
 
 HASH_CHUNK = 8 << 20
 
@@ -110,6 +110,7 @@ def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None
                 delimiter=read_options.delimiter,
                 sheet=read_options.sheet,
                 batch_rows=read_options.batch_rows,
+                header_row=read_options.header_row,
             ),
         )
     return reader
@@ -124,9 +125,15 @@ def resolve_mapping(reader: TableReader, mapping_json: Any | None, mapping_path:
         else ColumnMapping.auto(headers, columns)
     )
     if not mapping.has_contact():
-        shown = ", ".join(h for h in headers[:12] if h) or "—"
-        raise UnusableFileError("no_contact_column", path=str(reader.path), headers=shown)
+        raise UnusableFileError("no_contact_column", path=str(reader.path), headers=headers_shown(headers))
     return mapping
+
+
+def headers_shown(headers: list[str]) -> str:
+    """The first headers for a one-sentence message: line breaks, tabs and runs of spaces inside a header
+    cell become one space (a sentence must stay on one line)."""
+    shown = [" ".join(h.split()) for h in headers[:12] if h and h.strip()]
+    return ", ".join(h if len(h) <= 60 else h[:59] + "…" for h in shown) or "—"
 
 
 #: Rows of the file's start read to decide how a date column reads (day or month first).
@@ -197,17 +204,17 @@ def validate_file(
         if mapping is None:
             mapping = resolve_mapping(reader, mapping_json, mapping_path, options.columns)
         elif not mapping.has_contact():
-            raise UnusableFileError(
-                "no_contact_column", path=str(path), headers=", ".join(h for h in mapping.headers[:12] if h) or "—"
-            )
+            raise UnusableFileError("no_contact_column", path=str(path), headers=headers_shown(mapping.headers))
         options = crm_column_rules(reader, mapping, options)
         info = reader.info
         base_options = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
-        options_json = {**base_options, **(extra_options or {})}
+        # How the file was read (said to the user), not what the validation depends on.
+        detected = {"sheet_reason": info.sheet_reason, "header_below_title": info.header_below_title}
+        options_json = {**base_options, "detected": detected, **(extra_options or {})}
         job = None
         if resume:  # what validation depends on must match; extra options (the commit's) are updated
             job = store.find_unfinished_validation(scan.sha256, mapping.fields, base_options,
-                                                   ignore=tuple(extra_options or ()))
+                                                   ignore=(*(extra_options or ()), "detected"))
             if job is not None and extra_options and any(job.options.get(k) != v for k, v in extra_options.items()):
                 store.update_job(job.id, options={**job.options, **extra_options})
                 job = store.get_job(job.id)
@@ -266,7 +273,10 @@ def ensure_unchanged(path: Path, scan: FileScan, store: JobStore, job_id: str) -
 
 
 def _read_json(read_options: ReadOptions, sheet: str | None) -> dict[str, Any]:
-    return {"encoding": read_options.encoding, "delimiter": read_options.delimiter, "sheet": sheet}
+    out: dict[str, Any] = {"encoding": read_options.encoding, "delimiter": read_options.delimiter, "sheet": sheet}
+    if read_options.header_row is not None:  # absent when detected: the options of older jobs stay equal
+        out["header_row"] = read_options.header_row
+    return out
 
 
 class _Stager:
@@ -323,6 +333,19 @@ def record_file_duplicates(store: JobStore, job_id: str, options: ValidationOpti
     return store.record_duplicates(job_id, find_duplicates(key_filter, store.iter_batches(job_id, key_columns)))
 
 
+def record_placeholders(store: JobStore, job_id: str, mapping: ColumnMapping) -> dict[str, int]:
+    """Per field, the cells holding a placeholder (``N/A``, ``-``, ``néant``…) that were read as empty, over
+    every staged batch (a resumed validation included), kept in the job's ``placeholders`` option."""
+    columns = [cell_col(i) for i, f in enumerate(mapping.fields) if f is not None]
+    counts: dict[str, int] = {}
+    for frame in store.iter_batches(job_id, columns):
+        for name, n in placeholder_counts(frame, mapping).items():
+            counts[name] = counts.get(name, 0) + n
+    job = store.get_job(job_id)
+    store.update_job(job_id, options={**job.options, "placeholders": counts})
+    return counts
+
+
 def run_validation(
     store: JobStore,
     job: Job,
@@ -359,6 +382,7 @@ def run_validation(
             raise UnusableFileError("no_data_rows", path=str(reader.path))
         progress(Progress("deduplicating", rows_done, 0.0, rows_done))
         record_file_duplicates(store, job.id, options, key_filter)
+        record_placeholders(store, job.id, mapping)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))
     except UnusableFileError as exc:
         # A problem found deep in the file (an encoding error, a huge cell): the job says why.

@@ -102,9 +102,39 @@ class ValidatedBatch:
         return int(self.frame[VALID_COL].sum())
 
 
+#: What a spreadsheet shows in a cell whose formula failed (Excel, LibreOffice, Google Sheets): a value
+#: the sender must fix, never an empty cell.
+SPREADSHEET_ERRORS = (
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!",
+    "#GETTING_DATA", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/D", "#VALEUR!", "#REF!",
+    "#NOMBRE!", "#NOM?", "#NUL!", "Err:502", "Err:504", "Err:508", "Err:522",
+)
+_ERRORS_LOWER = pl.Series(sorted({e.lower() for e in SPREADSHEET_ERRORS}), dtype=pl.String)
+#: What people type for "nothing" (compared lower-cased, spaces around dropped): read as an empty cell,
+#: and counted per field (:func:`placeholder_counts`).
+PLACEHOLDERS = (
+    "n/a", "na", "n.a.", "n.a", "-", "--", "---", "—", "–", ".", "/", "?", "n.c.", "n.c", "nc", "n/c", "néant",
+    "neant", "aucun", "aucune", "none", "null", "nil", "non renseigné", "non renseigne", "non communiqué",
+    "non communique", "inconnu", "unknown", "n.r.", "nr", "nd", "n.d.", "xxx", "pas de mail", "pas d'email",
+    "pas de téléphone", "sans",
+)
+_PLACEHOLDERS = pl.Series(sorted(set(PLACEHOLDERS)), dtype=pl.String)
+
+
+def is_placeholder(col: str) -> pl.Expr:
+    """Whether the cell holds a known placeholder (``N/A``, ``-``, ``n.c.``, ``néant``…)."""
+    return pl.col(col).str.strip_chars().str.to_lowercase().is_in(_PLACEHOLDERS.implode())
+
+
+def is_spreadsheet_error(col: str) -> pl.Expr:
+    """Whether the cell shows a spreadsheet error (``#N/A``, ``#VALUE!``…)."""
+    return pl.col(col).str.strip_chars().str.to_lowercase().is_in(_ERRORS_LOWER.implode())
+
+
 def _clean(col: str) -> pl.Expr:
+    """The cell stripped; null when empty or a placeholder."""
     stripped = pl.col(col).str.strip_chars()
-    return pl.when(stripped != "").then(stripped).otherwise(None)
+    return pl.when((stripped != "") & ~is_placeholder(col)).then(stripped).otherwise(None)
 
 
 def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: ValidationOptions) -> ValidatedBatch:
@@ -117,17 +147,23 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
     checks: list[Check] = []
     for name, column in custom.items():
         idx = columns[name]
-        parsed, typed_checks = typed_column(column, _clean(cell_col(idx)), headers[idx] or f"#{idx + 1}", options)
+        cell = pl.when(is_spreadsheet_error(cell_col(idx))).then(None).otherwise(_clean(cell_col(idx)))
+        parsed, typed_checks = typed_column(column, cell, headers[idx] or f"#{idx + 1}", options)
         norm.append(parsed.alias(fcol(name)))
         checks.append(Check(E.NUL_BYTE, pl.col(cell_col(idx)).str.contains("\x00", literal=True), None,
                             headers[idx] or f"#{idx + 1}"))
         checks += typed_checks
+    phones = mapping.phone_columns()
     for name, idx in columns.items():
         if name in custom:
             continue
         expr = _clean(cell_col(idx))
         if name == "email":
             expr = expr.str.to_lowercase()
+        elif name == "phone" and len(phones) > 1:  # the first non-empty of several phone columns
+            expr = pl.coalesce([_clean(cell_col(i)) for i in phones])
+            norm.append(pl.coalesce([pl.when(_clean(cell_col(i)).is_not_null()).then(pl.lit(i, pl.Int32))
+                                     for i in phones]).alias("__phone_src"))
         norm.append(expr.alias(fcol(name)))
     frame = batch.with_columns(norm)
     if "phone" in columns:
@@ -135,12 +171,17 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
             normalize_phones(frame[fcol("phone")], options.region).alias("__phone_e164")
         )
 
+    for index, name in enumerate(mapping.fields):
+        if name is not None:  # an error cell in any mapped column, a second phone column's included
+            checks.append(Check(E.CELL_ERROR, is_spreadsheet_error(cell_col(index)),
+                                pl.col(cell_col(index)).str.strip_chars(), headers[index] or f"#{index + 1}"))
     for name, idx in columns.items():
         if name in custom:
             continue
         header = headers[idx] or f"#{idx + 1}"
         raw = pl.col(cell_col(idx))
         value = pl.col(fcol(name))
+        error_cell = is_spreadsheet_error(cell_col(idx))  # said as such above, not as a bad value too
         checks.append(Check(E.NUL_BYTE, raw.str.contains("\x00", literal=True), None, header))
         limit = FIELD_BY_NAME[name].max_length
         if name != "phone":  # a phone is stored as E.164 (about 16 characters; the column holds 32), whatever was typed
@@ -148,11 +189,17 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
                 Check(E.TOO_LONG, value.str.len_chars() > limit, value, header, {"max_length": limit}, _length)
             )
         if name == "email":
-            checks.append(Check(E.INVALID_EMAIL, value.is_not_null() & ~value.str.contains(EMAIL_PATTERN), raw, header))
+            checks.append(Check(E.INVALID_EMAIL, value.is_not_null() & ~error_cell & ~value.str.contains(EMAIL_PATTERN),
+                                raw, header))
         if name == "phone":
-            checks.append(
-                Check(E.INVALID_PHONE, value.is_not_null() & pl.col("__phone_e164").is_null(), raw, header)
-            )
+            bad = value.is_not_null() & pl.col("__phone_e164").is_null()
+            if len(phones) > 1:  # said for the column the value came from
+                for i in phones:
+                    checks.append(Check(E.INVALID_PHONE, bad & (pl.col("__phone_src") == i)
+                                        & ~is_spreadsheet_error(cell_col(i)), pl.col(cell_col(i)),
+                                        headers[i] or f"#{i + 1}"))
+            else:
+                checks.append(Check(E.INVALID_PHONE, bad & ~error_cell, raw, header))
     has_email = pl.col(fcol("email")).is_not_null() if "email" in columns else pl.lit(False)
     has_phone = pl.col(fcol("phone")).is_not_null() if "phone" in columns else pl.lit(False)
     checks.append(Check(E.MISSING_CONTACT, ~(has_email | has_phone)))
@@ -193,8 +240,22 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
             if key == "external_id":
                 expr = expr.str.to_lowercase()
             keys.append(expr.alias(kcol(key)))
-    frame = frame.with_columns(keys).drop(flag_cols, strict=False).drop("__phone_e164", strict=False)
+    frame = frame.with_columns(keys).drop(flag_cols, strict=False).drop("__phone_e164", "__phone_src", strict=False)
     return ValidatedBatch(frame, errors)
+
+
+def placeholder_counts(frame: pl.DataFrame, mapping: ColumnMapping) -> dict[str, int]:
+    """Per mapped field, how many of the frame's cells held a placeholder read as empty."""
+    exprs = [is_placeholder(cell_col(i)).sum().alias(f"{f}\t{i}") for i, f in enumerate(mapping.fields)
+             if f is not None and cell_col(i) in frame.columns]
+    if not exprs or frame.height == 0:
+        return {}
+    counts: dict[str, int] = {}
+    for key, n in frame.select(exprs).row(0, named=True).items():
+        if n:
+            name = key.partition("\t")[0]
+            counts[name] = counts.get(name, 0) + int(n)
+    return counts
 
 
 def _length(value: object) -> dict[str, object]:
