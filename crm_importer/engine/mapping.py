@@ -75,12 +75,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "Intitulé de poste", "Job", "Job function", "Métier", "Occupation", "Job position",
         "Organization Title", "Organization 1 - Title",
     ),
-    "city": ("Ville", "City", "Town", "Localité", "Commune", "Address 1 - City", "Mailing City"),
+    # A lead's business address before its home one (Outlook has both).
+    "city": ("Ville", "City", "Town", "Localité", "Commune", "Address 1 - City", "Mailing City", "Business City"),
     "postal_code": (
         "Code postal", "CP", "Zip", "ZIP code", "Postal Code", "Postcode", "Zip/Postal Code", "Code post.",
-        "Address 1 - Postal Code", "Mailing Zip/Postal Code",
+        "Address 1 - Postal Code", "Mailing Zip/Postal Code", "Business Postal Code",
     ),
-    "country": ("Pays", "Country", "Country/Region", "Pays/Région", "Address 1 - Country", "Mailing Country"),
+    "country": ("Pays", "Country", "Country/Region", "Pays/Région", "Address 1 - Country", "Mailing Country",
+                "Business Country/Region"),
     "source": (
         "Source", "Lead Source", "Origine", "Provenance", "Source du lead", "Origin", "Lead origin",
         "Canal", "Canal d'acquisition", "Acquisition channel", "Original Source",
@@ -104,9 +106,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 #: Aliases that say less than another alias of the same field: in Outlook's export "Title" is the
-#: courtesy title (Mr., Ms.) beside "Job Title". Alone they still map (Salesforce's "Title" is the job
+#: courtesy title (Mr., Ms.) beside "Job Title"; Google's "Occupation" is mostly empty beside
+#: "Organization 1 - Title". Alone they still map (Salesforce's "Title" is the job
 #: title), but a column headed by a fuller alias wins over them.
-WEAK_ALIASES = frozenset({"title", "titre"})
+WEAK_ALIASES = frozenset({"title", "titre", "occupation"})
 
 #: Fields several columns may feed: the first non-empty of them, in :meth:`ColumnMapping.phone_columns`
 #: order (the CRM has one phone: a mobile is preferred, then the file's order).
@@ -128,10 +131,11 @@ _COMMON_FILLERS = (
 #: owner word here for any other field.
 _COMPANY_QUALIFIERS = ("societe", "entreprise", "company", "organisation", "organization", "compagnie")
 _FIELD_FILLERS: dict[str, tuple[str, ...]] = {
-    "email": ("adresse", "address", "electronique", *_COMPANY_QUALIFIERS),
+    # "value": Google Contacts' "E-mail 2 - Value", "Phone 2 - Value".
+    "email": ("adresse", "address", "electronique", "value", *_COMPANY_QUALIFIERS),
     "phone": (
         "fixe", "numero", "number", "num", "no", "n", "nr", "ligne", "line", "directe", "direct",
-        "standard", *_COMPANY_QUALIFIERS,
+        "standard", "value", *_COMPANY_QUALIFIERS,
     ),
     "company": ("nom", "name", "raison", "sociale", "denomination", "legal", "du", "de", "la"),
     "job_title": ("intitule", "libelle"),

@@ -214,7 +214,7 @@ def validate_file(
         job = None
         if resume:  # what validation depends on must match; extra options (the commit's) are updated
             job = store.find_unfinished_validation(scan.sha256, mapping.fields, base_options,
-                                                   ignore=(*(extra_options or ()), "detected"))
+                                                   ignore=(*(extra_options or ()), "detected", "placeholders"))
             if job is not None and extra_options and any(job.options.get(k) != v for k, v in extra_options.items()):
                 store.update_job(job.id, options={**job.options, **extra_options})
                 job = store.get_job(job.id)
