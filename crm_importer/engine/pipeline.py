@@ -14,8 +14,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,13 @@ from crm_importer.engine.phones import warm_up as warm_up_phones
 from crm_importer.engine.readers import ReadOptions, TableReader, open_table
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
 from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
-from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, placeholder_counts, validate_batch
+from crm_importer.engine.validate import (
+    VALID_COL,
+    ValidationOptions,
+    kcol,
+    placeholder_counts,
+    validate_batch,
+)
 
 HASH_CHUNK = 8 << 20
 

@@ -171,8 +171,8 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
             normalize_phones(frame[fcol("phone")], options.region).alias("__phone_e164")
         )
 
-    for index, name in enumerate(mapping.fields):
-        if name is not None:  # an error cell in any mapped column, a second phone column's included
+    for index, mapped in enumerate(mapping.fields):
+        if mapped is not None:  # an error cell in any mapped column, a second phone column's included
             checks.append(Check(E.CELL_ERROR, is_spreadsheet_error(cell_col(index)),
                                 pl.col(cell_col(index)).str.strip_chars(), headers[index] or f"#{index + 1}"))
     for name, idx in columns.items():
