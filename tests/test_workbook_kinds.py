@@ -17,7 +17,9 @@ from leadfiles import one_json, run_cli
 from openpyxl.chart import BarChart, Reference
 
 from crm_importer.engine.errors import UnusableFileError
+from crm_importer.engine.jobstore import JobStore
 from crm_importer.engine.mapping import ColumnMapping
+from crm_importer.engine.pipeline import record_placeholders, validate_file
 from crm_importer.engine.readers import ReadOptions, open_table
 from crm_importer.engine.validate import ValidationOptions, fcol, validate_batch
 
@@ -311,3 +313,14 @@ def test_a_refusal_is_one_line_whatever_the_header_cells_hold(tmp_path: Path) ->
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "\t" not in run.stderr
     assert "Nom de famille, Ville (siège), Notes libres" in run.stderr
+
+
+def test_placeholder_counts_of_a_resumed_validation_are_counted_from_the_staged_batches(
+        tmp_path: Path, store: JobStore) -> None:
+    csv = tmp_path / "p.csv"
+    csv.write_text("Email;Téléphone\n" + "".join(f"u{i}@acme.fr;{'N/A' if i % 3 else '-'}\n" for i in range(900)),
+                   encoding="utf-8")
+    job = validate_file(csv, store, read_options=ReadOptions(batch_rows=100))
+    assert job.options["placeholders"] == {"phone": 900}
+    # What a resumed run does (its earlier batches were counted by a process now gone): the staged rows.
+    assert record_placeholders(store, job.id, ColumnMapping(job.headers, job.mapping)) == {"phone": 900}

@@ -339,17 +339,24 @@ def record_file_duplicates(store: JobStore, job_id: str, options: ValidationOpti
     return store.record_duplicates(job_id, find_duplicates(key_filter, store.iter_batches(job_id, key_columns)))
 
 
-def record_placeholders(store: JobStore, job_id: str, mapping: ColumnMapping) -> dict[str, int]:
-    """Per field, the cells holding a placeholder (``N/A``, ``-``, ``néant``…) that were read as empty, over
-    every staged batch (a resumed validation included), kept in the job's ``placeholders`` option."""
-    columns = [cell_col(i) for i, f in enumerate(mapping.fields) if f is not None]
-    counts: dict[str, int] = {}
-    for frame in store.iter_batches(job_id, columns):
-        for name, n in placeholder_counts(frame, mapping).items():
-            counts[name] = counts.get(name, 0) + n
+def record_placeholders(store: JobStore, job_id: str, mapping: ColumnMapping,
+                        counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Per field, the cells holding a placeholder (``N/A``, ``-``, ``néant``…) that were read as empty, kept
+    in the job's ``placeholders`` option: ``counts`` when the run counted every batch, else counted over
+    every staged batch (a resumed validation: the batches of before were counted by a process now gone)."""
+    if counts is None:
+        columns = [cell_col(i) for i, f in enumerate(mapping.fields) if f is not None]
+        counts = {}
+        for frame in store.iter_batches(job_id, columns):
+            _add_counts(counts, placeholder_counts(frame, mapping))
     job = store.get_job(job_id)
     store.update_job(job_id, options={**job.options, "placeholders": counts})
     return counts
+
+
+def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:
+    for name, n in more.items():
+        total[name] = total.get(name, 0) + n
 
 
 def run_validation(
@@ -369,12 +376,15 @@ def run_validation(
     for frame in store.iter_batches(job.id, key_columns):
         key_filter.add(frame)
     batch_no = job.staged_batches
+    placeholders: dict[str, int] | None = {} if batch_no == 0 else None  # None: resumed, counted at the end
     stager = _Stager(store, job.id, key_filter)
     try:
         for raw in reader.batches(after_row=job.validated_through):
             if is_cancelled():
                 raise CancelledError()
             checked = validate_batch(raw, mapping, options)
+            if placeholders is not None:
+                _add_counts(placeholders, placeholder_counts(raw, mapping))
             frame = checked.frame.drop(EXTRA_COL, strict=False)
             stager.submit(batch_no, frame, checked.errors, int(raw[ROW_COL][-1]), checked.valid_count)
             batch_no += 1
@@ -388,7 +398,7 @@ def run_validation(
             raise UnusableFileError("no_data_rows", path=str(reader.path))
         progress(Progress("deduplicating", rows_done, 0.0, rows_done))
         record_file_duplicates(store, job.id, options, key_filter)
-        record_placeholders(store, job.id, mapping)
+        record_placeholders(store, job.id, mapping, placeholders)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))
     except UnusableFileError as exc:
         # A problem found deep in the file (an encoding error, a huge cell): the job says why.
