@@ -4,133 +4,132 @@
 <context>
     <name>ConnectionDialog</name>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="114"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="141"/>
         <source>Connection to the CRM</source>
         <translation>Connexion au CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="115"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="142"/>
         <source>Connect to the CRM database</source>
         <translation>Se connecter à la base du CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="117"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="144"/>
         <source>The PostgreSQL database of your CRM (Supabase or your own server). The importer acts as the CRM profile below, which must be an admin.</source>
         <translation>La base PostgreSQL de votre CRM (Supabase ou votre propre serveur). L’importeur agit au nom du profil CRM indiqué ci-dessous, qui doit être administrateur.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Host:</source>
         <translation>Hôte :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Port:</source>
         <translation>Port :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="119"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="146"/>
         <source>Database:</source>
         <translation>Base de données :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="120"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="147"/>
         <source>User:</source>
         <translation>Utilisateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="120"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="147"/>
         <source>Password:</source>
         <translation>Mot de passe :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="121"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
         <source>TLS:</source>
         <translation>TLS :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="121"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="148"/>
         <source>Sign in as (CRM email):</source>
         <translation>Se connecter en tant que (e-mail CRM) :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="123"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="150"/>
         <source>Remember the password in the system keyring</source>
         <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="124"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="151"/>
         <source>Leave empty to use the saved password</source>
         <translation>Laisser vide pour utiliser le mot de passe enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="126"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="153"/>
         <source>Off (local networks only)</source>
         <translation>Désactivé (réseaux locaux uniquement)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="127"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="154"/>
         <source>When the server offers it</source>
         <translation>Si le serveur le propose</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="128"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="155"/>
         <source>Required</source>
         <translation>Obligatoire</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="129"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="156"/>
         <source>Required, with a trusted certificate</source>
         <translation>Obligatoire, avec un certificat de confiance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="130"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
         <source>Required, certificate and host name checked</source>
         <translation>Obligatoire, certificat et nom d’hôte vérifiés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="134"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="161"/>
         <source>{mode} — {description}</source>
         <translation>{mode} — {description}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="136"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="166"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="137"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="167"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="138"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="139"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
         <source>Connect</source>
         <translation>Se connecter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="182"/>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="203"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="295"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="192"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="222"/>
         <source>The connection works: PostgreSQL {version}, signed in as {who} ({role}).</source>
         <translation>La connexion fonctionne : PostgreSQL {version}, connecté en tant que {who} ({role}).</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="216"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="246"/>
         <source>Password not saved</source>
         <translation>Mot de passe non enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="217"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="247"/>
         <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
         <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
     </message>
@@ -138,22 +137,22 @@
 <context>
     <name>Delimiters</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="147"/>
+        <location filename="../crm_importer/gui/texts.py" line="148"/>
         <source>Comma ( , )</source>
         <translation>Virgule ( , )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="148"/>
+        <location filename="../crm_importer/gui/texts.py" line="149"/>
         <source>Semicolon ( ; )</source>
         <translation>Point-virgule ( ; )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="149"/>
+        <location filename="../crm_importer/gui/texts.py" line="150"/>
         <source>Tab</source>
         <translation>Tabulation</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="150"/>
+        <location filename="../crm_importer/gui/texts.py" line="151"/>
         <source>Vertical bar ( | )</source>
         <translation>Barre verticale ( | )</translation>
     </message>
@@ -161,27 +160,27 @@
 <context>
     <name>Encodings</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="157"/>
+        <location filename="../crm_importer/gui/texts.py" line="158"/>
         <source>UTF-8</source>
         <translation>UTF-8</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="158"/>
+        <location filename="../crm_importer/gui/texts.py" line="159"/>
         <source>UTF-8 with BOM</source>
         <translation>UTF-8 avec BOM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="159"/>
+        <location filename="../crm_importer/gui/texts.py" line="160"/>
         <source>UTF-16</source>
         <translation>UTF-16</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="160"/>
+        <location filename="../crm_importer/gui/texts.py" line="161"/>
         <source>Windows-1252 (Western Europe)</source>
         <translation>Windows-1252 (Europe de l’Ouest)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="161"/>
+        <location filename="../crm_importer/gui/texts.py" line="162"/>
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
     </message>
@@ -189,7 +188,7 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="142"/>
+        <location filename="../crm_importer/gui/texts.py" line="143"/>
         <source>Unexpected error: {error}</source>
         <translation>Erreur inattendue : {error}</translation>
     </message>
@@ -336,119 +335,154 @@
 <context>
     <name>FilePage</name>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="160"/>
+        <location filename="../crm_importer/gui/page_file.py" line="171"/>
         <source>Choose the file to import</source>
         <translation>Choisissez le fichier à importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="162"/>
+        <location filename="../crm_importer/gui/page_file.py" line="173"/>
         <source>A CSV, TSV or TXT file, or an Excel workbook (XLSX). Nothing is sent to the CRM before the last step.</source>
         <translation>Un fichier CSV, TSV ou TXT, ou un classeur Excel (XLSX). Rien n’est envoyé au CRM avant la dernière étape.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="164"/>
+        <location filename="../crm_importer/gui/page_file.py" line="175"/>
         <source>No CRM is connected yet. You can try everything on the built-in demo database, or connect to your CRM.</source>
         <translation>Aucun CRM n’est encore connecté. Vous pouvez tout essayer sur la base de démonstration intégrée, ou vous connecter à votre CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="165"/>
+        <location filename="../crm_importer/gui/page_file.py" line="176"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="166"/>
+        <location filename="../crm_importer/gui/page_file.py" line="177"/>
         <source>Connect to my CRM…</source>
         <translation>Me connecter à mon CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="167"/>
+        <location filename="../crm_importer/gui/page_file.py" line="178"/>
         <source>Drop a spreadsheet here</source>
         <translation>Déposez un tableur ici</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="168"/>
+        <location filename="../crm_importer/gui/page_file.py" line="179"/>
         <source>Choose a file…</source>
         <translation>Choisir un fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="169"/>
+        <location filename="../crm_importer/gui/page_file.py" line="180"/>
         <source>or try the sample file</source>
         <translation>ou essayez le fichier d’exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="170"/>
+        <location filename="../crm_importer/gui/page_file.py" line="181"/>
         <source>Sheet:</source>
         <translation>Feuille :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="171"/>
+        <location filename="../crm_importer/gui/page_file.py" line="182"/>
         <source>Encoding:</source>
         <translation>Encodage :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="172"/>
+        <location filename="../crm_importer/gui/page_file.py" line="183"/>
         <source>Delimiter:</source>
         <translation>Séparateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="173"/>
+        <location filename="../crm_importer/gui/page_file.py" line="184"/>
+        <source>Header row:</source>
+        <translation>Ligne d’en-tête :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="185"/>
         <source>Show that import</source>
         <translation>Voir cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="179"/>
+        <location filename="../crm_importer/gui/page_file.py" line="191"/>
         <source>Open a spreadsheet</source>
         <translation>Ouvrir un tableur</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="180"/>
+        <location filename="../crm_importer/gui/page_file.py" line="192"/>
         <source>Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)</source>
         <translation>Tableurs (*.csv *.tsv *.txt *.xlsx *.xlsm);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="300"/>
+        <location filename="../crm_importer/gui/page_file.py" line="309"/>
+        <source>Detected: row {row}</source>
+        <translation>Détectée : ligne {row}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="315"/>
+        <source>{sheet} (hidden)</source>
+        <translation>{sheet} (masquée)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="319"/>
         <source>Detected: {encoding}</source>
         <translation>Détecté : {encoding}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="306"/>
+        <location filename="../crm_importer/gui/page_file.py" line="325"/>
         <source>Detected: {delimiter}</source>
         <translation>Détecté : {delimiter}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="329"/>
+        <location filename="../crm_importer/gui/page_file.py" line="348"/>
         <source>Opening…</source>
         <translation>Ouverture…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="334"/>
+        <location filename="../crm_importer/gui/page_file.py" line="353"/>
         <source>Excel workbook</source>
         <translation>Classeur Excel</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="334"/>
+        <location filename="../crm_importer/gui/page_file.py" line="353"/>
         <source>Text file (CSV)</source>
         <translation>Fichier texte (CSV)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="335"/>
+        <location filename="../crm_importer/gui/page_file.py" line="354"/>
         <source>{kind} · {size} · {columns} columns · header on row {row}</source>
         <translation>{kind} · {size} · {columns} colonnes · en-tête en ligne {row}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="342"/>
+        <location filename="../crm_importer/gui/page_file.py" line="363"/>
         <source>SHA-256: computing…</source>
         <translation>SHA-256 : calcul en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="344"/>
+        <location filename="../crm_importer/gui/page_file.py" line="365"/>
         <source>SHA-256: {hash}</source>
         <translation>SHA-256 : {hash}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="349"/>
+        <location filename="../crm_importer/gui/page_file.py" line="370"/>
         <source>This file was already imported into this CRM on {date} by {who} (import {job}). Importing it again will ask for confirmation.</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job}). L’importer à nouveau demandera une confirmation.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="381"/>
+        <source>This sheet is read because the workbook opens on it and it has an email or phone column.</source>
+        <translation>Cette feuille est lue car le classeur s’ouvre sur elle et elle a une colonne e-mail ou téléphone.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="384"/>
+        <source>This sheet is read because it is the first visible one with an email or phone column.</source>
+        <translation>Cette feuille est lue car c’est la première feuille visible avec une colonne e-mail ou téléphone.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="387"/>
+        <source>This sheet is read although it is hidden: no visible sheet has an email or phone column.</source>
+        <translation>Cette feuille est lue bien qu’elle soit masquée : aucune feuille visible n’a de colonne e-mail ou téléphone.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="390"/>
+        <source>The header is on row {row}: the rows above it are a title or notes.</source>
+        <translation>L’en-tête est à la ligne {row} : les lignes au-dessus sont un titre ou des notes.</translation>
     </message>
 </context>
 <context>
@@ -974,108 +1008,108 @@ Connecté en tant que {who}</translation>
         <translation>Mois d’abord (MM/JJ/AAAA)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="243"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="237"/>
         <source>(column {number}, no header)</source>
         <translation>(colonne {number}, sans en-tête)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="391"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="385"/>
         <source>read from the dates of the file</source>
         <translation>d’après les dates du fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="386"/>
         <source>the file mixes both orders: the others will be errors</source>
         <translation>le fichier mêle les deux ordres : les autres seront des erreurs</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="393"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="387"/>
         <source>every date reads both ways: the region&apos;s usage, check it</source>
         <translation>chaque date se lit dans les deux sens : l’usage de la région, à vérifier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="394"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="388"/>
         <source>as you chose</source>
         <translation>selon votre choix</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
         <source>Values…</source>
         <translation>Valeurs…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="392"/>
         <source>Values ({count})…</source>
         <translation>Valeurs ({count})…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="394"/>
         <source>Allowed: {values}</source>
         <translation>Permises : {values}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="403"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="397"/>
         <source>numbers as 1 234,5 (decimal comma)</source>
         <translation>nombres écrits 1 234,5 (virgule décimale)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="404"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="398"/>
         <source>numbers as 1,234.5 (decimal point)</source>
         <translation>nombres écrits 1,234.5 (point décimal)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="406"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="400"/>
         <source>oui/non, yes/no, vrai/faux, 1/0, x</source>
         <translation>oui/non, vrai/faux, yes/no, 1/0, x</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="409"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="403"/>
         <source>several values, split on “{separator}”</source>
         <translation>plusieurs valeurs, séparées par « {separator} »</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="421"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="415"/>
         <source>No column is mapped to Email or Phone: map at least one of them, every lead needs a contact.</source>
         <translation>Aucune colonne ne correspond à l’e-mail ou au téléphone : associez-en au moins une, chaque lead a besoin d’un contact.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="427"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="421"/>
         <source>The CRM requires a value in {columns} (marked *): map a column of the file to each.</source>
         <translation>Le CRM exige une valeur pour {columns} (marquées *) : associez une colonne du fichier à chacune.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="433"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="427"/>
         <source>The CRM&apos;s own columns are offered after the standard fields, with their type; * marks a column the CRM requires. Columns not mapped keep the CRM&apos;s defaults.</source>
         <translation>Les colonnes propres au CRM suivent les champs standard, avec leur type ; * marque une colonne que le CRM exige. Les colonnes non associées gardent les valeurs par défaut du CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="437"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="431"/>
         <source>Standard lead fields only: connect to the CRM to map its own columns too.</source>
         <translation>Champs standard seulement : connectez-vous au CRM pour associer aussi ses propres colonnes.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="450"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="444"/>
         <source>No saved profile</source>
         <translation>Aucun profil enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="453"/>
         <source>Save the mapping</source>
         <translation>Enregistrer la correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="459"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="453"/>
         <source>Profile name:</source>
         <translation>Nom du profil :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="471"/>
-        <location filename="../crm_importer/gui/page_mapping.py" line="486"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="465"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="480"/>
         <source>Mapping profile</source>
         <translation>Profil de correspondance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_mapping.py" line="471"/>
+        <location filename="../crm_importer/gui/page_mapping.py" line="465"/>
         <source>The profile {path} cannot be saved: {reason}.</source>
         <translation>Le profil {path} ne peut pas être enregistré : {reason}.</translation>
     </message>
@@ -1349,16 +1383,21 @@ Connecté en tant que {who}</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="114"/>
+        <source>Spreadsheet error in a cell</source>
+        <translation>Erreur de tableur dans une cellule</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="115"/>
         <source>Duplicate in the file</source>
         <translation>Doublon dans le fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="115"/>
+        <location filename="../crm_importer/gui/texts.py" line="116"/>
         <source>Already in the CRM</source>
         <translation>Déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="116"/>
+        <location filename="../crm_importer/gui/texts.py" line="117"/>
         <source>Rejected by the CRM</source>
         <translation>Refusée par le CRM</translation>
     </message>
@@ -1366,96 +1405,99 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Regions</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="172"/>
+        <location filename="../crm_importer/gui/texts.py" line="173"/>
         <source>France</source>
         <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
         <translation>France</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="173"/>
+        <location filename="../crm_importer/gui/texts.py" line="174"/>
         <source>Belgium</source>
         <translation>Belgique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="174"/>
+        <location filename="../crm_importer/gui/texts.py" line="175"/>
         <source>Switzerland</source>
         <translation>Suisse</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="175"/>
+        <location filename="../crm_importer/gui/texts.py" line="176"/>
         <source>Luxembourg</source>
         <translation>Luxembourg</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="176"/>
+        <location filename="../crm_importer/gui/texts.py" line="177"/>
         <source>Monaco</source>
         <translation>Monaco</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="177"/>
+        <location filename="../crm_importer/gui/texts.py" line="178"/>
         <source>Canada</source>
         <translation>Canada</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="178"/>
+        <location filename="../crm_importer/gui/texts.py" line="179"/>
         <source>United Kingdom</source>
         <translation>Royaume-Uni</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="179"/>
+        <location filename="../crm_importer/gui/texts.py" line="180"/>
         <source>Ireland</source>
         <translation>Irlande</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="180"/>
+        <location filename="../crm_importer/gui/texts.py" line="181"/>
         <source>Germany</source>
         <translation>Allemagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="181"/>
+        <location filename="../crm_importer/gui/texts.py" line="182"/>
         <source>Spain</source>
         <translation>Espagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="182"/>
+        <location filename="../crm_importer/gui/texts.py" line="183"/>
         <source>Italy</source>
         <translation>Italie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="183"/>
+        <location filename="../crm_importer/gui/texts.py" line="184"/>
         <source>Portugal</source>
         <translation>Portugal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="184"/>
+        <location filename="../crm_importer/gui/texts.py" line="185"/>
         <source>Netherlands</source>
         <translation>Pays-Bas</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="185"/>
+        <location filename="../crm_importer/gui/texts.py" line="186"/>
         <source>United States</source>
         <translation>États-Unis</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="186"/>
+        <location filename="../crm_importer/gui/texts.py" line="187"/>
         <source>Morocco</source>
         <translation>Maroc</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="187"/>
+        <location filename="../crm_importer/gui/texts.py" line="188"/>
         <source>Tunisia</source>
         <translation>Tunisie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="188"/>
+        <location filename="../crm_importer/gui/texts.py" line="189"/>
         <source>Senegal</source>
         <translation>Sénégal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="190"/>
+        <location filename="../crm_importer/gui/texts.py" line="191"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
     </message>
+</context>
+<context>
+    <name>SetupDialog</name>
 </context>
 <context>
     <name>Statuses</name>
@@ -1499,12 +1541,12 @@ Connecté en tant que {who}</translation>
 <context>
     <name>Texts</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="129"/>
+        <location filename="../crm_importer/gui/texts.py" line="130"/>
         <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
         <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="133"/>
+        <location filename="../crm_importer/gui/texts.py" line="134"/>
         <source>{referenced} kept because other CRM records refer to them.</source>
         <translation>{referenced} conservés car d’autres fiches du CRM y font référence.</translation>
     </message>
