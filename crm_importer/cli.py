@@ -510,6 +510,8 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
             job = run_import(request, progress=bar, is_cancelled=ctrl_c)
     finally:
         bar.done()
+    for sentence in how_read(job, lang):
+        print(sentence, file=sys.stderr)
     _print_import(job, args, lang)
     return _import_exit(job)
 

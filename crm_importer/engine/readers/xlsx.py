@@ -230,12 +230,14 @@ def _worksheets_only(path: Path, parts: xlsx_stream.WorkbookParts) -> bytes:
     drop = {e.rid.encode() for e in parts.entries if e.kind != xlsx_stream.WORKSHEET}
     buf = io.BytesIO()
     try:
-        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        # compresslevel 1: the copy lives in memory for one read; deflating it hard would only cost time.
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for info in zin.infolist():
                 data = zin.read(info)
                 if info.filename.lower().lstrip("/") == "xl/workbook.xml":
                     data = _SHEET_ELEMENT.sub(lambda m: b"" if m.group(1) in drop else m.group(0), data)
-                zout.writestr(info, data)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zout.writestr(info, data, compresslevel=1)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise UnusableFileError("corrupt_workbook", path=str(path)) from exc
     return buf.getvalue()
