@@ -3,7 +3,8 @@
 ``tests/exports/`` holds one file per export, with that tool's real header set (Outlook, Google Contacts
 in its current and its legacy layout, HubSpot, Salesforce, LinkedIn, Zoho, Pipedrive) and two leads:
 Jean, whose row has an office phone and a mobile, and Marie, whose only phone is her mobile (her email
-missing in most). Each is read, auto-mapped and validated by the real engine.
+missing in most; in Google's current layout Jean's cell holds two emails, ``a ::: b``, as Google writes
+them). Each is read, auto-mapped and validated by the real engine.
 """
 
 from __future__ import annotations

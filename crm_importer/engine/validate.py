@@ -16,7 +16,7 @@ import polars as pl
 from crm_importer.engine import errors as E
 from crm_importer.engine import typed as T
 from crm_importer.engine.errors import RowError
-from crm_importer.engine.fields import DEDUPE_KEYS, FIELD_BY_NAME
+from crm_importer.engine.fields import CONTACT_FIELDS, DEDUPE_KEYS, FIELD_BY_NAME
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import DEFAULT_REGION, normalize_phones
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
@@ -136,10 +136,18 @@ def is_spreadsheet_error(col: str) -> pl.Expr:
     return pl.col(col).is_in(_ERRORS.implode())
 
 
-def _clean(col: str) -> pl.Expr:
-    """The cell stripped; null when empty or a placeholder."""
-    stripped = pl.col(col).str.strip_chars()
+def _clean(col: str, first_of_list: bool = False) -> pl.Expr:
+    """The cell stripped; null when empty or a placeholder. ``first_of_list``: of a cell holding several
+    values as Google Contacts writes them (``a@x.fr ::: b@x.fr``), the first."""
+    cell = pl.col(col)
+    if first_of_list:
+        cell = cell.str.split_exact(GOOGLE_SEPARATOR, 1).struct.field("field_0")
+    stripped = cell.str.strip_chars()
     return pl.when((stripped != "") & ~stripped.is_in(_PLACEHOLDERS.implode())).then(stripped).otherwise(None)
+
+
+#: How Google Contacts' export puts several emails or phones of one kind in one cell.
+GOOGLE_SEPARATOR = " ::: "
 
 
 def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: ValidationOptions) -> ValidatedBatch:
@@ -162,12 +170,12 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
     for name, idx in columns.items():
         if name in custom:
             continue
-        expr = _clean(cell_col(idx))
+        expr = _clean(cell_col(idx), first_of_list=name in CONTACT_FIELDS)
         if name == "email":
             expr = expr.str.to_lowercase()
         elif name == "phone" and len(phones) > 1:  # the first non-empty of several phone columns
-            expr = pl.coalesce([_clean(cell_col(i)) for i in phones])
-            norm.append(pl.coalesce([pl.when(_clean(cell_col(i)).is_not_null()).then(pl.lit(i, pl.Int32))
+            expr = pl.coalesce([_clean(cell_col(i), True) for i in phones])
+            norm.append(pl.coalesce([pl.when(_clean(cell_col(i), True).is_not_null()).then(pl.lit(i, pl.Int32))
                                      for i in phones]).alias("__phone_src"))
         norm.append(expr.alias(fcol(name)))
     frame = batch.with_columns(norm)
