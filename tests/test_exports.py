@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from leadfiles import ADMIN, one_json, query, run_cli
 
 from crm_importer.engine.mapping import ColumnMapping, auto_map
 from crm_importer.engine.readers import ReadOptions, open_table
@@ -149,3 +150,15 @@ def test_phone_columns_in_a_mapping_file_round_trip(tmp_path: Path) -> None:
     # Choosing the phone for one more column adds it; another field still moves.
     assert ColumnMapping(headers, ["email", "phone", None]).with_field(2, "phone").fields == ["email", "phone", "phone"]
     assert ColumnMapping(headers, ["email", None, None]).with_field(1, "email").fields == [None, "email", None]
+
+
+@pytest.mark.parametrize("name", ["outlook", "pipedrive"])
+def test_an_export_imports_with_the_mobile_and_the_real_job_title(pg_dsn: str, tmp_path: Path, name: str) -> None:
+    """Through the CLI into a real CRM: the mobile is the lead's phone, the job title is not "Mr."."""
+    run = run_cli(tmp_path / "home", "import", str(EXPORTS / f"{name}.csv"), "--db", pg_dsn, "--as", ADMIN,
+                  "--json")
+    assert run.returncode == 0, run.stderr
+    assert one_json(run.stdout)["imported_rows"] == 2
+    rows = query(pg_dsn, "SELECT first_name, phone, job_title, company FROM public.leads ORDER BY first_name")
+    assert rows == [("Jean", "+33612345678", "Directeur commercial", "Acme"),
+                    ("Marie", "+33798765432", "Acheteuse", "Globex")]
