@@ -324,3 +324,15 @@ def test_placeholder_counts_of_a_resumed_validation_are_counted_from_the_staged_
     assert job.options["placeholders"] == {"phone": 900}
     # What a resumed run does (its earlier batches were counted by a process now gone): the staged rows.
     assert record_placeholders(store, job.id, ColumnMapping(job.headers, job.mapping)) == {"phone": 900}
+
+
+def test_a_data_row_is_never_taken_for_the_header(tmp_path: Path) -> None:
+    """A header whose columns the user maps (no alias) above data rows wider than it, one holding
+    "Mobile": the header stays the first row."""
+    csv = tmp_path / "maison.csv"
+    csv.write_text("Nom;Contact 1;\nDupont;06 12 34 56 78;Mobile\nMartin;a@acme.fr;Email\n", encoding="utf-8")
+    reader = open_table(csv, ReadOptions())
+    try:
+        assert (reader.info.header_row, reader.info.header_below_title) == (1, False)
+    finally:
+        reader.close()

@@ -46,7 +46,8 @@ HEADER_SEARCH_WIDTH = 200
 
 def find_header(rows: Sequence[Sequence[str]]) -> int:
     """Which of the first non-blank rows is the header: the first whose cells name an email or a phone
-    column (below the first row: one with more non-empty cells than any row above it), else the first.
+    column (below the first row: one with more non-empty cells than any row above it, naming two fields
+    or more), else the first.
 
     A title above the header ("Export des leads – mars") or a preamble (LinkedIn's "Notes:" and its
     paragraph) names no contact column; the header row does, or the file cannot be imported anyway.
@@ -57,12 +58,13 @@ def find_header(rows: Sequence[Sequence[str]]) -> int:
     widest_above = 0
     for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
         named = sum(1 for c in cells if c and c.strip())
-        # Below the first row, only a row wider than every row above it: a title or a note is narrower
-        # than the table's header, a data row is as wide (a cell "Mobile" in a data row is no header).
-        below_ok = named >= 2 and named > widest_above
-        if len(cells) <= HEADER_SEARCH_WIDTH and (i == 0 or below_ok) \
-                and any(f in CONTACT_FIELDS for f in auto_map([c or "" for c in cells])):
-            return i
+        # Below the first row, only a row wider than every row above it (a title or a note is narrower
+        # than the table's header, a data row is as wide) that names two fields or more (a data row with
+        # a cell "Mobile" is no header).
+        if len(cells) <= HEADER_SEARCH_WIDTH and (i == 0 or (named >= 2 and named > widest_above)):
+            fields = [f for f in auto_map([c or "" for c in cells]) if f is not None]
+            if any(f in CONTACT_FIELDS for f in fields) and (i == 0 or len(fields) >= 2):
+                return i
         widest_above = max(widest_above, named)
     return 0
 
