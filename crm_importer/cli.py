@@ -156,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--region", default="FR", help="default phone region (ISO code, default FR)")
         p.add_argument("--encoding", help="force the text encoding (e.g. cp1252)")
         p.add_argument("--delimiter", help="force the delimiter (',', ';', 'tab', '|')")
+        p.add_argument("--header-row", type=_row_number, metavar="N",
+                       help="the header's row number (default: detected below any title or notes)")
         p.add_argument("--report", help="write the error report to this .csv or .xlsx")
 
     p = sub.add_parser("validate", parents=[common], help="check a file offline")
@@ -221,8 +223,35 @@ def _delimiter(value: str | None) -> str | None:
     return {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(value.lower(), value)
 
 
+def _row_number(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"a row number (1, 2, …), not {value!r}")
+    return number
+
+
 def _read_options(args: argparse.Namespace) -> ReadOptions:
-    return ReadOptions(encoding=args.encoding, delimiter=_delimiter(args.delimiter), sheet=args.sheet)
+    return ReadOptions(encoding=args.encoding, delimiter=_delimiter(args.delimiter), sheet=args.sheet,
+                       header_row=args.header_row)
+
+
+def how_read(job: Job, lang: str) -> list[str]:
+    """What the user should know about how the file was read: which sheet and why (a workbook of several
+    sheets), a header found below a title, placeholders read as empty. One sentence each, for stderr."""
+    detected = job.options.get("detected") or {}
+    said = []
+    reason = detected.get("sheet_reason")
+    if reason in ("active", "first_visible", "hidden"):
+        said.append(message(f"sheet_chosen_{reason}", lang, sheet=job.sheet))
+    if detected.get("header_below_title"):
+        said.append(message("header_below_title", lang, row=job.header_row))
+    for name, count in sorted((job.options.get("placeholders") or {}).items()):
+        said.append(message("placeholders_read_as_empty", lang, count=count, field=name,
+                            examples="N/A, -, n.c., néant"))
+    return said
 
 
 def _emit_json(value: Any) -> None:
@@ -306,6 +335,8 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
         finally:
             bar.done()
     report = job.report_path if args.report else None
+    for sentence in how_read(job, lang):
+        print(sentence, file=sys.stderr)
     orders = date_orders(job)
     confidence = job.options.get("read", {}).get("encoding_confidence")
     if confidence is not None and confidence < LOW_CONFIDENCE:
@@ -331,6 +362,9 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
                 "report": report,
                 "schema": job.options.get("crm_schema") or {"source": "standard"},
                 "date_orders": orders,
+                "sheet_reason": (job.options.get("detected") or {}).get("sheet_reason"),
+                "header_row": job.header_row,
+                "placeholders": job.options.get("placeholders") or {},
             }
         )
     else:
@@ -523,6 +557,8 @@ def cmd_import(args: argparse.Namespace, lang: str) -> int:
             job = run_import(request, progress=bar, is_cancelled=ctrl_c)
     finally:
         bar.done()
+    for sentence in how_read(job, lang):
+        print(sentence, file=sys.stderr)
     if job.total_rows == 0 and job.status != "completed":  # a header and no data rows: not an error
         if args.json:
             _emit_json({**job_json(job), "job_id": None, "status": "nothing_to_import"})
@@ -716,14 +752,16 @@ def _log_to_stderr(lang: str, debug: bool) -> None:
 
 
 def _quiet_libraries(debug: bool) -> None:
-    """psycopg logs a warning when Ctrl+C interrupts a query mid-flight ("error ignored in rollback"):
-    noise next to the one sentence the user gets. Shown with --debug only."""
-    logger = logging.getLogger("psycopg")
+    """psycopg logs a warning when Ctrl+C interrupts a query mid-flight ("error ignored in rollback"), and
+    calamine (fastexcel's reader) in English about the sheets it skips ("'chartsheet' not a valid
+    worksheet"): noise next to the one sentence the user gets. Shown with --debug only."""
     if debug:
         logging.basicConfig(level=logging.DEBUG if os.environ.get("CRM_IMPORTER_DEBUG") == "2" else logging.INFO)
         return
-    logger.addHandler(logging.NullHandler())
-    logger.propagate = False
+    for name in ("psycopg", "calamine", "fastexcel"):
+        logger = logging.getLogger(name)
+        logger.addHandler(logging.NullHandler())
+        logger.propagate = False
 
 
 def _never_fail_on_output_encoding() -> None:

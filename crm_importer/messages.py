@@ -46,6 +46,10 @@ _ENGINE: dict[str, dict[str, Template]] = {
         "en": "More cells than the header has columns",
         "fr": "Plus de cellules que l’en-tête n’a de colonnes",
     },
+    "cell_error": {
+        "en": "The cell of column “{column}” shows the spreadsheet error {value} (a formula that failed)",
+        "fr": "La cellule de la colonne « {column} » affiche l’erreur de tableur {value} (une formule en échec)",
+    },
     "duplicate_in_file": {
         "en": "Duplicate of row {dup_of}",
         "fr": "Doublon de la ligne {dup_of}",
@@ -140,6 +144,16 @@ _ENGINE: dict[str, dict[str, Template]] = {
     "sheet_not_found": {
         "en": "The workbook has no sheet named “{sheet}” (sheets: {sheets}).",
         "fr": "Le classeur n’a pas de feuille nommée « {sheet} » (feuilles : {sheets}).",
+    },
+    "sheet_not_a_table": {
+        "en": "The sheet “{sheet}” of {path} holds no table (it is a chart, macro or dialog sheet): choose a"
+              " worksheet.",
+        "fr": "La feuille « {sheet} » de {path} ne contient pas de tableau (c’est une feuille de graphique, de"
+              " macros ou de dialogue) : choisissez une feuille de calcul.",
+    },
+    "header_row_empty": {
+        "en": "Row {row} of {path} is empty: it cannot be the header row.",
+        "fr": "La ligne {row} de {path} est vide : elle ne peut pas être la ligne d’en-tête.",
     },
     "no_sheet_with_contact": {
         "en": "No sheet of {path} has a column for email or phone.",
@@ -487,6 +501,41 @@ _CLI: dict[str, dict[str, Template]] = {
         "fr": "Chaque date de « {column} » se lit dans les deux sens (jour ou mois en premier) : lues en {format},"
               " l’usage de la région {region}. Pour les lire dans l’autre sens, donnez à la colonne"
               " {{\"field\": …, \"date_order\": \"mdy\"}} (ou \"dmy\") dans un fichier --mapping.",
+    },
+    "sheet_chosen_active": {
+        "en": "Sheet “{sheet}” read: the one the workbook opens on, with an email or phone column (--sheet NAME"
+              " reads another).",
+        "fr": "Feuille « {sheet} » lue : celle sur laquelle le classeur s’ouvre, avec une colonne e-mail ou"
+              " téléphone (--sheet NOM en lit une autre).",
+    },
+    "sheet_chosen_first_visible": {
+        "en": "Sheet “{sheet}” read: the first visible sheet with an email or phone column (--sheet NAME reads"
+              " another).",
+        "fr": "Feuille « {sheet} » lue : la première feuille visible avec une colonne e-mail ou téléphone"
+              " (--sheet NOM en lit une autre).",
+    },
+    "sheet_chosen_hidden": {
+        "en": "Sheet “{sheet}” read although it is hidden: no visible sheet has an email or phone column"
+              " (--sheet NAME reads another).",
+        "fr": "Feuille « {sheet} » lue bien qu’elle soit masquée : aucune feuille visible n’a de colonne e-mail"
+              " ou téléphone (--sheet NOM en lit une autre).",
+    },
+    "header_below_title": {
+        "en": "Header read on row {row}: the rows above it are a title or notes (--header-row N reads another).",
+        "fr": "En-tête lu à la ligne {row} : les lignes au-dessus sont un titre ou des notes (--header-row N en"
+              " lit une autre).",
+    },
+    "placeholders_read_as_empty": {
+        "en": {
+            "one": "{count} cell of “{field}” held a placeholder ({examples}…), read as empty.",
+            "other": "{count} cells of “{field}” held a placeholder ({examples}…), read as empty.",
+        },
+        "fr": {
+            "one": "{count} cellule de « {field} » contenait une valeur de remplissage ({examples}…), lue comme"
+                   " vide.",
+            "other": "{count} cellules de « {field} » contenaient une valeur de remplissage ({examples}…), lues"
+                     " comme vides.",
+        },
     },
     # The counts say the same words as the GUI's cards, --json's keys and README (Counts): valid rows include
     # the duplicates in the file; rows to import = valid − duplicates in the file.

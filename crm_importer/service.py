@@ -458,7 +458,8 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
                 read = job.options.get("read", {})
                 reader = open_for_import(path, ReadOptions(encoding=read.get("encoding"),
                                                            delimiter=read.get("delimiter"),
-                                                           sheet=read.get("sheet")), scan)
+                                                           sheet=read.get("sheet"),
+                                                           header_row=read.get("header_row")), scan)
                 try:
                     options = ValidationOptions.from_json(job.options)
                     run_validation(store, job, reader, options.mapping(job.headers, job.mapping), options,

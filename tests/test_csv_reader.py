@@ -545,9 +545,11 @@ def test_round_trip_property(
 
     monkeypatch.setattr(delimited_mod, "CHUNK_BYTES", chunk)
     # Which code page random symbols were written in cannot be told (detection reads real names: see
-    # test_legacy_encodings_of_real_names): the Windows-1252 tables name their encoding.
+    # test_legacy_encodings_of_real_names): the Windows-1252 tables name their encoding. The header row is
+    # given: a random one-column header above a wider row holding "MAIL" would be read as a title above the
+    # header (test_header_detection covers the detection).
     forced = {"encoding": "cp1252"} if encoding == "cp1252" and not raw.isascii() else {}
-    reader, frame = read_all(path, delimiter=delimiter, batch_rows=5, **forced)
+    reader, frame = read_all(path, delimiter=delimiter, batch_rows=5, header_row=1, **forced)
     ncols = len(header)
     assert reader.info.header_row == 1
     assert reader.info.headers == header
@@ -606,3 +608,20 @@ def test_fast_path_reads_any_quoting_like_the_exact_parser(
     monkeypatch.setattr(delimited_mod, "_fast_path_ok", lambda chunk, pattern: False)
     _, slow = read_all(path, delimiter=",")
     assert fast.to_dicts() == slow.to_dicts()
+
+
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8], ids=["no-bom", "bom"])
+def test_a_bad_byte_is_said_at_its_offset_in_the_file(tmp_path: Path, bom: bytes) -> None:
+    """The byte the message names is the file's own, whether a byte-order mark comes first or not."""
+    path = tmp_path / "bad.csv"
+    data = bom + "email;nom\na@b.fr;Zoé\n".encode() + b"c@d.fr;Ren\xe9e\n"
+    path.write_bytes(data)
+    bad = data.index(b"\xe9")
+    with pytest.raises(UnusableFileError) as err:
+        list(open_table(path, ReadOptions(encoding="utf-8-sig" if bom else "utf-8")).batches())
+    assert err.value.code == "bad_encoding" and err.value.params["offset"] == bad
+    short = tmp_path / "short.csv"
+    short.write_bytes(bom + b"ab\xffcd;e\n")
+    with pytest.raises(UnusableFileError) as early:
+        open_table(short, ReadOptions(encoding="utf-8-sig" if bom else "utf-8"))
+    assert early.value.params["offset"] == len(bom) + 2

@@ -197,22 +197,22 @@
 <context>
     <name>Delimiters</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="175"/>
+        <location filename="../crm_importer/gui/texts.py" line="176"/>
         <source>Comma ( , )</source>
         <translation>Virgule ( , )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="176"/>
+        <location filename="../crm_importer/gui/texts.py" line="177"/>
         <source>Semicolon ( ; )</source>
         <translation>Point-virgule ( ; )</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="177"/>
+        <location filename="../crm_importer/gui/texts.py" line="178"/>
         <source>Tab</source>
         <translation>Tabulation</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="178"/>
+        <location filename="../crm_importer/gui/texts.py" line="179"/>
         <source>Vertical bar ( | )</source>
         <translation>Barre verticale ( | )</translation>
     </message>
@@ -220,68 +220,68 @@
 <context>
     <name>Encodings</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="185"/>
+        <location filename="../crm_importer/gui/texts.py" line="186"/>
         <source>UTF-8</source>
         <translation>UTF-8</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="186"/>
+        <location filename="../crm_importer/gui/texts.py" line="187"/>
         <source>UTF-8 with BOM</source>
         <translation>UTF-8 avec BOM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="187"/>
+        <location filename="../crm_importer/gui/texts.py" line="188"/>
         <source>UTF-16</source>
         <translation>UTF-16</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="188"/>
+        <location filename="../crm_importer/gui/texts.py" line="189"/>
         <source>Windows-1252 (Western Europe)</source>
         <translation>Windows-1252 (Europe de l’Ouest)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="189"/>
         <location filename="../crm_importer/gui/texts.py" line="190"/>
+        <location filename="../crm_importer/gui/texts.py" line="191"/>
         <source>Latin-1 (ISO-8859-1)</source>
         <translation>Latin-1 (ISO-8859-1)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="191"/>
+        <location filename="../crm_importer/gui/texts.py" line="192"/>
         <source>ISO-8859-15 (Western Europe, €)</source>
         <translation>ISO-8859-15 (Europe de l’Ouest, €)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="192"/>
+        <location filename="../crm_importer/gui/texts.py" line="193"/>
         <source>Windows-1250 (Central Europe)</source>
         <translation>Windows-1250 (Europe centrale)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="193"/>
+        <location filename="../crm_importer/gui/texts.py" line="194"/>
         <source>ISO-8859-2 (Central Europe)</source>
         <translation>ISO-8859-2 (Europe centrale)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="194"/>
+        <location filename="../crm_importer/gui/texts.py" line="195"/>
         <source>Windows-1254 (Turkish)</source>
         <translation>Windows-1254 (turc)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="195"/>
+        <location filename="../crm_importer/gui/texts.py" line="196"/>
         <source>Windows-1251 (Cyrillic)</source>
         <translation>Windows-1251 (cyrillique)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="196"/>
+        <location filename="../crm_importer/gui/texts.py" line="197"/>
         <source>Mac Roman (older Macs)</source>
         <translation>Mac Roman (anciens Mac)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="197"/>
+        <location filename="../crm_importer/gui/texts.py" line="198"/>
         <source>UTF-16 (little-endian, no BOM)</source>
         <translation>UTF-16 (petit-boutiste, sans BOM)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="198"/>
+        <location filename="../crm_importer/gui/texts.py" line="199"/>
         <source>UTF-16 (big-endian, no BOM)</source>
         <translation>UTF-16 (gros-boutiste, sans BOM)</translation>
     </message>
@@ -289,7 +289,7 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="170"/>
+        <location filename="../crm_importer/gui/texts.py" line="171"/>
         <source>Unexpected error: {error}</source>
         <translation>Erreur inattendue : {error}</translation>
     </message>
@@ -435,128 +435,163 @@
 <context>
     <name>FilePage</name>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="171"/>
+        <location filename="../crm_importer/gui/page_file.py" line="182"/>
         <source>Choose the file to import</source>
         <extracomment>Shown under the encoding when it is a guess that may be wrong (few or ambiguous accented letters).</extracomment>
         <translation>Choisissez le fichier à importer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="173"/>
+        <location filename="../crm_importer/gui/page_file.py" line="184"/>
         <source>A CSV, TSV or TXT file, or an Excel workbook (XLSX). Nothing is sent to the CRM before the last step.</source>
         <translation>Un fichier CSV, TSV ou TXT, ou un classeur Excel (XLSX). Rien n’est envoyé au CRM avant la dernière étape.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="175"/>
+        <location filename="../crm_importer/gui/page_file.py" line="186"/>
         <source>No CRM is connected yet. You can try everything on the built-in demo database, or connect to your CRM.</source>
         <translation>Aucun CRM n’est encore connecté. Vous pouvez tout essayer sur la base de démonstration intégrée, ou vous connecter à votre CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="176"/>
+        <location filename="../crm_importer/gui/page_file.py" line="187"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="177"/>
+        <location filename="../crm_importer/gui/page_file.py" line="188"/>
         <source>Connect to my CRM…</source>
         <translation>Me connecter à mon CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="178"/>
+        <location filename="../crm_importer/gui/page_file.py" line="189"/>
         <source>Drop a spreadsheet here</source>
         <translation>Déposez un tableur ici</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="179"/>
+        <location filename="../crm_importer/gui/page_file.py" line="190"/>
         <source>Choose a file…</source>
         <translation>Choisir un fichier…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="180"/>
+        <location filename="../crm_importer/gui/page_file.py" line="191"/>
         <source>or try the sample file</source>
         <translation>ou essayez le fichier d’exemple</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="181"/>
+        <location filename="../crm_importer/gui/page_file.py" line="192"/>
         <source>Sheet:</source>
         <translation>Feuille :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="182"/>
+        <location filename="../crm_importer/gui/page_file.py" line="193"/>
         <source>Encoding:</source>
         <translation>Encodage :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="183"/>
+        <location filename="../crm_importer/gui/page_file.py" line="194"/>
         <source>Delimiter:</source>
         <translation>Séparateur :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="187"/>
+        <location filename="../crm_importer/gui/page_file.py" line="198"/>
+        <source>Header row:</source>
+        <translation>Ligne d’en-tête :</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="199"/>
         <source>Show that import</source>
         <translation>Voir cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="193"/>
+        <location filename="../crm_importer/gui/page_file.py" line="205"/>
         <source>Open a spreadsheet</source>
         <translation>Ouvrir un tableur</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="194"/>
+        <location filename="../crm_importer/gui/page_file.py" line="206"/>
         <source>Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm);;All files (*)</source>
         <translation>Tableurs (*.csv *.tsv *.txt *.xlsx *.xlsm);;Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="316"/>
+        <location filename="../crm_importer/gui/page_file.py" line="324"/>
+        <source>Detected: row {row}</source>
+        <translation>Détectée : ligne {row}</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="330"/>
+        <source>{sheet} (hidden)</source>
+        <translation>{sheet} (masquée)</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="335"/>
         <source>Detected: {encoding}</source>
         <translation>Détecté : {encoding}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="322"/>
+        <location filename="../crm_importer/gui/page_file.py" line="341"/>
         <source>Detected: {delimiter}</source>
         <translation>Détecté : {delimiter}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="353"/>
+        <location filename="../crm_importer/gui/page_file.py" line="372"/>
         <source>Opening…</source>
         <translation>Ouverture…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="358"/>
+        <location filename="../crm_importer/gui/page_file.py" line="377"/>
         <source>Excel workbook</source>
         <translation>Classeur Excel</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="358"/>
+        <location filename="../crm_importer/gui/page_file.py" line="377"/>
         <source>Text file (CSV)</source>
         <translation>Fichier texte (CSV)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="359"/>
+        <location filename="../crm_importer/gui/page_file.py" line="378"/>
         <source>{kind} · {size} · {columns} columns · header on row {row}</source>
         <translation>{kind} · {size} · {columns} colonnes · en-tête en ligne {row}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="366"/>
+        <location filename="../crm_importer/gui/page_file.py" line="387"/>
         <source>SHA-256: computing…</source>
         <translation>SHA-256 : calcul en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="368"/>
+        <location filename="../crm_importer/gui/page_file.py" line="389"/>
         <source>SHA-256: {hash}</source>
         <translation>SHA-256 : {hash}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="373"/>
+        <location filename="../crm_importer/gui/page_file.py" line="394"/>
         <source>This file was already imported into this CRM on {date} by {who} (import {job}). Importing it again will ask for confirmation.</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who} (import {job}). L’importer à nouveau demandera une confirmation.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="316"/>
+        <location filename="../crm_importer/gui/page_file.py" line="405"/>
+        <source>This sheet is read because the workbook opens on it and it has an email or phone column.</source>
+        <translation>Cette feuille est lue car le classeur s’ouvre sur elle et elle a une colonne e-mail ou téléphone.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="408"/>
+        <source>This sheet is read because it is the first visible one with an email or phone column.</source>
+        <translation>Cette feuille est lue car c’est la première feuille visible avec une colonne e-mail ou téléphone.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="411"/>
+        <source>This sheet is read although it is hidden: no visible sheet has an email or phone column.</source>
+        <translation>Cette feuille est lue bien qu’elle soit masquée : aucune feuille visible n’a de colonne e-mail ou téléphone.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="414"/>
+        <source>The header is on row {row}: the rows above it are a title or notes.</source>
+        <translation>L’en-tête est à la ligne {row} : les lignes au-dessus sont un titre ou des notes.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/page_file.py" line="335"/>
         <source>Detected (not certain): {encoding}</source>
         <translation>Détecté (sans certitude) : {encoding}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_file.py" line="185"/>
+        <location filename="../crm_importer/gui/page_file.py" line="196"/>
         <source>The encoding is a guess: check the accented letters in the preview of the next step, or choose the encoding here.</source>
         <translation>L’encodage est deviné : vérifiez les lettres accentuées dans l’aperçu de l’étape suivante, ou choisissez l’encodage ici.</translation>
     </message>
@@ -1665,16 +1700,21 @@ importées</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/texts.py" line="142"/>
+        <source>Spreadsheet error in a cell</source>
+        <translation>Erreur de tableur dans une cellule</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/texts.py" line="143"/>
         <source>Duplicate in the file</source>
         <translation>Doublon dans le fichier</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="143"/>
+        <location filename="../crm_importer/gui/texts.py" line="144"/>
         <source>Already in the CRM</source>
         <translation>Déjà dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="144"/>
+        <location filename="../crm_importer/gui/texts.py" line="145"/>
         <source>Rejected by the CRM</source>
         <translation>Refusée par le CRM</translation>
     </message>
@@ -1682,93 +1722,93 @@ importées</translation>
 <context>
     <name>Regions</name>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="209"/>
+        <location filename="../crm_importer/gui/texts.py" line="210"/>
         <source>France</source>
         <extracomment>Default phone regions offered first; codes are ISO 3166 (what phonenumbers expects).</extracomment>
         <translation>France</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="210"/>
+        <location filename="../crm_importer/gui/texts.py" line="211"/>
         <source>Belgium</source>
         <translation>Belgique</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="211"/>
+        <location filename="../crm_importer/gui/texts.py" line="212"/>
         <source>Switzerland</source>
         <translation>Suisse</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="212"/>
+        <location filename="../crm_importer/gui/texts.py" line="213"/>
         <source>Luxembourg</source>
         <translation>Luxembourg</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="213"/>
+        <location filename="../crm_importer/gui/texts.py" line="214"/>
         <source>Monaco</source>
         <translation>Monaco</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="214"/>
+        <location filename="../crm_importer/gui/texts.py" line="215"/>
         <source>Canada</source>
         <translation>Canada</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="215"/>
+        <location filename="../crm_importer/gui/texts.py" line="216"/>
         <source>United Kingdom</source>
         <translation>Royaume-Uni</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="216"/>
+        <location filename="../crm_importer/gui/texts.py" line="217"/>
         <source>Ireland</source>
         <translation>Irlande</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="217"/>
+        <location filename="../crm_importer/gui/texts.py" line="218"/>
         <source>Germany</source>
         <translation>Allemagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="218"/>
+        <location filename="../crm_importer/gui/texts.py" line="219"/>
         <source>Spain</source>
         <translation>Espagne</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="219"/>
+        <location filename="../crm_importer/gui/texts.py" line="220"/>
         <source>Italy</source>
         <translation>Italie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="220"/>
+        <location filename="../crm_importer/gui/texts.py" line="221"/>
         <source>Portugal</source>
         <translation>Portugal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="221"/>
+        <location filename="../crm_importer/gui/texts.py" line="222"/>
         <source>Netherlands</source>
         <translation>Pays-Bas</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="222"/>
+        <location filename="../crm_importer/gui/texts.py" line="223"/>
         <source>United States</source>
         <translation>États-Unis</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="223"/>
+        <location filename="../crm_importer/gui/texts.py" line="224"/>
         <source>Morocco</source>
         <translation>Maroc</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="224"/>
+        <location filename="../crm_importer/gui/texts.py" line="225"/>
         <source>Tunisia</source>
         <translation>Tunisie</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="225"/>
+        <location filename="../crm_importer/gui/texts.py" line="226"/>
         <source>Senegal</source>
         <translation>Sénégal</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="227"/>
+        <location filename="../crm_importer/gui/texts.py" line="228"/>
         <source>{country} ({code})</source>
         <translation>{country} ({code})</translation>
     </message>
@@ -1966,12 +2006,12 @@ importées</translation>
         <translation>un nouveau lead est créé quand même.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="157"/>
+        <location filename="../crm_importer/gui/texts.py" line="158"/>
         <source>Import undone: {deleted} leads removed, {restored} restored, {kept} kept because they were edited since.</source>
         <translation>Import annulé : {deleted} leads supprimés, {restored} restaurés, {kept} conservés car modifiés depuis.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/texts.py" line="161"/>
+        <location filename="../crm_importer/gui/texts.py" line="162"/>
         <source>{referenced} kept because other CRM records refer to them.</source>
         <translation>{referenced} conservés car d’autres fiches du CRM y font référence.</translation>
     </message>

@@ -46,7 +46,7 @@ _FUZZY_MIN_LENGTH = 5
 ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": (
         "Prénom", "Prénoms", "First Name", "Firstname", "First", "Given name", "Forename", "FName",
-        "Prénom du contact", "Contact first name",
+        "Prénom du contact", "Contact first name", "Given Name",
     ),
     "last_name": (
         "Nom", "Last Name", "Lastname", "Nom de famille", "Surname", "Family name", "LName",
@@ -55,30 +55,37 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "email": (
         "E-mail", "Email", "Email Address", "E-mail address", "Courriel", "Adresse e-mail", "Adresse mail",
         "Adresse courriel", "Adresse électronique", "Mail", "Mél", "Email pro", "E-mail professionnel",
+        "E-mail 1 - Value",
     ),
     "phone": (
         "Téléphone", "Tél.", "Tel", "Tél. portable", "Tél portable", "Portable", "Mobile", "Mobile Phone",
         "Phone", "Phone Number", "GSM", "Numéro de téléphone", "N° de téléphone", "Num tel",
         "Téléphone portable", "Téléphone mobile", "Téléphone fixe", "Tél. fixe", "Cell", "Cell phone",
         "Cellulaire", "Telephone number", "Mobile number", "Work phone", "Business phone", "Ligne directe",
+        "Contact Number", "Numéro de contact", "Phone 1 - Value", "Primary Phone", "Company Main Phone",
     ),
     "company": (
         "Société", "Entreprise", "Raison sociale", "Company", "Company Name", "Organisation", "Organization",
         "Nom de la société", "Nom de l'entreprise", "Nom société", "Nom entreprise", "Account Name",
         "Compagnie", "Employeur", "Employer", "Établissement", "Dénomination sociale", "Organisme",
+        "Company / Account", "Organization 1 - Name",
     ),
     "job_title": (
         "Fonction", "Poste", "Job Title", "Title", "Titre", "Position", "Intitulé du poste",
         "Intitulé de poste", "Job", "Job function", "Métier", "Occupation", "Job position",
+        "Organization Title", "Organization 1 - Title",
     ),
-    "city": ("Ville", "City", "Town", "Localité", "Commune"),
+    # A lead's business address before its home one (Outlook has both).
+    "city": ("Ville", "City", "Town", "Localité", "Commune", "Address 1 - City", "Mailing City", "Business City"),
     "postal_code": (
         "Code postal", "CP", "Zip", "ZIP code", "Postal Code", "Postcode", "Zip/Postal Code", "Code post.",
+        "Address 1 - Postal Code", "Mailing Zip/Postal Code", "Business Postal Code",
     ),
-    "country": ("Pays", "Country", "Country/Region", "Pays/Région"),
+    "country": ("Pays", "Country", "Country/Region", "Pays/Région", "Address 1 - Country", "Mailing Country",
+                "Business Country/Region"),
     "source": (
         "Source", "Lead Source", "Origine", "Provenance", "Source du lead", "Origin", "Lead origin",
-        "Canal", "Canal d'acquisition", "Acquisition channel",
+        "Canal", "Canal d'acquisition", "Acquisition channel", "Original Source",
     ),
     "external_id": (
         "Identifiant externe", "ID externe", "External ID", "Ext ID", "Réf. client", "Référence client",
@@ -98,6 +105,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Aliases that say less than another alias of the same field: in Outlook's export "Title" is the
+#: courtesy title (Mr., Ms.) beside "Job Title"; Google's "Occupation" is mostly empty beside
+#: "Organization 1 - Title". Alone they still map (Salesforce's "Title" is the job
+#: title), but a column headed by a fuller alias wins over them.
+WEAK_ALIASES = frozenset({"title", "titre", "occupation"})
+
+#: Fields several columns may feed: the first non-empty of them, in :meth:`ColumnMapping.phone_columns`
+#: order (the CRM has one phone: a mobile is preferred, then the file's order).
+MULTI_FIELDS = frozenset({"phone"})
+#: Words in a phone column's header that make it a mobile.
+_MOBILE_WORDS = ("mobile", "portable", "cell", "gsm", "cellulaire")
+
 #: Words that may surround an alias without changing what the column holds (``Email *pro*``,
 #: ``*N° de* téléphone``, ``Prénom *du contact*``). Digits are always allowed (``Email 2``).
 _COMMON_FILLERS = (
@@ -112,10 +131,11 @@ _COMMON_FILLERS = (
 #: owner word here for any other field.
 _COMPANY_QUALIFIERS = ("societe", "entreprise", "company", "organisation", "organization", "compagnie")
 _FIELD_FILLERS: dict[str, tuple[str, ...]] = {
-    "email": ("adresse", "address", "electronique", *_COMPANY_QUALIFIERS),
+    # "value": Google Contacts' "E-mail 2 - Value", "Phone 2 - Value".
+    "email": ("adresse", "address", "electronique", "value", *_COMPANY_QUALIFIERS),
     "phone": (
         "fixe", "numero", "number", "num", "no", "n", "nr", "ligne", "line", "directe", "direct",
-        "standard", *_COMPANY_QUALIFIERS,
+        "standard", "value", *_COMPANY_QUALIFIERS,
     ),
     "company": ("nom", "name", "raison", "sociale", "denomination", "legal", "du", "de", "la"),
     "job_title": ("intitule", "libelle"),
@@ -131,6 +151,8 @@ _FIELD_FILLERS: dict[str, tuple[str, ...]] = {
 }
 
 _DIGITS = re.compile(r"[0-9]+")
+#: The lowest score of an alias found inside a header.
+_CONTAINMENT_FLOOR = 0.85
 
 
 def fold(text: str) -> str:
@@ -207,7 +229,7 @@ def _containment(folded: str) -> tuple[str | None, float]:
             fillers = _FILLERS[field_name]
             if _splits_into(folded[:start], fillers) and _splits_into(folded[start + len(alias):], fillers):
                 # Between the fuzzy threshold and 1.0; the more of the header the alias covers, the surer.
-                score = 0.85 + 0.14 * len(alias) / len(folded)
+                score = _CONTAINMENT_FLOOR + 0.14 * len(alias) / len(folded)
                 if score > best[1]:
                     best = (field_name, score)
                 break
@@ -288,13 +310,26 @@ def _assign(headers: list[str], skip: Iterable[int] = (), taken: Iterable[str] =
             continue
         field_name, score = guess_field(header)
         if field_name is not None:
-            guesses.append((-score, index, field_name))
+            guesses.append((-score, fold(header) in WEAK_ALIASES, index, field_name))
     fields: list[str | None] = [None] * len(headers)
-    for _, index, field_name in sorted(guesses):
-        if field_name not in used:
+    for _, _, index, field_name in sorted(guesses):
+        # More phone columns join the first when their header says phone plainly (not a typo's guess).
+        more = field_name in MULTI_FIELDS and field_name in fields and _says_plainly(headers[index], field_name)
+        if field_name not in used or more:
             used.add(field_name)
             fields[index] = field_name
     return fields
+
+
+def _says_plainly(header: str, field_name: str) -> bool:
+    """Whether the header is an alias of the field, or holds one among harmless words (no typo guess)."""
+    folded = fold(header or "")
+    return _EXACT.get(folded) == field_name or _containment(folded)[0] == field_name
+
+
+def is_mobile_header(header: str) -> bool:
+    folded = fold(header or "")
+    return any(word in folded for word in _MOBILE_WORDS)
 
 
 def auto_map(headers: list[str]) -> list[str | None]:
@@ -362,12 +397,27 @@ class ColumnMapping:
         unknown = [f for f in mapped if f not in FIELD_NAMES and f not in self.custom]
         if unknown:
             raise ValueError(f"unknown fields: {', '.join(unknown)}")
-        if len(set(mapped)) != len(mapped):
+        single = [f for f in mapped if f not in MULTI_FIELDS]
+        if len(set(single)) != len(single):
             raise ValueError("a field is mapped to more than one column")
 
     def field_columns(self) -> dict[str, int]:
-        """Field -> column index, for the mapped fields only."""
-        return {f: i for i, f in enumerate(self.fields) if f is not None}
+        """Field -> column index, for the mapped fields only (the phone: its preferred column)."""
+        out: dict[str, int] = {}
+        for i, f in enumerate(self.fields):
+            if f is not None:
+                out.setdefault(f, i)
+        phones = self.phone_columns()
+        if phones:
+            out["phone"] = phones[0]
+        return out
+
+    def phone_columns(self) -> list[int]:
+        """The columns mapped to the phone, in the order their values are taken: the first non-empty
+        wins, a mobile column first (the CRM keeps one phone, and a mobile reaches the lead), then the
+        file's order."""
+        phones = [i for i, f in enumerate(self.fields) if f == "phone"]
+        return sorted(phones, key=lambda i: (not is_mobile_header(self.headers[i]), i))
 
     def to_json(self) -> dict[str, Any]:
         """``{header: field or null}`` in file order (SPEC 10); repeated headers get ``"<header> (n)"``; a
@@ -385,7 +435,9 @@ class ColumnMapping:
             raise ValueError(f"unknown field: {field}")
         if not 0 <= column < len(self.fields):
             raise IndexError(f"no column {column} (the file has {len(self.fields)})")
-        fields = [None if (f == field and field is not None) else f for f in self.fields]
+        # A field moves to the column; the phone is added to the columns it takes its value from.
+        fields = [None if (f == field and field is not None and field not in MULTI_FIELDS) else f
+                  for f in self.fields]
         fields[column] = field
         return ColumnMapping(self.headers, fields, custom=self.custom,
                              rules={k: v for k, v in self.rules.items() if k in fields})
@@ -482,7 +534,7 @@ class ColumnMapping:
             key, value = explicit[index]
             if value is None:
                 continue
-            if value in owner_of:
+            if value in owner_of and value not in MULTI_FIELDS:
                 raise _bad_mapping(path, f"“{owner_of[value]}” and “{key}” are both mapped to {value}")
             owner_of[value] = key
             fields[index] = value

@@ -13,8 +13,9 @@ import hashlib
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,13 @@ from crm_importer.engine.readers import ReadOptions, TableReader, open_table
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
 from crm_importer.engine.readers.delimited import DETECT_BYTES, DelimitedReader, guess_legacy_encoding
 from crm_importer.engine.typed import DATE, TIMESTAMP, CrmColumn, decide_date_order
-from crm_importer.engine.validate import VALID_COL, ValidationOptions, kcol, validate_batch
+from crm_importer.engine.validate import (
+    VALID_COL,
+    ValidationOptions,
+    kcol,
+    placeholder_counts,
+    validate_batch,
+)
 
 HASH_CHUNK = 8 << 20
 
@@ -117,6 +124,7 @@ def open_for_import(path: Path, read_options: ReadOptions, scan: FileScan | None
                 delimiter=read_options.delimiter,
                 sheet=read_options.sheet,
                 batch_rows=read_options.batch_rows,
+                header_row=read_options.header_row,
             ),
         )
         if isinstance(reader, DelimitedReader):
@@ -133,9 +141,15 @@ def resolve_mapping(reader: TableReader, mapping_json: Any | None, mapping_path:
         else ColumnMapping.auto(headers, columns)
     )
     if not mapping.has_contact():
-        shown = ", ".join(h for h in headers[:12] if h) or "—"
-        raise UnusableFileError("no_contact_column", path=str(reader.path), headers=shown)
+        raise UnusableFileError("no_contact_column", path=str(reader.path), headers=headers_shown(headers))
     return mapping
+
+
+def headers_shown(headers: list[str]) -> str:
+    """The first headers for a one-sentence message: line breaks, tabs and runs of spaces inside a header
+    cell become one space (a sentence must stay on one line)."""
+    shown = [" ".join(h.split()) for h in headers[:12] if h and h.strip()]
+    return ", ".join(h if len(h) <= 60 else h[:59] + "…" for h in shown) or "—"
 
 
 #: Rows of the file's start read to decide how a date column reads (day or month first).
@@ -196,31 +210,31 @@ def validate_file(
         raise UnusableFileError("file_not_found", path=str(path))
     if path.is_dir():
         raise UnusableFileError("not_a_table", path=str(path))
-    # The phone rules (~0.15 s, once per process) build on a thread while the file is hashed and opened.
-    warm = threading.Thread(target=warm_up_phones, args=(options.region,), name="crm-importer-phones", daemon=True)
-    warm.start()
-    try:
-        scan = scan_file(path, progress, is_cancelled)
-    except OSError as exc:
-        raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
-    reader = open_for_import(path, read_options, scan)
+    # The phone rules (~0.15 s, once per process) build on a thread while the file is hashed and opened;
+    # the thread is joined whatever happens (a file refused early included): a thread still running
+    # polars code while the interpreter exits aborts the process (SIGABRT).
+    with _warming_phones(options.region):
+        try:
+            scan = scan_file(path, progress, is_cancelled)
+        except OSError as exc:
+            raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+        reader = open_for_import(path, read_options, scan)
     try:
         if mapping is None:
             mapping = resolve_mapping(reader, mapping_json, mapping_path, options.columns)
         elif not mapping.has_contact():
-            raise UnusableFileError(
-                "no_contact_column", path=str(path), headers=", ".join(h for h in mapping.headers[:12] if h) or "—"
-            )
+            raise UnusableFileError("no_contact_column", path=str(path), headers=headers_shown(mapping.headers))
         options = crm_column_rules(reader, mapping, options)
-        warm.join()
         info = reader.info
         base_options = {**options.to_json(), "read": {**_read_json(read_options, info.sheet),
                                                       "encoding_confidence": getattr(reader, "encoding_confidence", None)}}
-        options_json = {**base_options, **(extra_options or {})}
+        # How the file was read (said to the user), not what the validation depends on.
+        detected = {"sheet_reason": info.sheet_reason, "header_below_title": info.header_below_title}
+        options_json = {**base_options, "detected": detected, **(extra_options or {})}
         job = None
         if resume:  # what validation depends on must match; extra options (the commit's) are updated
             job = store.find_unfinished_validation(scan.sha256, mapping.fields, base_options,
-                                                   ignore=tuple(extra_options or ()))
+                                                   ignore=(*(extra_options or ()), "detected", "placeholders"))
             if job is not None and extra_options and any(job.options.get(k) != v for k, v in extra_options.items()):
                 store.update_job(job.id, options={**job.options, **extra_options})
                 job = store.get_job(job.id)
@@ -252,6 +266,17 @@ def validate_file(
         reader.close()
 
 
+@contextmanager
+def _warming_phones(region: str) -> Iterator[None]:
+    """The phone rules built on a thread while the body runs; the thread never outlives the body."""
+    warm = threading.Thread(target=warm_up_phones, args=(region,), name="crm-importer-phones")
+    warm.start()
+    try:
+        yield
+    finally:
+        warm.join()
+
+
 def ensure_unchanged(path: Path, scan: FileScan, store: JobStore, job_id: str) -> None:
     """The file was not saved over while it was read (Excel, a sync client): the rows staged are then a
     mix of two versions that its fingerprint does not describe. The job fails and says so."""
@@ -270,7 +295,10 @@ def ensure_unchanged(path: Path, scan: FileScan, store: JobStore, job_id: str) -
 
 
 def _read_json(read_options: ReadOptions, sheet: str | None) -> dict[str, Any]:
-    return {"encoding": read_options.encoding, "delimiter": read_options.delimiter, "sheet": sheet}
+    out: dict[str, Any] = {"encoding": read_options.encoding, "delimiter": read_options.delimiter, "sheet": sheet}
+    if read_options.header_row is not None:  # absent when detected: the options of older jobs stay equal
+        out["header_row"] = read_options.header_row
+    return out
 
 
 class _Stager:
@@ -327,6 +355,26 @@ def record_file_duplicates(store: JobStore, job_id: str, options: ValidationOpti
     return store.record_duplicates(job_id, find_duplicates(key_filter, store.iter_batches(job_id, key_columns)))
 
 
+def record_placeholders(store: JobStore, job_id: str, mapping: ColumnMapping,
+                        counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Per field, the cells holding a placeholder (``N/A``, ``-``, ``néant``…) that were read as empty, kept
+    in the job's ``placeholders`` option: ``counts`` when the run counted every batch, else counted over
+    every staged batch (a resumed validation: the batches of before were counted by a process now gone)."""
+    if counts is None:
+        columns = [cell_col(i) for i, f in enumerate(mapping.fields) if f is not None]
+        counts = {}
+        for frame in store.iter_batches(job_id, columns):
+            _add_counts(counts, placeholder_counts(frame, mapping))
+    job = store.get_job(job_id)
+    store.update_job(job_id, options={**job.options, "placeholders": counts})
+    return counts
+
+
+def _add_counts(total: dict[str, int], more: dict[str, int]) -> None:
+    for name, n in more.items():
+        total[name] = total.get(name, 0) + n
+
+
 def run_validation(
     store: JobStore,
     job: Job,
@@ -344,12 +392,15 @@ def run_validation(
     for frame in store.iter_batches(job.id, key_columns):
         key_filter.add(frame)
     batch_no = job.staged_batches
+    placeholders: dict[str, int] | None = {} if batch_no == 0 else None  # None: resumed, counted at the end
     stager = _Stager(store, job.id, key_filter)
     try:
         for raw in reader.batches(after_row=job.validated_through):
             if is_cancelled():
                 raise CancelledError()
             checked = validate_batch(raw, mapping, options)
+            if placeholders is not None:
+                _add_counts(placeholders, placeholder_counts(raw, mapping))
             frame = checked.frame.drop(EXTRA_COL, strict=False)
             stager.submit(batch_no, frame, checked.errors, int(raw[ROW_COL][-1]), checked.valid_count)
             batch_no += 1
@@ -362,6 +413,7 @@ def run_validation(
         # job is validated with total_rows 0, and an import of it has nothing to do (service.run_import).
         progress(Progress("deduplicating", rows_done, 0.0, rows_done))
         record_file_duplicates(store, job.id, options, key_filter)
+        record_placeholders(store, job.id, mapping, placeholders)
         progress(Progress("deduplicating", rows_done, 1.0, rows_done))
     except UnusableFileError as exc:
         # A problem found deep in the file (an encoding error, a huge cell): the job says why.

@@ -16,7 +16,7 @@ import polars as pl
 from crm_importer.engine import errors as E
 from crm_importer.engine import typed as T
 from crm_importer.engine.errors import RowError
-from crm_importer.engine.fields import DEDUPE_KEYS, FIELD_BY_NAME
+from crm_importer.engine.fields import CONTACT_FIELDS, DEDUPE_KEYS, FIELD_BY_NAME
 from crm_importer.engine.mapping import ColumnMapping
 from crm_importer.engine.phones import DEFAULT_REGION, normalize_phones
 from crm_importer.engine.readers.base import EXTRA_COL, ROW_COL, cell_col
@@ -102,9 +102,52 @@ class ValidatedBatch:
         return int(self.frame[VALID_COL].sum())
 
 
-def _clean(col: str) -> pl.Expr:
-    stripped = pl.col(col).str.strip_chars()
-    return pl.when(stripped != "").then(stripped).otherwise(None)
+#: What a spreadsheet shows in a cell whose formula failed (Excel, LibreOffice, Google Sheets): a value
+#: the sender must fix, never an empty cell.
+SPREADSHEET_ERRORS = (
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!",
+    "#GETTING_DATA", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/D", "#VALEUR!", "#REF!",
+    "#NOMBRE!", "#NOM?", "#NUL!", "Err:502", "Err:504", "Err:508", "Err:522",
+)
+_ERRORS = pl.Series(sorted({v for e in SPREADSHEET_ERRORS for v in (e, e.lower())}), dtype=pl.String)
+#: What people type for "nothing" (compared lower-cased, spaces around dropped): read as an empty cell,
+#: and counted per field (:func:`placeholder_counts`).
+PLACEHOLDERS = (
+    "n/a", "na", "n.a.", "n.a", "-", "--", "---", "—", "–", ".", "/", "?", "n.c.", "n.c", "nc", "n/c", "néant",
+    "neant", "aucun", "aucune", "none", "null", "nil", "non renseigné", "non renseigne", "non communiqué",
+    "non communique", "inconnu", "unknown", "n.r.", "nr", "nd", "n.d.", "xxx", "pas de mail", "pas d'email",
+    "pas de téléphone", "sans",
+)
+#: Compared as typed in lower, upper or title case (``n/a``, ``N/A``, ``N/a``; ``Néant``): a lookup in a
+#: set of these is several times cheaper than lower-casing every cell of a column.
+_PLACEHOLDERS = pl.Series(
+    sorted({v for p in PLACEHOLDERS for v in (p, p.upper(), p[:1].upper() + p[1:], p.title())}), dtype=pl.String
+)
+
+
+def is_placeholder(col: str) -> pl.Expr:
+    """Whether the cell holds a known placeholder (``N/A``, ``-``, ``n.c.``, ``néant``…)."""
+    return pl.col(col).str.strip_chars().is_in(_PLACEHOLDERS.implode())
+
+
+def is_spreadsheet_error(col: str) -> pl.Expr:
+    """Whether the cell shows a spreadsheet error (``#N/A``, ``#VALUE!``…), as a spreadsheet writes it
+    (no space around: compared as it is, which costs no copy of the column)."""
+    return pl.col(col).is_in(_ERRORS.implode())
+
+
+def _clean(col: str, first_of_list: bool = False) -> pl.Expr:
+    """The cell stripped; null when empty or a placeholder. ``first_of_list``: of a cell holding several
+    values as Google Contacts writes them (``a@x.fr ::: b@x.fr``), the first."""
+    cell = pl.col(col)
+    if first_of_list:
+        cell = cell.str.split_exact(GOOGLE_SEPARATOR, 1).struct.field("field_0")
+    stripped = cell.str.strip_chars()
+    return pl.when((stripped != "") & ~stripped.is_in(_PLACEHOLDERS.implode())).then(stripped).otherwise(None)
+
+
+#: How Google Contacts' export puts several emails or phones of one kind in one cell.
+GOOGLE_SEPARATOR = " ::: "
 
 
 def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: ValidationOptions) -> ValidatedBatch:
@@ -117,17 +160,23 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
     checks: list[Check] = []
     for name, column in custom.items():
         idx = columns[name]
-        parsed, typed_checks = typed_column(column, _clean(cell_col(idx)), headers[idx] or f"#{idx + 1}", options)
+        cell = pl.when(is_spreadsheet_error(cell_col(idx))).then(None).otherwise(_clean(cell_col(idx)))
+        parsed, typed_checks = typed_column(column, cell, headers[idx] or f"#{idx + 1}", options)
         norm.append(parsed.alias(fcol(name)))
         checks.append(Check(E.NUL_BYTE, pl.col(cell_col(idx)).str.contains("\x00", literal=True), None,
                             headers[idx] or f"#{idx + 1}"))
         checks += typed_checks
+    phones = mapping.phone_columns()
     for name, idx in columns.items():
         if name in custom:
             continue
-        expr = _clean(cell_col(idx))
+        expr = _clean(cell_col(idx), first_of_list=name in CONTACT_FIELDS)
         if name == "email":
             expr = expr.str.to_lowercase()
+        elif name == "phone" and len(phones) > 1:  # the first non-empty of several phone columns
+            expr = pl.coalesce([_clean(cell_col(i), True) for i in phones])
+            norm.append(pl.coalesce([pl.when(_clean(cell_col(i), True).is_not_null()).then(pl.lit(i, pl.Int32))
+                                     for i in phones]).alias("__phone_src"))
         norm.append(expr.alias(fcol(name)))
     frame = batch.with_columns(norm)
     if "phone" in columns:
@@ -135,12 +184,17 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
             normalize_phones(frame[fcol("phone")], options.region).alias("__phone_e164")
         )
 
+    for index, mapped in enumerate(mapping.fields):
+        if mapped is not None:  # an error cell in any mapped column, a second phone column's included
+            checks.append(Check(E.CELL_ERROR, is_spreadsheet_error(cell_col(index)), pl.col(cell_col(index)),
+                                headers[index] or f"#{index + 1}"))
     for name, idx in columns.items():
         if name in custom:
             continue
         header = headers[idx] or f"#{idx + 1}"
         raw = pl.col(cell_col(idx))
         value = pl.col(fcol(name))
+        error_cell = is_spreadsheet_error(cell_col(idx))  # said as such above, not as a bad value too
         checks.append(Check(E.NUL_BYTE, raw.str.contains("\x00", literal=True), None, header))
         limit = FIELD_BY_NAME[name].max_length
         if name != "phone":  # a phone is stored as E.164 (about 16 characters; the column holds 32), whatever was typed
@@ -148,11 +202,17 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
                 Check(E.TOO_LONG, value.str.len_chars() > limit, value, header, {"max_length": limit}, _length)
             )
         if name == "email":
-            checks.append(Check(E.INVALID_EMAIL, value.is_not_null() & ~value.str.contains(EMAIL_PATTERN), raw, header))
+            checks.append(Check(E.INVALID_EMAIL, value.is_not_null() & ~error_cell & ~value.str.contains(EMAIL_PATTERN),
+                                raw, header))
         if name == "phone":
-            checks.append(
-                Check(E.INVALID_PHONE, value.is_not_null() & pl.col("__phone_e164").is_null(), raw, header)
-            )
+            bad = value.is_not_null() & pl.col("__phone_e164").is_null()
+            if len(phones) > 1:  # said for the column the value came from
+                for i in phones:
+                    checks.append(Check(E.INVALID_PHONE, bad & (pl.col("__phone_src") == i)
+                                        & ~is_spreadsheet_error(cell_col(i)), pl.col(cell_col(i)),
+                                        headers[i] or f"#{i + 1}"))
+            else:
+                checks.append(Check(E.INVALID_PHONE, bad & ~error_cell, raw, header))
     has_email = pl.col(fcol("email")).is_not_null() if "email" in columns else pl.lit(False)
     has_phone = pl.col(fcol("phone")).is_not_null() if "phone" in columns else pl.lit(False)
     checks.append(Check(E.MISSING_CONTACT, ~(has_email | has_phone)))
@@ -193,8 +253,22 @@ def validate_batch(batch: pl.DataFrame, mapping: ColumnMapping, options: Validat
             if key == "external_id":
                 expr = expr.str.to_lowercase()
             keys.append(expr.alias(kcol(key)))
-    frame = frame.with_columns(keys).drop(flag_cols, strict=False).drop("__phone_e164", strict=False)
+    frame = frame.with_columns(keys).drop(flag_cols, strict=False).drop("__phone_e164", "__phone_src", strict=False)
     return ValidatedBatch(frame, errors)
+
+
+def placeholder_counts(frame: pl.DataFrame, mapping: ColumnMapping) -> dict[str, int]:
+    """Per mapped field, how many of the frame's cells held a placeholder read as empty."""
+    exprs = [is_placeholder(cell_col(i)).sum().alias(f"{f}\t{i}") for i, f in enumerate(mapping.fields)
+             if f is not None and cell_col(i) in frame.columns]
+    if not exprs or frame.height == 0:
+        return {}
+    counts: dict[str, int] = {}
+    for key, n in frame.select(exprs).row(0, named=True).items():
+        if n:
+            name = key.partition("\t")[0]
+            counts[name] = counts.get(name, 0) + int(n)
+    return counts
 
 
 def _length(value: object) -> dict[str, object]:

@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from crm_importer.engine.mapping import ColumnMapping
-from crm_importer.engine.readers import ReadOptions
+from crm_importer.engine.readers import ReadOptions, TableInfo
 from crm_importer.engine.readers.delimited import LOW_CONFIDENCE
 from crm_importer.gui import tasks, texts
 from crm_importer.gui.context import AppContext
@@ -150,11 +151,21 @@ class FilePage(WizardPage):
         self.encoding_note.setObjectName("EncodingNote")
         self.encoding_note.setWordWrap(True)
         self.encoding_note.hide()
+        # The header's row: 0 is "detected" (below any title or notes), else the row the user gives.
+        self.header_row_label = QLabel(self.card)
+        self.header_row = QSpinBox(self.card)
+        self.header_row.setRange(0, 1_048_576)
+        self.header_row.setKeyboardTracking(False)  # re-read once the number is typed, not per digit
+        self.header_row.setMinimumWidth(320)
+        self.header_row.valueChanged.connect(self._reinspect)
         form.addRow(self.sheet_label, self.sheet)
         form.addRow(self.encoding_label, self.encoding)
         form.addRow("", self.encoding_note)
         form.addRow(self.delimiter_label, self.delimiter)
+        form.addRow(self.header_row_label, self.header_row)
         card.addLayout(form)
+        self.read_note = hint(parent=self.card)
+        card.addWidget(self.read_note)
         root.addWidget(self.card)
 
         self.already = Banner("warning", self)
@@ -184,6 +195,7 @@ class FilePage(WizardPage):
         self.encoding_note.setText(self.tr(
             "The encoding is a guess: check the accented letters in the preview of the next step, or choose "
             "the encoding here."))
+        self.header_row_label.setText(self.tr("Header row:"))
         self.show_job.setText(self.tr("Show that import"))
         self._refresh()
 
@@ -234,6 +246,7 @@ class FilePage(WizardPage):
             encoding=self.encoding.currentData() or None,
             delimiter=self.delimiter.currentData() or None,
             sheet=self.sheet.currentData() or None,
+            header_row=self.header_row.value() or None,
         )
         self.state.forget_results()
         self._start_inspect(options)
@@ -271,7 +284,8 @@ class FilePage(WizardPage):
                 and inspection.read_options.encoding is None and inspection.info.encoding == "utf-8"):
             # Not UTF-8 after the first megabyte: read it in the encoding guessed from there, as the engine will.
             self._start_inspect(ReadOptions(encoding=result.guessed_encoding or "cp1252",
-                                            delimiter=inspection.read_options.delimiter))
+                                            delimiter=inspection.read_options.delimiter,
+                                            header_row=inspection.read_options.header_row))
         self._refresh()
         self.hashed.emit(result)
         self.changed.emit()
@@ -306,9 +320,14 @@ class FilePage(WizardPage):
         for combo in (self.sheet, self.encoding, self.delimiter):
             combo.blockSignals(True)
             combo.clear()
+        self.header_row.blockSignals(True)
+        self.header_row.setSpecialValueText(self.tr("Detected: row {row}").format(row=info.header_row))
+        self.header_row.setValue(opts.header_row or 0)
+        self.header_row.blockSignals(False)
         if info.kind == "xlsx":
             for name in info.sheets:
-                self.sheet.addItem(name, name)
+                hidden = name in info.hidden_sheets
+                self.sheet.addItem(self.tr("{sheet} (hidden)").format(sheet=name) if hidden else name, name)
             self.sheet.setCurrentIndex(max(0, self.sheet.findData(info.sheet)))
         else:
             detected_enc = info.encoding if opts.encoding is None else None
@@ -358,6 +377,8 @@ class FilePage(WizardPage):
             kind = self.tr("Excel workbook") if info.kind == "xlsx" else self.tr("Text file (CSV)")
             self.file_details.setText(self.tr("{kind} · {size} · {columns} columns · header on row {row}").format(
                 kind=kind, size=human_size(inspection.size), columns=len(info.headers), row=info.header_row))
+            self.read_note.setText(self._read_note(info))
+            self.read_note.setVisible(bool(self.read_note.text()))
             if self.encoding.count():
                 self._fill_combos()
         fh = self.state.file_hash
@@ -375,6 +396,24 @@ class FilePage(WizardPage):
             self.show_job.setVisible(bool(fh.local_job_id))
         else:
             self.already.hide()
+
+    def _read_note(self, info: TableInfo) -> str:
+        """Why this sheet and this header row were read, when the user may not expect it."""
+        said = []
+        reason = info.sheet_reason
+        if reason == "active":
+            said.append(self.tr("This sheet is read because the workbook opens on it and it has an email or "
+                                "phone column."))
+        elif reason == "first_visible":
+            said.append(self.tr("This sheet is read because it is the first visible one with an email or phone "
+                                "column."))
+        elif reason == "hidden":
+            said.append(self.tr("This sheet is read although it is hidden: no visible sheet has an email or "
+                                "phone column."))
+        if info.header_below_title:
+            said.append(self.tr("The header is on row {row}: the rows above it are a title or notes.").format(
+                row=info.header_row))
+        return " ".join(said)
 
     def can_next(self) -> bool:
         return self.state.inspection is not None and self._error is None

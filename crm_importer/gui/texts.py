@@ -139,6 +139,7 @@ def reason_label(code: str) -> str:
         "too_long": translate("Reasons", "Value too long"),
         "nul_byte": translate("Reasons", "Forbidden character"),
         "extra_cells": translate("Reasons", "More cells than columns"),
+        "cell_error": translate("Reasons", "Spreadsheet error in a cell"),
         "duplicate_in_file": translate("Reasons", "Duplicate in the file"),
         "duplicate_in_crm": translate("Reasons", "Already in the CRM"),
         "rejected_by_crm": translate("Reasons", "Rejected by the CRM"),

@@ -88,3 +88,38 @@ def test_mapping_profiles_round_trip(qtbot: Any, window: Any) -> None:
     page.load_profile(page.profiles.currentData())
     assert wizard.state.mapping.fields[source] == "notes"
     assert page.combos[source].currentData() == "notes"
+
+
+def test_header_row_detected_below_a_title_and_overridable(qtbot: Any, window: Any, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    lists = book.active
+    lists.title = "Listes"
+    lists.append(["Commercial", "Email"])
+    lists.append(["Bruno", "bruno@exemple.fr"])
+    lists.sheet_state = "hidden"
+    leads = book.create_sheet("Leads")
+    for row in (["Export du salon 2026"], [], ["Prénom", "Courriel", "Portable"], ["Léa", "lea@exemple.fr", ""]):
+        leads.append(row)
+    book.active = 1
+    path = tmp_path / "salon.xlsx"
+    book.save(path)
+
+    open_file(qtbot, window, path)
+    page = window.wizard.file_page
+    state = window.wizard.state
+    info = state.inspection.info
+    assert (info.sheet, info.header_row, info.headers) == ("Leads", 3, ["Prénom", "Courriel", "Portable"])
+    assert [page.sheet.itemText(i) for i in range(page.sheet.count())] == ["Listes (hidden)", "Leads"]
+    assert page.header_row.value() == 0 and page.header_row.text() == "Detected: row 3"
+    assert "opens on it" in page.read_note.text() and "row 3" in page.read_note.text()
+    assert page.read_note.isVisibleTo(window)
+    with qtbot.waitSignal(page.inspected, timeout=30_000):
+        page.header_row.setValue(1)
+    assert (state.inspection.info.header_row, state.inspection.read_options.header_row) == (1, 1)
+    assert state.inspection.info.headers == ["Export du salon 2026"]
+    assert not window.wizard.state.mapping.has_contact()
+    with qtbot.waitSignal(page.inspected, timeout=30_000):
+        page.header_row.setValue(0)
+    assert state.inspection.info.header_row == 3 and state.mapping.fields == ["first_name", "email", "phone"]

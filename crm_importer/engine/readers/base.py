@@ -14,7 +14,7 @@ Blank rows (every cell empty or spaces) are never yielded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +33,42 @@ def cell_col(i: int) -> str:
     return f"c{i}"
 
 
+#: Why a workbook's sheet was read: the user named it; the workbook has no other; the active sheet
+#: (the one Excel opens on) has an email or phone column; else the first visible one that has; else only
+#: a hidden sheet has one; else none has (the first non-empty visible sheet is read, to say so).
+SHEET_REASONS = ("named", "only", "active", "first_visible", "hidden", "no_contact")
+
+#: Non-blank rows looked at, from the first, for a header below a title or a preamble (LinkedIn's
+#: "Notes:", a report's title row); a row wider than :data:`HEADER_SEARCH_WIDTH` is not considered.
+HEADER_SEARCH_ROWS = 30
+HEADER_SEARCH_WIDTH = 200
+
+
+def find_header(rows: Sequence[Sequence[str]]) -> int:
+    """Which of the first non-blank rows is the header: the first whose cells name an email or a phone
+    column (below the first row: one with more non-empty cells than any row above it, naming two fields
+    or more), else the first.
+
+    A title above the header ("Export des leads – mars") or a preamble (LinkedIn's "Notes:" and its
+    paragraph) names no contact column; the header row does, or the file cannot be imported anyway.
+    """
+    from crm_importer.engine.fields import CONTACT_FIELDS  # mapping sits above the readers
+    from crm_importer.engine.mapping import auto_map
+
+    widest_above = 0
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        named = sum(1 for c in cells if c and c.strip())
+        # Below the first row, only a row wider than every row above it (a title or a note is narrower
+        # than the table's header, a data row is as wide) that names two fields or more (a data row with
+        # a cell "Mobile" is no header).
+        if len(cells) <= HEADER_SEARCH_WIDTH and (i == 0 or (named >= 2 and named > widest_above)):
+            fields = [f for f in auto_map([c or "" for c in cells]) if f is not None]
+            if any(f in CONTACT_FIELDS for f in fields) and (i == 0 or len(fields) >= 2):
+                return i
+        widest_above = max(widest_above, named)
+    return 0
+
+
 @dataclass
 class ReadOptions:
     """What the user may override; ``None`` means detect."""
@@ -41,6 +77,8 @@ class ReadOptions:
     delimiter: str | None = None
     sheet: str | None = None
     batch_rows: int = 20_000
+    #: The header's row as the spreadsheet numbers it (1 = the first row); None: detected.
+    header_row: int | None = None
 
 
 @dataclass
@@ -54,6 +92,12 @@ class TableInfo:
     delimiter: str | None = None
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    #: Why this sheet was read (:data:`SHEET_REASONS`); None for a text file.
+    sheet_reason: str | None = None
+    #: The workbook's hidden sheets (among ``sheets``).
+    hidden_sheets: list[str] = field(default_factory=list)
+    #: Whether the header was found below the first non-blank row (a title or a preamble above it).
+    header_below_title: bool = False
 
 
 class TableReader(Protocol):

@@ -30,6 +30,7 @@ import polars as pl
 
 from crm_importer.engine.errors import UnusableFileError
 from crm_importer.engine.readers.base import (
+    HEADER_SEARCH_ROWS,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     ROW_COL,
@@ -37,6 +38,7 @@ from crm_importer.engine.readers.base import (
     TableInfo,
     cell_col,
     empty_batch,
+    find_header,
     finish_batch,
 )
 
@@ -71,6 +73,16 @@ CANDIDATE_ENCODINGS = ("cp1252", "iso8859_15", "latin_1", "cp1250", "iso8859_2",
 DETECT_BYTES = 64 << 10
 #: Below this, the File page and ``validate`` say the encoding is a guess to check.
 LOW_CONFIDENCE = 0.5
+
+
+def _bom_length(encoding: str, data: bytes) -> int:
+    """Bytes of a byte-order mark that ``utf-8-sig`` drops before decoding: its error offsets count from after
+    it, the file's bytes from before."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return 0
+    return len(codecs.BOM_UTF8) if name == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else 0
 
 
 def _errors_for(encoding: str) -> str:
@@ -321,7 +333,7 @@ class DelimitedReader:
         try:
             text = codecs.getincrementaldecoder(encoding)(_errors_for(encoding)).decode(sample, final=at_eof)
         except (UnicodeDecodeError, LookupError) as exc:
-            offset = getattr(exc, "start", 0)
+            offset = getattr(exc, "start", 0) + _bom_length(encoding, sample)
             raise UnusableFileError(
                 "bad_encoding", path=str(self.path), encoding=encoding, offset=offset
             ) from None
@@ -331,6 +343,7 @@ class DelimitedReader:
             raise UnusableFileError("not_a_table", path=str(self.path))
         sep, self._skip_chars = _sep_line(text)
         self.delimiter = options.delimiter or sep or detect_delimiter(text[self._skip_chars :])
+        self.header_below_title = False
         self.headers, self.header_row = self._read_header()
         if len(self.headers) > MAX_COLUMNS:
             raise UnusableFileError(
@@ -342,6 +355,7 @@ class DelimitedReader:
             header_row=self.header_row,
             encoding=encoding,
             delimiter=self.delimiter,
+            header_below_title=self.header_below_title,
         )
 
     # --- decoded text -------------------------------------------------------------------------------
@@ -358,7 +372,8 @@ class DelimitedReader:
                     piece = decoder.decode(raw, final=final)
                 except UnicodeDecodeError as exc:
                     raise UnusableFileError(
-                        "bad_encoding", path=str(self.path), encoding=self.encoding, offset=offset + exc.start
+                        "bad_encoding", path=str(self.path), encoding=self.encoding,
+                        offset=offset + exc.start + (_bom_length(self.encoding, raw) if offset == 0 else 0),
                     ) from None
                 offset += len(raw)
                 self._consumed = offset
@@ -396,21 +411,35 @@ class DelimitedReader:
             yield carry, carry.count('"') % 2 == 0
 
     def _read_header(self) -> tuple[list[str], int]:
+        """The header and its row: row ``header_row`` when given, else the first non-blank record that
+        names an email or phone column among the first ones (a title or LinkedIn's "Notes:" preamble may
+        sit above it), else the first non-blank record."""
+        wanted = self.options.header_row
         ordinal = 0
+        found: list[tuple[int, list[str]]] = []
         for record in _guarded(csv.reader(_lines(self._text_pieces(256 << 10)), delimiter=self.delimiter),
                                self.path, 1):
             ordinal += 1
+            if wanted is not None:
+                if ordinal < wanted:
+                    continue
+                if not any(cell.strip() for cell in record):
+                    raise UnusableFileError("header_row_empty", path=str(self.path), row=wanted)
+                return _header_cells(record), ordinal
             if any(cell.strip() for cell in record):
-                # A NUL is no part of a name (PostgreSQL text and jsonb refuse it: the job's column mapping).
-                headers = [cell.replace("\x00", "") for cell in record]
-                if headers:
-                    headers[0] = headers[0].lstrip("\ufeff")
-                while headers and not headers[-1].strip():
-                    headers.pop()  # trailing empty header cells are Excel's padding, not columns
-                return headers, ordinal
+                found.append((ordinal, _header_cells(record)))
+                if len(found) >= HEADER_SEARCH_ROWS:
+                    break
             if ordinal > 10_000:
                 break
-        raise UnusableFileError("empty_file", path=str(self.path))
+        if wanted is not None:
+            raise UnusableFileError("header_row_empty", path=str(self.path), row=wanted)
+        if not found:
+            raise UnusableFileError("empty_file", path=str(self.path))
+        pick = find_header([cells for _, cells in found])
+        self.header_below_title = pick > 0
+        ordinal, headers = found[pick]
+        return headers, ordinal
 
     # --- batches ------------------------------------------------------------------------------------
     def progress(self) -> float:
@@ -531,6 +560,16 @@ class DelimitedReader:
         batch = finish_batch(pl.DataFrame(data), ncols)
         _check_cells(batch, ncols, self.path)
         return batch
+
+
+def _header_cells(record: list[str]) -> list[str]:
+    # A NUL is no part of a name (PostgreSQL text and jsonb refuse it: the job's column mapping).
+    headers = [cell.replace("\x00", "") for cell in record]
+    if headers:
+        headers[0] = headers[0].lstrip("\ufeff")
+    while headers and not headers[-1].strip():
+        headers.pop()  # trailing empty header cells are Excel's padding, not columns
+    return headers
 
 
 def _fast_path_ok(data: bytes, delimiter: str) -> bool:

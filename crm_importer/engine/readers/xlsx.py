@@ -13,7 +13,8 @@ What fastexcel 0.21 gives with ``header_row=None, dtypes="string"`` (measured; c
   trailing zeros dropped (``12.5``, ``1/3`` → ``0.333333333``);
 * date-formatted cells as ``YYYY-MM-DD HH:MM:SS`` (``.fff`` when there are milliseconds), a time-only
   cell on the 1899-12-31 epoch; :func:`_as_text` rewrites these as ISO text;
-* booleans as ``true`` / ``false``; error cells (``#DIV/0!``) as null; formulas as their cached value;
+* booleans as ``true`` / ``false``; error cells (``#DIV/0!``) as null — :func:`_with_error_cells` puts
+  their text back from the sheet XML; formulas as their cached value;
 * with ``skip_rows=None`` the leading empty rows are dropped, with ``skip_rows=0`` the frame starts at
   Excel row 1 — that is what keeps row numbers honest. Leading empty *columns* are always dropped,
   which only shifts positions, never names.
@@ -24,6 +25,8 @@ A text cell typed as ``2024-03-05 00:00:00`` cannot be told apart from a date ce
 
 from __future__ import annotations
 
+import io
+import re
 import struct
 import zipfile
 import zlib
@@ -39,6 +42,7 @@ from crm_importer.engine.errors import UnusableFileError
 from crm_importer.engine.fields import CONTACT_FIELDS
 from crm_importer.engine.readers import xlsx_stream
 from crm_importer.engine.readers.base import (
+    HEADER_SEARCH_ROWS,
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     ROW_COL,
@@ -46,6 +50,7 @@ from crm_importer.engine.readers.base import (
     TableInfo,
     cell_col,
     empty_batch,
+    find_header,
     finish_batch,
 )
 
@@ -211,16 +216,47 @@ def _workbook_errors(path: Path) -> Iterator[None]:
         raise
 
 
-def _open(path: Path) -> fastexcel.ExcelReader:
+#: A ``<sheet>`` element of xl/workbook.xml and its relationship id.
+_SHEET_ELEMENT = re.compile(rb'<(?:[\w.-]+:)?sheet\s[^>]*?\b[\w.-]+:id="([^"]+)"[^>]*/>')
+
+
+def _worksheets_only(path: Path, parts: xlsx_stream.WorkbookParts) -> bytes:
+    """The workbook, in memory, without its chart, macro (Excel 4.0) and dialog sheets' entries.
+
+    calamine refuses a whole workbook that holds an Excel 4.0 macro sheet ("Unrecognized sheet type")
+    and logs a warning for a chartsheet; neither holds rows to import, so they are left out of the
+    copy it reads. Only the workbook part changes; every other part is copied as it is.
+    """
+    drop = {e.rid.encode() for e in parts.entries if e.kind != xlsx_stream.WORKSHEET}
+    buf = io.BytesIO()
+    try:
+        # compresslevel 1: the copy lives in memory for one read; deflating it hard would only cost time.
+        with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                if info.filename.lower().lstrip("/") == "xl/workbook.xml":
+                    data = _SHEET_ELEMENT.sub(lambda m: b"" if m.group(1) in drop else m.group(0), data)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zout.writestr(info, data, compresslevel=1)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UnusableFileError("corrupt_workbook", path=str(path)) from exc
+    return buf.getvalue()
+
+
+def _open(path: Path) -> tuple[fastexcel.ExcelReader, xlsx_stream.WorkbookParts]:
     check_container(path)
+    parts = xlsx_stream.workbook_parts(path)
     with _workbook_errors(path):
-        return fastexcel.read_excel(path)
+        if any(e.kind != xlsx_stream.WORKSHEET for e in parts.entries):
+            return fastexcel.read_excel(_worksheets_only(path, parts)), parts
+        return fastexcel.read_excel(path), parts
 
 
 def list_sheets(path: Path) -> list[str]:
-    """The workbook's sheet names, in workbook order (hidden sheets included)."""
+    """The workbook's worksheet names, in workbook order (hidden sheets included; chart and macro
+    sheets left out)."""
     path = Path(path)
-    reader = _open(path)
+    reader, _ = _open(path)
     with _workbook_errors(path):
         return list(reader.sheet_names)
 
@@ -238,56 +274,106 @@ class _Sheet:
     headers: list[str]
     stream: xlsx_stream.SheetStream | None = None  # a big sheet: frame is empty, rows come from here
     stream_width: int = 0
+    below_title: bool = False  # the header was found below the first non-blank row
 
     @property
     def width(self) -> int:
         return self.frame.width if self.stream is None else self.stream_width
 
 
-def _stream_sheet(path: Path, name: str, parts: xlsx_stream.WorkbookParts) -> _Sheet | None:
-    """A big sheet: only its header row is parsed now (same choice of header row as ``_load_sheet``)."""
+def _header_cells(raw: tuple[object, ...] | list[object]) -> list[str]:
+    headers = ["" if v is None else str(v).replace("\x00", "") for v in raw]  # no NUL in a name: see delimited
+    while headers and not headers[-1].strip():
+        headers.pop()  # trailing empty header cells are the sheet's width, not columns
+    return headers
+
+
+def _stream_sheet(path: Path, name: str, parts: xlsx_stream.WorkbookParts,
+                  header_row: int | None = None) -> _Sheet | None:
+    """A big sheet: only its first rows are parsed now (same choice of header row as ``_load_sheet``)."""
     stream = xlsx_stream.SheetStream(path, name, parts)
-    found = xlsx_stream.first_nonblank_row(stream)
-    if found is None:
+    rows: list[tuple[int, dict[int, str]]] = []
+    for number, cells in stream.rows():
+        if header_row is not None:
+            if number >= header_row:
+                rows = [(number, cells)] if number == header_row else []
+                break
+        elif any(v.strip() for v in cells.values()):
+            rows.append((number, cells))
+            if len(rows) >= HEADER_SEARCH_ROWS:
+                break
+    if not rows or not any(v.strip() for v in rows[0][1].values()):
+        if header_row is not None:
+            raise UnusableFileError("header_row_empty", path=str(path), row=header_row)
         return None
-    number, cells = found
-    width = max(cells) + 1
-    one = pl.DataFrame(
-        {cell_col(i): [cells.get(i)] for i in range(width)},
+    width = max(max(cells) for _, cells in rows) + 1
+    block = pl.DataFrame(
+        {cell_col(i): [cells.get(i) for _, cells in rows] for i in range(width)},
         schema=[(cell_col(i), pl.String) for i in range(width)],
     )
-    raw = one.select(_as_text(c) for c in one.columns).row(0)
-    headers = ["" if v is None else v.replace("\x00", "") for v in raw]
-    while headers and not headers[-1].strip():
-        headers.pop()
-    return _Sheet(name, pl.DataFrame(), number - 1, headers, stream, width)
+    texts = [_header_cells(r) for r in block.select(_as_text(c) for c in block.columns).rows()]
+    pick = find_header(texts) if header_row is None else 0
+    number = rows[pick][0]
+    return _Sheet(name, pl.DataFrame(), number - 1, texts[pick], stream, width, below_title=pick > 0)
 
 
-def _load_sheet(reader: fastexcel.ExcelReader, name: str, path: Path) -> _Sheet | None:
-    """Parse a whole sheet (fastexcel cannot do less); ``None`` when it has no non-blank cell."""
+def _with_error_cells(frame: pl.DataFrame, path: Path, info: zipfile.ZipInfo | None) -> pl.DataFrame:
+    """fastexcel's frame with the error cells' text (``#N/A``…) where it gave null: an error is a value."""
+    if info is None:
+        return frame
+    errors = xlsx_stream.error_cells(path, info)
+    if not errors:
+        return frame
+    origin = xlsx_stream.sheet_origin(path, info)
+    by_column: dict[int, tuple[list[int], list[str]]] = {}
+    for row, col, text in errors:
+        c = col - origin
+        if 0 <= c < frame.width and 0 < row <= frame.height:
+            rows, values = by_column.setdefault(c, ([], []))
+            rows.append(row - 1)
+            values.append(text)
+    columns = []
+    for c, (rows, values) in by_column.items():
+        series = frame.get_column(frame.columns[c]).cast(pl.String).clone()
+        columns.append(series.scatter(rows, values))
+    return frame.with_columns(columns) if columns else frame
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, name: str, path: Path, info: zipfile.ZipInfo | None = None,
+                header_row: int | None = None) -> _Sheet | None:
+    """Parse a whole sheet (fastexcel cannot do less); ``None`` when it has no non-blank cell.
+
+    The header is the row ``header_row`` when given, else the first non-blank row that names an email
+    or phone column among the first ones (a title or a preamble may sit above it), else the first."""
     with _workbook_errors(path):
         # skip_rows=0: with None, fastexcel drops the leading empty rows and the row numbers would shift.
         frame = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0).to_polars()
     if frame.width == 0 or frame.height == 0:
+        if header_row is not None:
+            raise UnusableFileError("header_row_empty", path=str(path), row=header_row)
         return None
     frame = frame.rename({old: cell_col(i) for i, old in enumerate(frame.columns)})
     if frame.width > MAX_COLUMNS:
         # Refused by _check_limits if chosen: no per-column work (16k columns took 7 s and 450 MB).
         return _Sheet(name, frame, 0, [])
+    frame = _with_error_cells(frame, path, info)
     nonblank = frame.select(
         pl.any_horizontal(
             [pl.col(c).cast(pl.String).str.strip_chars().fill_null("") != "" for c in frame.columns]
         )
     ).to_series()
+    if header_row is not None:
+        if header_row > frame.height or not nonblank[header_row - 1]:
+            raise UnusableFileError("header_row_empty", path=str(path), row=header_row)
+        raw = frame.slice(header_row - 1, 1).select(_as_text(c) for c in frame.columns).row(0)
+        return _Sheet(name, frame, header_row - 1, _header_cells(raw))
     found = nonblank.arg_true()
     if found.len() == 0:
         return None
-    header_index = int(found[0])
-    raw = frame.slice(header_index, 1).select(_as_text(c) for c in frame.columns).row(0)
-    headers = ["" if v is None else v.replace("\x00", "") for v in raw]  # no NUL in a name: see delimited
-    while headers and not headers[-1].strip():
-        headers.pop()  # trailing empty header cells are the sheet's width, not columns
-    return _Sheet(name, frame, header_index, headers)
+    first = found.head(HEADER_SEARCH_ROWS)
+    texts = [_header_cells(r) for r in frame[first].select(_as_text(c) for c in frame.columns).rows()]
+    pick = find_header(texts)
+    return _Sheet(name, frame, int(first[pick]), texts[pick], below_title=pick > 0)
 
 
 def _check_limits(sheet: _Sheet, path: Path) -> None:
@@ -325,11 +411,10 @@ class XlsxReader:
     def __init__(self, path: Path, options: ReadOptions) -> None:
         self.path = Path(path)
         self.options = options
-        reader = _open(self.path)
+        reader, self._parts = _open(self.path)
         with _workbook_errors(self.path):
             sheets = list(reader.sheet_names)
-        self._parts: xlsx_stream.WorkbookParts | None = None
-        sheet = self._choose_sheet(reader, sheets)
+        sheet, reason = self._choose_sheet(reader, sheets)
         _check_limits(sheet, self.path)
         self._frame: pl.DataFrame | None = sheet.frame
         self._stream = sheet.stream
@@ -343,47 +428,67 @@ class XlsxReader:
             header_row=sheet.header_index + 1,
             sheet=sheet.name,
             sheets=sheets,
+            sheet_reason=reason,
+            hidden_sheets=[n for n in sheets if not self._visible(n)],
+            header_below_title=sheet.below_title,
         )
 
     def _load(self, reader: fastexcel.ExcelReader, name: str) -> _Sheet | None:
         """fastexcel for a sheet of a sensible size, the XML stream for a big one."""
-        if self._parts is None:
-            self._parts = xlsx_stream.workbook_parts(self.path)
         info = self._parts.sheets.get(name)
         if info is not None and info.file_size > STREAM_ABOVE_BYTES:
-            return _stream_sheet(self.path, name, self._parts)
-        return _load_sheet(reader, name, self.path)
+            return _stream_sheet(self.path, name, self._parts, self.options.header_row)
+        return _load_sheet(reader, name, self.path, info, self.options.header_row)
 
-    def _choose_sheet(self, reader: fastexcel.ExcelReader, sheets: list[str]) -> _Sheet:
-        """The sheet the user named, else the first with an email or phone column, else the first non-empty.
+    def _visible(self, name: str) -> bool:
+        return all(e.visible for e in self._parts.entries if e.name == name)
+
+    def _choose_sheet(self, reader: fastexcel.ExcelReader, sheets: list[str]) -> tuple[_Sheet, str]:
+        """The sheet to read and why (:data:`SHEET_REASONS`).
+
+        The sheet the user named; else, of the sheets with an email or phone column, the active one
+        (the sheet Excel opens on), else the first visible one, else a hidden one (a hidden sheet holds
+        lists for the visible ones: the sales reps, the sources…); else the first non-empty visible
+        sheet, which only serves to tell the user that no column maps to a contact.
 
         Sheets are parsed one at a time and dropped when they do not qualify, so at most one sheet
-        is in memory; the non-empty fallback is parsed again rather than kept, since it only serves
-        to tell the user that no column maps to a contact.
+        is in memory; the non-empty fallback is parsed again rather than kept.
         """
         wanted = self.options.sheet
         if wanted is not None:
+            other = next((e for e in self._parts.entries if e.name == wanted and e.kind != xlsx_stream.WORKSHEET),
+                         None)
+            if other is not None:
+                raise UnusableFileError("sheet_not_a_table", path=str(self.path), sheet=wanted, kind=other.kind)
             if wanted not in sheets:
                 raise UnusableFileError("sheet_not_found", sheet=wanted, sheets=", ".join(sheets))
             chosen = self._load(reader, wanted)
             if chosen is None:
                 raise UnusableFileError("empty_file", path=str(self.path))
-            return chosen
+            return chosen, "named"
+        active = self._parts.active_name
+        visible = [n for n in sheets if self._visible(n)]
+        ordered = ([active] if active in visible else []) + [n for n in visible if n != active]
+        ordered += [n for n in sheets if n not in visible]
         first_nonempty: str | None = None
-        for name in sheets:
+        for name in ordered:
             candidate = self._load(reader, name)
             if candidate is None:
                 continue
             # A sheet too wide to import is not worth mapping (auto_map on 16k headers takes seconds).
             if candidate.width <= MAX_COLUMNS and _has_contact_column(candidate.headers):
-                return candidate
+                if len(sheets) == 1:
+                    return candidate, "only"
+                if name not in visible:
+                    return candidate, "hidden"
+                return candidate, "active" if name == active else "first_visible"
             if first_nonempty is None:
                 first_nonempty = name
         if first_nonempty is None:
             raise UnusableFileError("empty_file", path=str(self.path))
         fallback = self._load(reader, first_nonempty)
         assert fallback is not None
-        return fallback
+        return fallback, "only" if len(sheets) == 1 else "no_contact"
 
     # --- batches ------------------------------------------------------------------------------------
     def _loaded(self) -> pl.DataFrame:

@@ -12,7 +12,7 @@ the sheet XML to expat 1 MiB at a time and turns each cell into the very text fa
   ``[h]``-style durations) as ``YYYY-MM-DD HH:MM:SS[.fff]``, calamine's arithmetic included (serials
   below 60 shifted a day for Excel's 1900-02-29, 1904 date system honoured); the caller's ``_as_text``
   then makes ISO text of it as on the fastexcel path;
-* booleans as ``true``/``false``; error cells as null; shared, rich-text and inline strings as their
+* booleans as ``true``/``false``; error cells as their text (``#N/A``); shared, rich-text and inline strings as their
   text runs (phonetic ``<rPh>`` runs left out); formula cells as their cached value.
 
 Columns are numbered from the sheet's first column holding a value (a quick scan, usually stopped by
@@ -29,8 +29,9 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.parsers import expat
 
 import polars as pl
@@ -88,12 +89,39 @@ def _find_part(zf: zipfile.ZipFile, name: str) -> str | None:
 # --- workbook-level parts ---------------------------------------------------------------------------
 
 
+#: What a workbook's sheet entry may be besides a worksheet (the relationship type's last word).
+WORKSHEET = "worksheet"
+_SHEET_KINDS = {"worksheet": WORKSHEET, "chartsheet": "chartsheet", "xlmacrosheet": "macrosheet",
+                "xlintlmacrosheet": "macrosheet", "dialogsheet": "dialogsheet"}
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """One ``<sheet>`` of the workbook: its name, relationship id, kind and visibility."""
+
+    name: str
+    rid: str
+    kind: str  # worksheet | chartsheet | macrosheet | dialogsheet | other
+    state: str  # visible | hidden | veryHidden
+
+    @property
+    def visible(self) -> bool:
+        return self.state == "visible"
+
+
 @dataclass
 class WorkbookParts:
-    """Where each sheet's XML is and how big it is, and whether dates count from 1904."""
+    """Where each worksheet's XML is and how big it is, and whether dates count from 1904; every sheet
+    entry in workbook order (chart and macro sheets included) and the index of the active one."""
 
     sheets: dict[str, zipfile.ZipInfo]
     date1904: bool
+    entries: list[SheetEntry] = field(default_factory=list)
+    active: int = 0
+
+    @property
+    def active_name(self) -> str | None:
+        return self.entries[self.active].name if 0 <= self.active < len(self.entries) else None
 
 
 def workbook_parts(path: Path) -> WorkbookParts:
@@ -105,29 +133,37 @@ def workbook_parts(path: Path) -> WorkbookParts:
             if wb_name is None or rels_name is None:
                 return WorkbookParts({}, False)
             targets: dict[str, str] = {}
+            types: dict[str, str] = {}
 
             def rel(name: str, attrs: dict[str, str]) -> None:
                 if _local(name) == "Relationship" and "Id" in attrs and "Target" in attrs:
                     targets[attrs["Id"]] = attrs["Target"]
+                    types[attrs["Id"]] = attrs.get("Type", "").rpartition("/")[2].lower()
 
             _parse_part(zf, rels_name, rel)
-            order: list[tuple[str, str]] = []
-            flags = {"date1904": False}
+            order: list[tuple[str, str, str]] = []
+            flags: dict[str, Any] = {"date1904": False, "active": None}
 
             def wb(name: str, attrs: dict[str, str]) -> None:
                 local = _local(name)
                 if local == "sheet":
                     rid = next((v for k, v in attrs.items() if k.endswith(":id") or k == "r:id"), None)
                     if rid is not None and "name" in attrs:
-                        order.append((attrs["name"], rid))
+                        order.append((attrs["name"], rid, attrs.get("state", "visible")))
                 elif local == "workbookPr":
                     flags["date1904"] = attrs.get("date1904", "0").lower() in ("1", "true")
+                elif local == "workbookView" and flags["active"] is None:
+                    tab = attrs.get("activeTab", "0")
+                    flags["active"] = int(tab) if tab.isdigit() else 0
 
             _parse_part(zf, wb_name, wb)
             sheets: dict[str, zipfile.ZipInfo] = {}
-            for sheet_name, rid in order:
+            entries: list[SheetEntry] = []
+            for sheet_name, rid, state in order:
+                kind = _SHEET_KINDS.get(types.get(rid, ""), "other")
+                entries.append(SheetEntry(sheet_name, rid, kind, state))
                 target = targets.get(rid)
-                if target is None:
+                if target is None or kind != WORKSHEET:
                     continue
                 full = (
                     target.lstrip("/")
@@ -137,7 +173,7 @@ def workbook_parts(path: Path) -> WorkbookParts:
                 part = _find_part(zf, full)
                 if part is not None:
                     sheets[sheet_name] = zf.getinfo(part)
-            return WorkbookParts(sheets, flags["date1904"])
+            return WorkbookParts(sheets, flags["date1904"], entries, flags["active"] or 0)
     except (zipfile.BadZipFile, OSError, expat.ExpatError, KeyError) as exc:
         raise _corrupt(path) from exc
 
@@ -302,6 +338,75 @@ def number_text(value: float) -> str:
 # --- the sheet --------------------------------------------------------------------------------------
 
 
+def _whole_rows(path: Path, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The sheet's XML in pieces cut after a ``row>`` (a cell is never cut in two)."""
+    tail = b""
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(info) as f:
+            while block := f.read(CHUNK):
+                data = tail + block
+                cut = data.rfind(b"row>")
+                if cut < 0 and len(data) <= 16 * CHUNK:
+                    tail = data
+                    continue
+                scan, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+                yield scan
+            if tail:
+                yield tail
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _corrupt(path) from exc
+
+
+_ORIGIN_CELL = re.compile(
+    rb'<(?:[\w.-]+:)?c\s[^>]*?\br="([A-Za-z]+)\d*"[^>]*(?<!/)>\s*'  # <c r="B2" …>, not <c …/>
+    rb"(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)\s*)?"  # a formula, maybe
+    rb"<(?:[\w.-]+:)?(?:v|is)\b"  # then a value: a cell with a style only does not count
+)
+
+
+def sheet_origin(path: Path, info: zipfile.ZipInfo) -> int:
+    """Index of the sheet's first column holding a cell with content, as fastexcel counts columns
+    (see :meth:`SheetStream.origin`)."""
+    best: int | None = None
+    for scan in _whole_rows(path, info):
+        for m in _ORIGIN_CELL.finditer(scan):
+            i = _col_index(m.group(1).decode("ascii"))
+            if best is None or i < best:
+                best = i
+                if best == 0:
+                    return 0
+    return best or 0
+
+
+_CELL_OPEN = re.compile(rb"<(?:[\w.-]+:)?c\s([^>]*?)(/?)>")
+_CELL_REF = re.compile(rb'\br="([A-Za-z]{1,3})([0-9]+)"')
+_CELL_CLOSE = re.compile(rb"</(?:[\w.-]+:)?c>")
+_CELL_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)</")
+
+
+def error_cells(path: Path, info: zipfile.ZipInfo) -> list[tuple[int, int, str]]:
+    """``(excel_row, column_letter_index, text)`` of every error cell (``t="e"``: ``#N/A``, ``#VALUE!``…).
+
+    fastexcel reads error cells as empty; they are values (a failed VLOOKUP in an email column is not a
+    missing email), so the reader puts their text back. Only cells with an ``r`` reference are placed.
+    """
+    found: list[tuple[int, int, str]] = []
+    for scan in _whole_rows(path, info):
+        pos = scan.find(b't="e"')
+        while pos >= 0:
+            start = scan.rfind(b"<", 0, pos)
+            m = _CELL_OPEN.match(scan, start) if start >= 0 else None
+            if m is not None and not m.group(2) and b't="e"' in m.group(1):
+                ref = _CELL_REF.search(m.group(1))
+                close = _CELL_CLOSE.search(scan, m.end())
+                value = _CELL_VALUE.search(scan, m.end(), close.start() if close else len(scan))
+                if ref is not None and value is not None and value.group(1).strip():
+                    text = value.group(1).decode("utf-8", "replace").strip()
+                    found.append((int(ref.group(2)), _col_index(ref.group(1).decode("ascii")), text))
+            pos = scan.find(b't="e"', pos + 5)
+    return found
+
+
 class SheetStream:
     """Rows of one worksheet, parsed as they are read: ``(excel_row, {column_index: raw_text})``."""
 
@@ -337,34 +442,7 @@ class SheetStream:
         return self._origin
 
     def _scan_origin(self) -> int:
-        pattern = re.compile(
-            rb'<(?:[\w.-]+:)?c\s[^>]*?\br="([A-Za-z]+)\d*"[^>]*(?<!/)>\s*'  # <c r="B2" …>, not <c …/>
-            rb"(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)\s*)?"  # a formula, maybe
-            rb"<(?:[\w.-]+:)?(?:v|is)\b"  # then a value: a cell with a style only does not count
-        )
-        best: int | None = None
-        tail = b""
-        try:
-            with zipfile.ZipFile(self.path) as zf, zf.open(self.info) as f:
-                while block := f.read(CHUNK):
-                    data = tail + block
-                    cut = data.rfind(b"row>")  # scan whole rows: a cell is never cut in two
-                    if cut < 0 and len(data) <= 16 * CHUNK:
-                        tail = data
-                        continue
-                    scan, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
-                    for m in pattern.finditer(scan):
-                        i = _col_index(m.group(1).decode("ascii"))
-                        if best is None or i < best:
-                            best = i
-                            if best == 0:
-                                return 0
-                for m in pattern.finditer(tail):
-                    i = _col_index(m.group(1).decode("ascii"))
-                    best = i if best is None else min(best, i)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise _corrupt(self.path) from exc
-        return best or 0
+        return sheet_origin(self.path, self.info)
 
     def _prefix(self) -> str:
         """The namespace prefix of the sheet's elements (``x:`` in some writers, usually none)."""
@@ -522,7 +600,9 @@ def _other_cell(kind: str, raw: str) -> str | None:
         return raw
     if kind == "b":
         return "false" if raw.strip() in ("0", "") else "true"
-    return None  # "e": an error (#DIV/0!, #N/A…), null as in fastexcel; or a type Excel does not write
+    if kind == "e":
+        return raw.strip() or None  # an error (#DIV/0!, #N/A…) is a value: its text (the reader does the same)
+    return None  # a type Excel does not write
 
 
 def raw_frame(rows: list[tuple[int, dict[int, str]]]) -> pl.DataFrame:
