@@ -204,16 +204,40 @@ IDLE_IN_TRANSACTION_TIMEOUT = "30s"
 #: While a statement runs (a COPY waiting for rows), a dead client is noticed by the server's TCP
 #: keepalives: the first probe after 30 s idle, then every 10 s, given up after 3 (the default is 2 h).
 KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
-_GUARD_SQL = "SELECT set_config('crm.profile_id', %s, true)" + "".join(
-    f", set_config('{name}', %s, true)" for name in ("idle_in_transaction_session_timeout", *KEEPALIVES)
-)
+
+
+def transaction_settings(profile_id: object) -> tuple[str, tuple[str, ...]]:
+    """WHO the importer acts as and its timeouts, for one transaction: a list of ``set_config(…, true)``
+    expressions and their parameters, to go in a ``SELECT`` (:func:`act_as` runs it alone; a commit batch
+    folds it into its first statement with the commit lock and the ledger read, so that it costs no round
+    trip of its own). Every per-transaction setting of the importer's identity is said here and nowhere
+    else. Transaction-local settings only (``set_config(…, true)``), so they hold behind a transaction
+    pooler and never leak to another client of a pooled server."""
+    exprs = ", ".join(
+        f"set_config('{name}', %s, true)"
+        for name in ("crm.profile_id", "idle_in_transaction_session_timeout", *KEEPALIVES)
+    )
+    return exprs, (str(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values())
 
 
 def act_as(conn: psycopg.Connection, profile_id: object) -> None:
     """For this transaction: row-level security sees the acting profile, and a client that vanishes cannot
-    leave its backend holding locks for hours. Transaction-local settings only (``set_config(…, true)``),
-    so they hold behind a transaction pooler and never leak to another client of a pooled server."""
-    conn.execute(_GUARD_SQL, (str(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()))
+    leave its backend holding locks for hours (:func:`transaction_settings`)."""
+    exprs, params = transaction_settings(profile_id)
+    conn.execute("SELECT " + exprs, params)
+
+
+def measure_round_trip(conn: psycopg.Connection, samples: int = 3) -> float:
+    """The link's round-trip time in seconds: the fastest of a few empty statements on an open connection
+    (the fastest, so that a busy server does not pass for a far one)."""
+    best = math.inf
+    for _ in range(max(1, samples)):
+        start = time.perf_counter()
+        conn.execute("SELECT 1").fetchone()
+        best = min(best, time.perf_counter() - start)
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+        conn.rollback()
+    return best
 
 
 def reason(exc: BaseException | None) -> str:
