@@ -107,6 +107,8 @@ class ProgressBar:
         elapsed = max(now - self._phase_start, 1e-6)
         rate = (p.rows - self._phase_rows) / elapsed
         eta = elapsed * (1 - p.fraction) / p.fraction if 0 < p.fraction < 1 else 0.0
+        if p.eta_seconds is not None:  # the commit's own, the link's round trips counted
+            eta = p.eta_seconds
         width = 30
         filled = int(width * min(max(p.fraction, 0.0), 1.0))
         name = message(f"phase_{p.phase}", self.lang) if p.phase in PHASES else p.phase

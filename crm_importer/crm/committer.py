@@ -419,10 +419,10 @@ class JobCommitter:
         try:
             cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; COMMIT").format(
                 self._ledger_sql), params_4)
-        except ROW_LEVEL_ERRORS:
+        except ROW_LEVEL_ERRORS as exc:
             # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
             conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
-            return self._commit_split(conn, batch, row_numbers, rr_offset)
+            return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
         cur.nextset()
         records = cur.fetchall()
         if not any(kind == "ledger" for kind, *_ in records):
@@ -444,12 +444,15 @@ class JobCommitter:
             return self._from_ledger(conn, batch, ledger[0])
 
     def _commit_split(self, conn: psycopg.Connection, batch: CommitBatch, row_numbers: list[int],
-                      rr_offset: int) -> BatchOutcome:
+                      rr_offset: int, refused: BaseException) -> BatchOutcome:
         """The batch with rows the CRM rejects: split under savepoints to find them, the rest goes in; then
-        the ledger row and the job's counters, and COMMIT (the open transaction is the batch's)."""
+        the ledger row and the job's counters, and COMMIT (the open transaction is the batch's). If no row
+        is rejected, what the CRM ``refused`` was the ledger row or the counters: that error is raised."""
         job_id = self.job.id
         outcome = BatchOutcome(rr_next=rr_offset)
         self._insert_range(conn, row_numbers, outcome)
+        if not outcome.rejected_rows:
+            raise refused
         outcome.skipped = len(outcome.skipped_rows)
         outcome.rejected = len(outcome.rejected_rows)
         conn.execute(
