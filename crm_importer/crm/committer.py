@@ -46,7 +46,14 @@ from psycopg import sql
 
 from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import Identity
-from crm_importer.crm.link import CrmLink, act_as, measure_round_trip, reason, transaction_settings
+from crm_importer.crm.link import (
+    CrmLink,
+    act_as,
+    in_one_trip,
+    measure_round_trip,
+    reason,
+    transaction_settings,
+)
 from crm_importer.crm.names import CrmNames
 from crm_importer.crm.options import CommitOptions
 from crm_importer.crm.schema import crm_settings
@@ -179,24 +186,23 @@ class JobCommitter:
     # -- the server-side job row --
     def ensure_server_job(self, conn: psycopg.Connection) -> None:
         job = self.job
-        with conn.transaction():
-            act_as(conn, self.identity.profile_id)
-            conn.execute(
-                "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
-                " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
-                " worker_id, created_by, started_at)"
-                " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
-                " error_message = NULL, updated_at = now()",
-                (
-                    job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
-                    job.valid_rows, job.invalid_rows,
-                    job.duplicate_rows, json.dumps(self.assignment.to_json()),
-                    json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
-                    json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
-                    f"crm-importer@{_hostname()}", str(self.identity.profile_id),
-                ),
-            )
+        in_one_trip(
+            conn, self.identity.profile_id,
+            "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
+            " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
+            " worker_id, created_by, started_at)"
+            " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
+            " error_message = NULL, updated_at = now()",
+            (
+                job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
+                job.valid_rows, job.invalid_rows,
+                job.duplicate_rows, json.dumps(self.assignment.to_json()),
+                json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
+                json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
+                f"crm-importer@{_hostname()}", str(self.identity.profile_id),
+            ),
+        )
 
     def run(self) -> Job:
         store, job = self.store, self.job
@@ -324,13 +330,12 @@ class JobCommitter:
         return int(self.link.retrying(read, job_id=self.job.id))
 
     def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
-        with conn.transaction():
-            act_as(conn, self.identity.profile_id)
-            conn.execute(
-                "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
-                " updated_at = now(), error_report_path = %s WHERE id = %s",
-                (self.names.status("completed"), job.report_path, job.id),
-            )
+        in_one_trip(
+            conn, self.identity.profile_id,
+            "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
+            " updated_at = now(), error_report_path = %s WHERE id = %s",
+            (self.names.status("completed"), job.report_path, job.id),
+        )
 
     def _stage_rows(self, rows: pl.DataFrame) -> bytes:
         cols: list[pl.Expr] = [pl.col(ROW_COL).cast(pl.Int64).alias("import_row")]
