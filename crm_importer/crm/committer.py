@@ -81,8 +81,10 @@ MAX_COMMIT_ROWS = 20_000
 ROUND_TRIPS_PER_BATCH = 4
 #: What one row costs the server in a commit batch, before the first batch measured it (seconds).
 ROW_SECONDS = 1e-4
-#: Batches grow until the link's round trips take at most this share of a batch's time.
+#: Batches grow until the link's round trips take at most this share of a batch's time…
 LATENCY_SHARE = 0.1
+#: … on a link at least this far (seconds per round trip): the same machine or a LAN never changes them.
+FAR_ROUND_TRIP = 0.010
 #: Transaction-level advisory lock serialising the dedupe-and-insert step of concurrent imports.
 COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 
@@ -104,10 +106,13 @@ def committable(frame: pl.DataFrame, skip: pl.Series) -> pl.DataFrame:
 
 
 def batch_rows_for(round_trip: float) -> int:
-    """Rows per commit batch for a link with this round-trip time (seconds): ``COMMIT_ROWS``, doubled while
-    the batch's round trips would take more than :data:`LATENCY_SHARE` of its time, up to
-    ``MAX_COMMIT_ROWS`` (a staged batch: no more rows in memory than validation holds)."""
+    """Rows per commit batch for a link with this round-trip time (seconds): ``COMMIT_ROWS``; on a far link
+    (:data:`FAR_ROUND_TRIP`) doubled while the batch's round trips would take more than
+    :data:`LATENCY_SHARE` of its time, up to ``MAX_COMMIT_ROWS`` (a staged batch: no more rows in memory
+    than validation holds)."""
     rows = COMMIT_ROWS
+    if round_trip < FAR_ROUND_TRIP:
+        return rows
     latency = ROUND_TRIPS_PER_BATCH * max(round_trip, 0.0)
     while rows * 2 <= MAX_COMMIT_ROWS and latency > LATENCY_SHARE * (latency + rows * ROW_SECONDS):
         rows *= 2
