@@ -22,10 +22,11 @@ are turned into COPY data by a worker thread while the current batch is on the w
 The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
 batch is (re)tried the ledger is read, and the batch statement reads it again after the lock (a run
 committing the same batch meanwhile is seen, and nothing is written twice): a retried, resumed or
-ambiguously committed batch is never inserted twice. Connection losses, server restarts, serialization failures and deadlocks are retried
-with exponential backoff and jitter on a fresh connection; rows the server rejects (a CRM constraint,
-a trigger, a tighter column) are isolated by splitting the batch under savepoints and reported, and the
-rest goes in (the batch then takes the slower way: one statement per split, the ledger row after).
+ambiguously committed batch is never inserted twice. Connection losses, server restarts, serialization
+failures and deadlocks are retried with exponential backoff and jitter on a fresh connection; rows the
+server rejects (a CRM constraint, a trigger, a tighter column) are isolated by splitting the batch under
+savepoints and reported, and the rest goes in (the batch then takes the slower way: one statement per
+split, the ledger row after).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import (
     CrmLink,
     act_as,
+    autocommit,
     in_one_trip,
     measure_round_trip,
     reason,
@@ -372,23 +374,8 @@ class JobCommitter:
                 rr_offset: int) -> BatchOutcome:
         """One batch in one transaction (see the module docstring). The connection is in autocommit mode
         for it, so that ``BEGIN`` goes with the first statement instead of costing a round trip."""
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.rollback()
-        conn.autocommit = True
-        try:
+        with autocommit(conn):
             return self._commit_batch(conn, batch, rows, payload, rr_offset)
-        except BaseException:
-            if not conn.closed and not conn.broken and \
-                    conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                try:
-                    conn.execute("ROLLBACK")
-                except psycopg.Error:
-                    pass
-            raise
-        finally:
-            if not conn.closed and not conn.broken and \
-                    conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                conn.autocommit = False
 
     def _commit_batch(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame,
                       payload: Future[bytes], rr_offset: int) -> BatchOutcome:

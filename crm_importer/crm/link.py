@@ -236,7 +236,7 @@ def measure_round_trip(conn: psycopg.Connection, samples: int = 2) -> float:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         conn.rollback()
     best = math.inf
-    with _autocommit(conn):
+    with autocommit(conn):
         for _ in range(max(1, samples)):
             start = time.perf_counter()
             conn.execute("SELECT 1").fetchone()
@@ -245,7 +245,7 @@ def measure_round_trip(conn: psycopg.Connection, samples: int = 2) -> float:
 
 
 @contextmanager
-def _autocommit(conn: psycopg.Connection) -> Iterator[None]:
+def autocommit(conn: psycopg.Connection) -> Iterator[None]:
     """The connection in autocommit mode for a while (an idle one: a transaction left open is rolled back
     first), so that an explicit ``BEGIN`` goes with the statements after it instead of costing a round trip
     of its own; a transaction the block leaves open (a failure) is rolled back."""
@@ -273,7 +273,7 @@ def in_one_trip(conn: psycopg.Connection, profile_id: object, statement: str | s
     settings, settings_params = transaction_settings(profile_id)
     query = sql.SQL("BEGIN; SELECT {}; {}; COMMIT").format(
         sql.SQL(settings), sql.SQL(statement) if isinstance(statement, str) else statement)
-    with _autocommit(conn):
+    with autocommit(conn):
         psycopg.ClientCursor(conn).execute(query, (*settings_params, *params))
 
 
