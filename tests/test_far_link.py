@@ -1,19 +1,20 @@
 """A far CRM (issue 18): a commit batch costs at most four round trips, counted on a real delayed loopback
 link (the benchmark's :class:`DelayedLink`, in front of the test server); batches grow with the link's
 latency and keep their size on resume; the commit's ETA counts the round trips from the first batch; the
-connection check measures the round-trip time."""
+connection check measures the round-trip time; the session's stage table is made again when missing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 from leadfiles import ADMIN, SALES, check_audit, lead, query, write_leads_csv
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from crm_importer import service
 from crm_importer.bench import DelayedLink
-from crm_importer.crm import committer
+from crm_importer.crm import committer, statements
 from crm_importer.engine.errors import CancelledError
 from crm_importer.engine.jobstore import CANCELLED, COMPLETED, JobStore
 from crm_importer.engine.pipeline import Progress
@@ -108,3 +109,26 @@ def test_connection_check_measures_the_round_trip(pg_dsn: str) -> None:
     assert far.identity is not None and far.round_trip_ms is not None and far.round_trip_ms >= 50
     near = tasks.check_connection(tasks.CrmSession(pg_dsn, ADMIN))
     assert near.round_trip_ms is not None and near.round_trip_ms < 50
+
+
+def test_the_stage_table_is_made_again_when_missing_or_another_jobs(pg_dsn: str) -> None:
+    """Behind a transaction pooler a transaction may meet a backend without the stage table, or with another
+    job's (other columns of the CRM's own): the batch's first round trip makes it right, in ``pg_temp`` only."""
+    def columns(conn: psycopg.Connection) -> list[str]:
+        return [c for (c,) in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass('pg_temp._crm_stage') AND attnum > 0"
+            " AND NOT attisdropped ORDER BY attnum")]
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        assert columns(conn) == []
+        conn.execute(statements.ensure_stage_sql(["score"]))  # another job's, kept by the session
+        assert columns(conn) == list(statements.stage_columns(["score"]))
+        conn.execute("BEGIN")
+        conn.execute(statements.ensure_stage_sql())
+        conn.execute("INSERT INTO _crm_stage (import_row) VALUES (1)")
+        conn.execute("COMMIT")
+        assert columns(conn) == list(statements.stage_columns())
+        assert conn.execute("SELECT count(*) FROM _crm_stage").fetchone() == (0,)  # emptied at commit
+        conn.execute("DROP TABLE pg_temp._crm_stage")  # what a fresh backend has
+        conn.execute(statements.ensure_stage_sql())
+        assert columns(conn) == list(statements.stage_columns())
