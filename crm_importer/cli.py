@@ -124,6 +124,8 @@ class ProgressBar:
             return
         self._last = now
         eta = elapsed * (1 - p.fraction) / p.fraction if 0 < p.fraction < 1 else 0.0
+        if p.eta_seconds is not None:  # the commit's own, the link's round trips counted
+            eta = p.eta_seconds
         width = 30
         filled = int(width * min(max(p.fraction, 0.0), 1.0))
         line = f"\r{name:<12} [{'#' * filled}{'.' * (width - filled)}] {p.fraction * 100:5.1f}%  {p.rows:>10,} rows"

@@ -27,7 +27,7 @@ from crm_importer import paths
 from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.committer import JobCommitter
 from crm_importer.crm.connection import Identity, connect, parse_dsn, redact_dsn, require_admin, sign_in
-from crm_importer.crm.link import CrmLink, Prompts, mark_server, open_link, reason
+from crm_importer.crm.link import CrmLink, Prompts, mark_server, measure_round_trip, open_link, reason
 from crm_importer.crm.options import (
     Assignment,
     CommitOptions,
@@ -230,6 +230,13 @@ def sign_in_admin(dsn: str, email: str | None, password: str | None = None,
     except StoreError:
         log.warning("the CRM's columns could not be kept in the job store", exc_info=True)
     return identity, version.split(" ")[0], {n: c for n, c in columns.items() if c.writable}
+
+
+def round_trip_ms(dsn: str, password: str | None = None) -> float:
+    """The round-trip time to the CRM in milliseconds, measured on a connection of its own (the fastest of
+    a few empty statements: see :func:`crm_importer.crm.link.measure_round_trip`)."""
+    with connect(dsn, password=password) as conn:
+        return measure_round_trip(conn) * 1000
 
 
 def migration_plan(dsn: str, password: str | None = None, *, region: str = "FR",

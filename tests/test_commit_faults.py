@@ -225,16 +225,16 @@ def test_a_transaction_the_server_ends_as_idle_is_retried(pg_dsn: str, store: Jo
     """The importer stalls mid-batch longer than the idle-in-transaction limit it sets (a laptop asleep):
     the server ends the session (25P03, an InternalError); the batch is retried, nothing is lost or doubled."""
     monkeypatch.setattr(link_mod, "IDLE_IN_TRANSACTION_TIMEOUT", "1s")
-    insert_range = committer.JobCommitter._insert_range
+    params = committer.JobCommitter._params  # the batch statement's values, made after the COPY
     stalls: list[int] = []
 
-    def stalled(self: Any, conn: Any, row_numbers: list[int], outcome: Any) -> None:
+    def stalled(self: Any, row_numbers: list[int], rr_offset: int) -> dict[str, Any]:
         if not stalls and row_numbers[0] > 100:  # after the COPY, the transaction idle on the server
             stalls.append(1)
             time.sleep(2.5)
-        insert_range(self, conn, row_numbers, outcome)
+        return params(self, row_numbers, rr_offset)
 
-    monkeypatch.setattr(committer.JobCommitter, "_insert_range", stalled)
+    monkeypatch.setattr(committer.JobCommitter, "_params", stalled)
     phases: list[str] = []
     job = run_import(ImportRequest(leads_file(tmp_path, 300), pg_dsn, ADMIN), store=store,
                      progress=lambda p: phases.append(p.phase))

@@ -4,8 +4,8 @@ The importer runs as the CLI in a subprocess against a real PostgreSQL; nothing 
 the tests. Where the importer stands is known from the server: a trigger waits on an advisory lock the test
 holds (the *gate*) — on a lead row (inside the set-based INSERT), on the ledger row (after the leads, before
 the ledger), at COMMIT (a deferred constraint trigger), on the COPY's temporary table (an event trigger adds
-a row trigger to it), or when that table is created (before the COPY) — and ``pg_locks`` shows the importer
-waiting there. What ``test_commit_faults.py`` already proves (one SIGKILL mid-commit, a backend terminated
+a row trigger to it), or on the commit lock between two batches (before the COPY) — and ``pg_locks`` shows
+the importer waiting there. What ``test_commit_faults.py`` already proves (one SIGKILL mid-commit, a backend terminated
 during the INSERT, serialization failure and deadlock raised by a row, rows a CRM constraint rejects, a
 permanent error, a statement timeout through the library, a batch committed but not recorded locally through
 a store subclass, concurrent imports in threads) is not repeated. This file proves:
@@ -79,6 +79,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from system import is_root, need, read_only, small_tmpfs
 from tcpproxy import TcpProxy
 
+from crm_importer.crm import committer
+
 N_LEADS = 12_000  # three commit batches of 5,000: rows 2-5001, 5002-10001, 10002-12001
 GATED_ROW = 7_000  # a row of the second batch
 ROUND_ROBIN = "round-robin:" + ",".join(SALES)
@@ -115,6 +117,12 @@ class Importer:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
         assert self.proc.returncode == -signal.SIGKILL
+
+    def kill_if_alive(self) -> bool:
+        """SIGKILL unless it already ended; whether it was killed."""
+        self.proc.send_signal(signal.SIGKILL)  # a no-op on an ended (waited-for or zombie) process
+        self.proc.wait(timeout=30)
+        return self.proc.returncode == -signal.SIGKILL
 
     def wait(self, timeout: float) -> int:
         try:
@@ -211,19 +219,12 @@ END $$;
 
 #: Where to stop the importer, in the order a commit batch goes (batch 1 of 0, 1, 2).
 KILL_POINTS: dict[str, str] = {
+    # Batch 0 waits at its COMMIT (holding the commit lock) while the test queues for that lock; once the
+    # gate opens the test holds it, and batch 1 waits for it in its first statement, before its COPY.
     "before-copy": """
-        CREATE SEQUENCE crm_test_stage_tables;
-        CREATE FUNCTION crm_test_on_stage() RETURNS event_trigger LANGUAGE plpgsql AS $$
-        DECLARE r record;
-        BEGIN
-            FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
-                IF r.object_identity LIKE '%._crm_stage' AND nextval('crm_test_stage_tables') = 2 THEN
-                    PERFORM crm_test_gate();
-                END IF;
-            END LOOP;
-        END $$;
-        CREATE EVENT TRIGGER crm_test_on_stage ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
-            EXECUTE FUNCTION crm_test_on_stage();
+        CREATE CONSTRAINT TRIGGER crm_test_gate AFTER INSERT ON public.import_batches
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+            WHEN (NEW.batch_no = 0) EXECUTE FUNCTION crm_test_gate_trigger();
     """,
     "during-copy": f"""
         CREATE FUNCTION crm_test_on_stage() RETURNS event_trigger LANGUAGE plpgsql AS $$
@@ -256,42 +257,64 @@ KILL_POINTS: dict[str, str] = {
 }
 #: The statement the gated importer is in, as pg_stat_activity shows it.
 GATED_STATEMENT = {
-    "before-copy": "CREATE TEMP TABLE _crm_stage",
+    "before-copy": "pg_advisory_xact_lock",
     "during-copy": "COPY _crm_stage",
-    "during-insert": "INSERT INTO public.leads",
-    "before-ledger": "INSERT INTO public.import_batches",
-    "after-commit-sent": "COMMIT",
+    # The batch statement, its ledger row and COMMIT go as one query string (longer than what
+    # pg_stat_activity keeps of it: its beginning is what is seen).
+    "during-insert": "SAVEPOINT crm_batch; WITH s AS (SELECT * FROM _crm_stage",
+    "before-ledger": "SAVEPOINT crm_batch; WITH s AS (SELECT * FROM _crm_stage",
+    "after-commit-sent": "SAVEPOINT crm_batch; WITH s AS (SELECT * FROM _crm_stage",
 }
 
 
 class Gate:
-    """Holds the advisory lock the gate triggers wait on; knows when the importer is waiting there."""
+    """Holds the advisory lock the gate triggers wait on; knows when the importer is waiting there.
+    ``before-copy``: the gate is the importer's commit lock, taken by the test between batches 0 and 1."""
 
     def __init__(self, dsn: str, point: str) -> None:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(GATE_SQL)
             conn.execute(KILL_POINTS[point])
+        self.dsn = dsn
+        self.point = point
         self.conn = psycopg.connect(dsn, autocommit=True)
         self.conn.execute("SELECT pg_advisory_lock(%s)", (GATE_KEY,))
         self.closed = False
+        self.commit_lock: psycopg.Connection | None = None
 
-    def waiting(self) -> str | None:
-        """The statement of the backend waiting at the gate, if one is."""
+    def waiting(self, key: int = GATE_KEY) -> str | None:
+        """The statement of the backend waiting at the gate (or on advisory lock ``key``), if one is."""
         row = self.conn.execute(
             "SELECT a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            " WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid::bigint = %s AND NOT l.granted"
-            " AND a.datname = current_database()",
-            (GATE_KEY,),
+            " WHERE l.locktype = 'advisory' AND (l.classid::bigint << 32) + l.objid::bigint = %s AND NOT l.granted"
+            " AND a.datname = current_database() AND a.pid <> pg_backend_pid()",
+            (key,),
         ).fetchone()
         return None if row is None else str(row[0])
 
     def wait_closed_on(self, importer: Importer, timeout: float = 180) -> str:
         wait_for("the importer reaching the gate", lambda: self.waiting() is not None, timeout, importer)
-        return self.waiting() or ""
+        if self.point != "before-copy":
+            return self.waiting() or ""
+        # Batch 0 waits at its COMMIT, holding the commit lock: queue for that lock, then let batch 0 go.
+        self.commit_lock = psycopg.connect(self.dsn, autocommit=True)
+        queued = threading.Thread(target=self.commit_lock.execute, args=("SELECT pg_advisory_lock(%s)",
+                                                                         (committer.COMMIT_LOCK_KEY,)))
+        queued.start()
+        wait_for("the test queued for the commit lock", lambda: self.waiting(committer.COMMIT_LOCK_KEY) is not None,
+                 timeout, importer)
+        self.conn.execute("SELECT pg_advisory_unlock(%s)", (GATE_KEY,))
+        queued.join(timeout)
+        wait_for("batch 1 waiting for the commit lock", lambda: self.waiting(committer.COMMIT_LOCK_KEY) is not None,
+                 timeout, importer)
+        return self.waiting(committer.COMMIT_LOCK_KEY) or ""
 
     def open(self) -> None:
         if not self.closed:
-            self.conn.execute("SELECT pg_advisory_unlock(%s)", (GATE_KEY,))
+            if self.commit_lock is not None:
+                self.commit_lock.close()  # frees the commit lock
+            else:
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (GATE_KEY,))
             self.conn.close()
             self.closed = True
 
@@ -513,10 +536,9 @@ def test_sigkill_in_a_loop_never_corrupts_the_store_nor_moves_its_checkpoint_bac
                 while importer.alive() and committed_so_far(home) <= done and time.monotonic() < deadline:
                     time.sleep(0.02)
                 time.sleep(rng.uniform(0.0, 0.4))
-            if not importer.alive():
+            if not importer.kill_if_alive():  # it finished meanwhile
                 assert importer.proc.returncode == 0, importer.err
                 break
-            importer.kill()
             kills += 1
             watch.sample()
             if job_store(home).exists():
@@ -687,7 +709,9 @@ def test_black_holed_traffic_is_noticed_and_the_import_exits_3(pg_dsn: str, tmp_
 @pytest.mark.slow
 def test_a_vanished_client_does_not_block_the_resume(pg_dsn: str, tmp_path: Path, proxy: TcpProxy,
                                                      gates: list[Gate]) -> None:
-    gate = gated(pg_dsn, "during-insert", gates)
+    # Batch 1 waits for the commit lock in its first statement: once the lock is free, the server takes it,
+    # answers, and waits in the transaction, holding the lock, for a COPY that never comes.
+    gate = gated(pg_dsn, "before-copy", gates)
     home = tmp_path / "home"
     importer = Importer(home, "import", str(leads_file(tmp_path)), "--db", via(proxy, pg_dsn), "--as", ADMIN,
                         "--assign", ROUND_ROBIN, "--json")

@@ -4,7 +4,7 @@
 <context>
     <name>ImportPage</name>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="479"/>
+        <location filename="../crm_importer/gui/page_import.py" line="481"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Import %Ln row</numerusform>
@@ -12,7 +12,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="494"/>
+        <location filename="../crm_importer/gui/page_import.py" line="496"/>
         <source>%n owner(s) in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>
             <numerusform>%n owner in the file matches no active CRM user: {owners}. Their leads:</numerusform>
@@ -20,7 +20,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="572"/>
+        <location filename="../crm_importer/gui/page_import.py" line="574"/>
         <source>The %Ln lead(s) it created will be removed, except those edited since or that other CRM records refer to (they are kept).</source>
         <translation>
             <numerusform>The %Ln lead it created will be removed, unless it was edited since or other CRM records refer to it (then it is kept).</numerusform>
@@ -28,7 +28,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="576"/>
+        <location filename="../crm_importer/gui/page_import.py" line="578"/>
         <source>The %Ln lead(s) it updated get their previous values back.</source>
         <translation>
             <numerusform>The %Ln lead it updated gets its previous values back.</numerusform>

@@ -144,27 +144,32 @@
         <translation>Les champs ci-dessous ont été remplis à partir de la chaîne de connexion.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="270"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="271"/>
+        <source>Round trip to the server: {ms} ms.</source>
+        <translation>Aller-retour jusqu’au serveur : {ms} ms.</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="274"/>
         <source>This login bypasses row-level security: the import will be recorded as the profile you chose ({email}), which the database cannot verify.</source>
         <translation>Cet identifiant contourne la sécurité par ligne : l’import sera enregistré au nom du profil choisi ({email}), ce que la base ne peut pas vérifier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="275"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="279"/>
         <source>Database login {login}, verified.</source>
         <translation>Identifiant de connexion {login}, vérifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="321"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="325"/>
         <source>The connection works, but this database is not set up for crm-importer yet. “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas encore configurée pour crm-importer. « Configurer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="323"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="327"/>
         <source>The connection works, but this database is not set up for crm-importer version {required} (it has version {found}). “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas configurée pour la version {required} de crm-importer (elle a la version {found}). « Configurer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="348"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="352"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
@@ -184,12 +189,12 @@
         <translation>Profil du CRM (e-mail, facultatif) :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="299"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="303"/>
         <source>Password not saved</source>
         <translation>Mot de passe non enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="300"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="304"/>
         <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
         <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
     </message>
@@ -736,147 +741,147 @@
 <context>
     <name>ImportPage</name>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="195"/>
+        <location filename="../crm_importer/gui/page_import.py" line="196"/>
         <source>Import into the CRM</source>
         <translation>Importer dans le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="197"/>
+        <location filename="../crm_importer/gui/page_import.py" line="198"/>
         <source>Rows go in by batches; each batch is committed exactly once, so a cancelled or interrupted import can be resumed later without duplicates.</source>
         <translation>Les lignes sont envoyées par lots ; chaque lot est enregistré une seule fois, si bien qu’un import annulé ou interrompu peut reprendre plus tard sans doublons.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="199"/>
+        <location filename="../crm_importer/gui/page_import.py" line="200"/>
         <source>No CRM is connected: connect to one (or use the demo database) to import.</source>
         <translation>Aucun CRM n’est connecté : connectez-vous à un CRM (ou utilisez la base de démonstration) pour importer.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="200"/>
+        <location filename="../crm_importer/gui/page_import.py" line="201"/>
         <source>Connect…</source>
         <translation>Se connecter…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="201"/>
+        <location filename="../crm_importer/gui/page_import.py" line="202"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="202"/>
+        <location filename="../crm_importer/gui/page_import.py" line="203"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="203"/>
+        <location filename="../crm_importer/gui/page_import.py" line="204"/>
         <source>leads created</source>
         <translation>leads créés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="204"/>
+        <location filename="../crm_importer/gui/page_import.py" line="205"/>
         <source>leads updated</source>
         <translation>leads mis à jour</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="205"/>
+        <location filename="../crm_importer/gui/page_import.py" line="206"/>
         <source>already in the CRM (skipped)</source>
         <translation>déjà dans le CRM (ignorées)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="206"/>
+        <location filename="../crm_importer/gui/page_import.py" line="207"/>
         <source>not imported: invalid, duplicates in the file, rejected by the CRM</source>
         <translation>non importées : invalides, doublons dans le fichier, rejetées par le CRM</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="207"/>
+        <location filename="../crm_importer/gui/page_import.py" line="208"/>
         <source>time taken</source>
         <translation>durée</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="208"/>
+        <location filename="../crm_importer/gui/page_import.py" line="209"/>
         <source>Open the report</source>
         <translation>Ouvrir le rapport</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="209"/>
+        <location filename="../crm_importer/gui/page_import.py" line="210"/>
         <source>Resume the import</source>
         <translation>Reprendre l’import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="210"/>
+        <location filename="../crm_importer/gui/page_import.py" line="211"/>
         <source>Undo this import</source>
         <translation>Annuler cet import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="211"/>
+        <location filename="../crm_importer/gui/page_import.py" line="212"/>
         <source>New import</source>
         <translation>Nouvel import</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="238"/>
+        <location filename="../crm_importer/gui/page_import.py" line="239"/>
         <source>This import was undone (from History).</source>
         <translation>Cet import a été annulé (depuis l’historique).</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="272"/>
+        <location filename="../crm_importer/gui/page_import.py" line="273"/>
         <source>Leave them unassigned</source>
         <translation>Ne pas les attribuer</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="274"/>
+        <location filename="../crm_importer/gui/page_import.py" line="275"/>
         <source>Assign them to {user}</source>
         <translation>Les attribuer à {user}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="300"/>
+        <location filename="../crm_importer/gui/page_import.py" line="301"/>
         <source>Import this file again?</source>
         <translation>Importer ce fichier à nouveau ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="301"/>
+        <location filename="../crm_importer/gui/page_import.py" line="302"/>
         <source>This file was already imported into this CRM on {date} by {who}. Import it again anyway?</source>
         <translation>Ce fichier a déjà été importé dans ce CRM le {date} par {who}. L’importer à nouveau quand même ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="339"/>
+        <location filename="../crm_importer/gui/page_import.py" line="340"/>
         <source>Stopping after the current batch…</source>
         <translation>Arrêt à la fin du lot en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="359"/>
+        <location filename="../crm_importer/gui/page_import.py" line="361"/>
         <source>{done} of {total} rows</source>
         <translation>{done} lignes sur {total}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="362"/>
+        <location filename="../crm_importer/gui/page_import.py" line="364"/>
         <source>{rate} rows/s</source>
         <translation>{rate} lignes/s</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="364"/>
+        <location filename="../crm_importer/gui/page_import.py" line="366"/>
         <source>about {time} left</source>
         <translation>encore {time} environ</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="385"/>
+        <location filename="../crm_importer/gui/page_import.py" line="387"/>
         <source>Not imported: this file is already in the CRM.</source>
         <translation>Non importé : ce fichier est déjà dans le CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="400"/>
+        <location filename="../crm_importer/gui/page_import.py" line="402"/>
         <source>Import cancelled after {rows} leads; what was committed stays in the CRM. Resume it here or from History, or undo it.</source>
         <translation>Import annulé après {rows} leads ; ce qui a été enregistré reste dans le CRM. Reprenez-le ici ou depuis l’historique, ou annulez-le.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="430"/>
+        <location filename="../crm_importer/gui/page_import.py" line="432"/>
         <source>Undo this import?</source>
         <translation>Annuler cet import ?</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="483"/>
+        <location filename="../crm_importer/gui/page_import.py" line="485"/>
         <source>What the import will do</source>
         <translation>Ce que l’import va faire</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="494"/>
+        <location filename="../crm_importer/gui/page_import.py" line="496"/>
         <source>%n owner(s) in the file match no active CRM user: {owners}. Their leads:</source>
         <translation>
             <numerusform>%n propriétaire du fichier ne correspond à aucun utilisateur actif du CRM : {owners}. Ses leads :</numerusform>
@@ -884,62 +889,62 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="534"/>
+        <location filename="../crm_importer/gui/page_import.py" line="536"/>
         <source>&lt;b&gt;{rows}&lt;/b&gt; rows of {file} to import; not imported: {invalid} invalid, {dups} duplicates in the file (all in the report).</source>
         <translation>Lignes de {file} à importer : &lt;b&gt;{rows}&lt;/b&gt; ; non importées : {invalid} invalides, {dups} doublons dans le fichier (toutes dans le rapport).</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="538"/>
+        <location filename="../crm_importer/gui/page_import.py" line="540"/>
         <source>A row is the same lead as one in the CRM when they share {keys}: {policy}</source>
         <translation>Une ligne et un lead du CRM sont le même lead quand ils ont en commun {keys} : {policy}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="539"/>
+        <location filename="../crm_importer/gui/page_import.py" line="541"/>
         <source>{some} or {last}</source>
         <translation>{some} ou {last}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="541"/>
+        <location filename="../crm_importer/gui/page_import.py" line="543"/>
         <source>No duplicate check against the CRM: every row creates a lead.</source>
         <translation>Aucune recherche de doublons dans le CRM : chaque ligne crée un lead.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="542"/>
+        <location filename="../crm_importer/gui/page_import.py" line="544"/>
         <source>Assignment: {assignment}</source>
         <translation>Attribution : {assignment}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="550"/>
+        <location filename="../crm_importer/gui/page_import.py" line="552"/>
         <source>every new lead to {user}</source>
         <translation>chaque nouveau lead à {user}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="553"/>
+        <location filename="../crm_importer/gui/page_import.py" line="555"/>
         <source>in turn to {users}</source>
         <translation>à tour de rôle à {users}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="557"/>
+        <location filename="../crm_importer/gui/page_import.py" line="559"/>
         <source>to the owner named in the column “{column}” (an unknown owner: {then})</source>
         <translation>au propriétaire nommé dans la colonne « {column} » (propriétaire inconnu : {then})</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="558"/>
+        <location filename="../crm_importer/gui/page_import.py" line="560"/>
         <source>left unassigned</source>
         <translation>lead non attribué</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="560"/>
+        <location filename="../crm_importer/gui/page_import.py" line="562"/>
         <source>none: the new leads stay unassigned</source>
         <translation>aucune : les nouveaux leads restent non attribués</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="569"/>
+        <location filename="../crm_importer/gui/page_import.py" line="571"/>
         <source>Undo the import of {file} from {date}?</source>
         <translation>Annuler l’import de {file} du {date} ?</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="572"/>
+        <location filename="../crm_importer/gui/page_import.py" line="574"/>
         <source>The %Ln lead(s) it created will be removed, except those edited since or that other CRM records refer to (they are kept).</source>
         <translation>
             <numerusform>Le %Ln lead qu’il a créé sera supprimé, sauf s’il a été modifié depuis ou si d’autres fiches du CRM y font référence (il est alors gardé).</numerusform>
@@ -947,7 +952,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="576"/>
+        <location filename="../crm_importer/gui/page_import.py" line="578"/>
         <source>The %Ln lead(s) it updated get their previous values back.</source>
         <translation>
             <numerusform>Le %Ln lead qu’il a modifié retrouve ses valeurs précédentes.</numerusform>
@@ -955,27 +960,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="579"/>
+        <location filename="../crm_importer/gui/page_import.py" line="581"/>
         <source>It created and updated no lead: nothing in the CRM changes.</source>
         <translation>Il n’a créé ni modifié aucun lead : rien ne change dans le CRM.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="588"/>
+        <location filename="../crm_importer/gui/page_import.py" line="590"/>
         <source>Resume the import of {file} from {date}? It stopped after {done} of {total} rows; the {left} rows left go into {crm}. Nothing is imported twice.</source>
         <translation>Reprendre l’import de {file} du {date} ? Il s’est arrêté après {done} lignes sur {total} ; les {left} lignes restantes vont dans {crm}. Rien n’est importé deux fois.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="475"/>
+        <location filename="../crm_importer/gui/page_import.py" line="477"/>
         <source>Demo database</source>
         <translation>Base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="476"/>
+        <location filename="../crm_importer/gui/page_import.py" line="478"/>
         <source>Into &lt;b&gt;{target}&lt;/b&gt;, as &lt;b&gt;{who}&lt;/b&gt; ({email}).</source>
         <translation>Dans &lt;b&gt;{target}&lt;/b&gt;, en tant que &lt;b&gt;{who}&lt;/b&gt; ({email}).</translation>
     </message>
     <message numerus="yes">
-        <location filename="../crm_importer/gui/page_import.py" line="479"/>
+        <location filename="../crm_importer/gui/page_import.py" line="481"/>
         <source>Import %Ln rows</source>
         <translation>
             <numerusform>Importer %Ln ligne</numerusform>
@@ -983,7 +988,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/page_import.py" line="521"/>
+        <location filename="../crm_importer/gui/page_import.py" line="523"/>
         <source>Import completed: {imported} leads created and {updated} updated in {time}.</source>
         <translation>Import terminé : {imported} leads créés et {updated} mis à jour en {time}.</translation>
     </message>

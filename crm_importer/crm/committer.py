@@ -1,21 +1,32 @@
 """Phase 2 of an import: a validated job's staged rows into the CRM, each batch exactly once.
 
-A commit batch (``COMMIT_ROWS`` valid rows) goes in as one transaction:
+A commit batch (``COMMIT_ROWS`` valid rows, more on a far link: :func:`batch_rows_for`) goes in as one
+transaction, in four round trips whatever the link's latency (:data:`ROUND_TRIPS_PER_BATCH`):
 
-1. a transaction-level advisory lock, so that two imports into one CRM dedupe against each other's
-   leads instead of racing (batches of concurrent imports interleave; none waits long);
-2. ``COPY`` of the rows into a temporary table (``ON COMMIT DROP``: safe behind a transaction pooler);
-3. one set-based statement: the match against existing leads through the normalized-key indexes,
-   the duplicate policy (skip / update / create), the assignment, the inserted and updated leads and
-   their ``lead_history`` rows;
-4. the ledger row ``import_batches(job_id, batch_no)`` and the job's counters.
+1. ``BEGIN``, then one statement: the transaction's settings (:func:`transaction_settings`: who the
+   importer acts as, its timeouts), a transaction-level advisory lock, so that two imports into one CRM
+   dedupe against each other's leads instead of racing (batches of concurrent imports interleave; none
+   waits long), and the ledger read; then the stage table is made sure of (a temporary table kept for
+   the session, emptied at every commit, created again when missing: behind a transaction pooler a
+   transaction may meet another backend);
+2. and 3. ``COPY`` of the rows into the stage table (its query, then its data: it cannot be pipelined);
+4. under a savepoint, one set-based statement: the match against existing leads through the
+   normalized-key indexes, the duplicate policy (skip / update / create), the assignment, the inserted
+   and updated leads and their ``lead_history`` rows, the ledger row ``import_batches(job_id, batch_no)``
+   and the job's counters; then ``COMMIT``.
+
+Each round trip is one simple-protocol query string holding its statements (the values bound by the
+client, so no server-side statement is prepared: a transaction pooler stays fine). The next batch's rows
+are turned into COPY data by a worker thread while the current batch is on the wire.
 
 The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
-batch is (re)tried the ledger is read: a retried, resumed or ambiguously committed batch is never
-inserted twice. Connection losses, server restarts, serialization failures and deadlocks are retried
-with exponential backoff and jitter on a fresh connection; rows the server rejects (a CRM constraint,
-a trigger, a tighter column) are isolated by splitting the batch under savepoints and reported, and the
-rest goes in.
+batch is (re)tried the ledger is read, and the batch statement reads it again after the lock (a run
+committing the same batch meanwhile is seen, and nothing is written twice): a retried, resumed or
+ambiguously committed batch is never inserted twice. Connection losses, server restarts, serialization
+failures and deadlocks are retried with exponential backoff and jitter on a fresh connection; rows the
+server rejects (a CRM constraint, a trigger, a tighter column) are isolated by splitting the batch under
+savepoints and reported, and the rest goes in (the batch then takes the slower way: one statement per
+split, the ledger row after).
 """
 
 from __future__ import annotations
@@ -25,7 +36,8 @@ import io
 import json
 import socket
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -35,16 +47,24 @@ from psycopg import sql
 
 from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import Identity
-from crm_importer.crm.link import CrmLink, act_as, reason
+from crm_importer.crm.link import (
+    CrmLink,
+    act_as,
+    autocommit,
+    in_one_trip,
+    measure_round_trip,
+    reason,
+    transaction_settings,
+)
 from crm_importer.crm.names import CrmNames
 from crm_importer.crm.options import CommitOptions
 from crm_importer.crm.schema import crm_settings
 from crm_importer.crm.statements import (
     build_commit_sql,
     default_sql,
+    ensure_stage_sql,
     stage_columns,
     stage_name,
-    stage_table_sql,
 )
 from crm_importer.engine import errors as E
 from crm_importer.engine.errors import CancelledError, ImporterError, RowError
@@ -55,8 +75,18 @@ from crm_importer.engine.readers.base import ROW_COL
 from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol, kcol
 
-#: Valid rows per commit batch (one transaction each).
+#: Valid rows per commit batch (one transaction each) on a near link.
 COMMIT_ROWS = 5_000
+#: The most rows a commit batch grows to on a far link: a staged batch (the unit already held in memory).
+MAX_COMMIT_ROWS = 20_000
+#: Round trips of one commit batch (see the module docstring).
+ROUND_TRIPS_PER_BATCH = 4
+#: What one row costs the server in a commit batch, before the first batch measured it (seconds).
+ROW_SECONDS = 1e-4
+#: Batches grow until the link's round trips take at most this share of a batch's time…
+LATENCY_SHARE = 0.1
+#: … on a link at least this far (seconds per round trip): the same machine or a LAN never changes them.
+FAR_ROUND_TRIP = 0.010
 #: Transaction-level advisory lock serialising the dedupe-and-insert step of concurrent imports.
 COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 
@@ -77,14 +107,30 @@ def committable(frame: pl.DataFrame, skip: pl.Series) -> pl.DataFrame:
     return frame.filter(pl.col(VALID_COL) & ~pl.col(ROW_COL).is_in(skip.implode()))
 
 
-def plan_batches(store: JobStore, job: Job) -> list[CommitBatch]:
-    """Commit batches of at most ``COMMIT_ROWS`` rows, numbered the same way on every run."""
+def batch_rows_for(round_trip: float) -> int:
+    """Rows per commit batch for a link with this round-trip time (seconds): ``COMMIT_ROWS``; on a far link
+    (:data:`FAR_ROUND_TRIP`) doubled while the batch's round trips would take more than
+    :data:`LATENCY_SHARE` of its time, up to ``MAX_COMMIT_ROWS`` (a staged batch: no more rows in memory
+    than validation holds)."""
+    rows = COMMIT_ROWS
+    if round_trip < FAR_ROUND_TRIP:
+        return rows
+    latency = ROUND_TRIPS_PER_BATCH * max(round_trip, 0.0)
+    while rows * 2 <= MAX_COMMIT_ROWS and latency > LATENCY_SHARE * (latency + rows * ROW_SECONDS):
+        rows *= 2
+    return rows
+
+
+def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None) -> list[CommitBatch]:
+    """Commit batches of at most ``batch_rows`` rows (``COMMIT_ROWS`` by default), numbered the same way on
+    every run with the same ``batch_rows`` (the job keeps the size it was first committed with)."""
+    size = batch_rows or COMMIT_ROWS
     dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
     plan: list[CommitBatch] = []
     for staged_no, frame in enumerate(store.iter_batches(job.id, [ROW_COL, VALID_COL])):
         rows = committable(frame, dup_rows)[ROW_COL]
-        for start in range(0, rows.len(), COMMIT_ROWS):
-            part = rows.slice(start, COMMIT_ROWS)
+        for start in range(0, rows.len(), size):
+            part = rows.slice(start, size)
             plan.append(CommitBatch(len(plan), staged_no, start, part.len(), int(part[0]), int(part[-1])))
     return plan
 
@@ -135,6 +181,7 @@ class JobCommitter:
         self.user_ids = list(options.user_ids)
         self.fallback_id = options.fallback_id
         self._sql: sql.Composed | None = None
+        self._ledger_sql: sql.Composed | None = None
         self._country_code = "33"
         self.names = CrmNames()
         validation = ValidationOptions.from_json(job.options)
@@ -146,72 +193,107 @@ class JobCommitter:
     # -- the server-side job row --
     def ensure_server_job(self, conn: psycopg.Connection) -> None:
         job = self.job
-        with conn.transaction():
-            act_as(conn, self.identity.profile_id)
-            conn.execute(
-                "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
-                " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
-                " worker_id, created_by, crm_importer_login, crm_importer_identity, started_at)"
-                " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
-                " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
-                " crm_importer_login = excluded.crm_importer_login,"
-                " crm_importer_identity = excluded.crm_importer_identity, error_message = NULL, updated_at = now()",
-                (
-                    job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
-                    job.valid_rows, job.invalid_rows,
-                    job.duplicate_rows, json.dumps(self.assignment.to_json()),
-                    json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
-                    json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
-                    f"crm-importer@{_hostname()}", str(self.identity.profile_id), self.identity.login or None,
-                    self.identity.assurance,
-                ),
-            )
+        in_one_trip(
+            conn, self.identity.profile_id,
+            "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
+            " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
+            " worker_id, created_by, crm_importer_login, crm_importer_identity, started_at)"
+            " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
+            " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
+            " crm_importer_login = excluded.crm_importer_login,"
+            " crm_importer_identity = excluded.crm_importer_identity, error_message = NULL, updated_at = now()",
+            (
+                job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
+                job.valid_rows, job.invalid_rows,
+                job.duplicate_rows, json.dumps(self.assignment.to_json()),
+                json.dumps({"keys": list(self.dedupe_keys), "policy": self.policy}),
+                json.dumps(dict(zip(job.headers, job.mapping, strict=False))),
+                f"crm-importer@{_hostname()}", str(self.identity.profile_id), self.identity.login or None,
+                self.identity.assurance,
+            ),
+        )
 
     def run(self) -> Job:
         store, job = self.store, self.job
         settings = self.link.retrying(crm_settings, job_id=job.id)
         self._country_code = str(settings.get("phone_country_code") or "33")
         self.names = CrmNames.from_settings(settings)
-        self._sql = self.commit_sql(self.link.retrying(read_lead_columns, job_id=job.id))
+        crm_columns = self.link.retrying(read_lead_columns, job_id=job.id)
+        self._sql = self.commit_sql(crm_columns)
+        self._ledger_sql = self.commit_sql(crm_columns, ledger=True)
         self.link.retrying(self.ensure_server_job, job_id=job.id)
-        plan = plan_batches(store, job)
+        round_trip = float(self.link.retrying(measure_round_trip, job_id=job.id))
+        done = store.committed_batches(job.id)
+        batch_rows = self.options.batch_rows
+        if batch_rows is None:
+            # Chosen once per job, for the link it first commits over; a job committed before sizes were
+            # kept (batches already done) keeps the size it was committed with.
+            batch_rows = COMMIT_ROWS if done else batch_rows_for(round_trip)
+            self.options = replace(self.options, batch_rows=batch_rows)
+            store.update_job(job.id, options=self.options.stored_in(store.get_job(job.id).options))
+            job = self.job = store.get_job(job.id)
+        plan = plan_batches(store, job, batch_rows)
         store.update_job(job.id, status=IMPORTING, phase="committing", commit_total_batches=len(plan),
                          error_code=None, error_message=None)
-        done = store.committed_batches(job.id)
         rows_total = sum(b.rows for b in plan)
         rows_done = sum(b.rows for b in plan if b.no in done)
+        todo = [b for b in plan if b.no not in done]
         started = time.monotonic()
-        current_staged: tuple[int, pl.DataFrame] | None = None
+        frames: dict[int, pl.DataFrame] = {}
         dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
         rr_next = self._last_rr_next(done)
+        row_seconds = ROW_SECONDS
+
+        def eta(batches_left: int, rows_left: int) -> float:
+            """What is left: each batch's round trips, and its rows at the rate measured so far."""
+            return batches_left * ROUND_TRIPS_PER_BATCH * round_trip + rows_left * row_seconds
+
+        def report(phase: str, batches_left: int) -> None:
+            fraction = rows_done / rows_total if rows_total else 1.0
+            self.progress(Progress(phase, rows_done, fraction, rows_total, eta(batches_left, rows_total - rows_done)))
 
         def reconnecting(_said: dict[str, Any]) -> None:  # the progress says why it stands still
-            self.progress(Progress("reconnecting", rows_done, rows_done / rows_total if rows_total else 1.0,
-                                   rows_total))
+            report("reconnecting", len(todo))
+
+        def rows_of(batch: CommitBatch) -> pl.DataFrame:
+            """The batch's rows (its staged batch read once from the store, in this thread)."""
+            if batch.staged_batch not in frames:
+                frames.clear()
+                frames[batch.staged_batch] = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
+            return frames[batch.staged_batch].slice(batch.offset, batch.rows)
 
         self.link.on_retry = reconnecting
         self.link.is_cancelled = self.is_cancelled
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-stage")
         try:
-            for batch in plan:
-                if batch.no in done:
-                    continue
+            upcoming: tuple[pl.DataFrame, Future[bytes]] | None = None
+            for i, batch in enumerate(todo):
                 if self.is_cancelled():
                     raise CancelledError()
-                if current_staged is None or current_staged[0] != batch.staged_batch:
-                    frame = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
-                    current_staged = (batch.staged_batch, frame)
-                rows = current_staged[1].slice(batch.offset, batch.rows)
+                if upcoming is None:
+                    rows = rows_of(batch)
+                    upcoming = (rows, pool.submit(self._stage_rows, rows))
+                rows, payload = upcoming
+                upcoming = None
+                if i + 1 < len(todo):  # the next batch's COPY data is made while this one is on the wire
+                    after = rows_of(todo[i + 1])
+                    upcoming = (after, pool.submit(self._stage_rows, after))
                 # Proves the job store is writable before anything more goes to the CRM.
                 store.update_job(job.id, phase="committing")
+                batch_started = time.monotonic()
                 outcome: BatchOutcome = self.link.retrying(
-                    functools.partial(self._commit, batch=batch, rows=rows, rr_offset=rr_next), job_id=job.id
+                    functools.partial(self._commit, batch=batch, rows=rows, payload=payload, rr_offset=rr_next),
+                    job_id=job.id,
                 )
+                took = time.monotonic() - batch_started - ROUND_TRIPS_PER_BATCH * round_trip
+                row_seconds = max(took, 0.0) / max(batch.rows, 1) if i == 0 else \
+                    0.7 * row_seconds + 0.3 * max(took, 0.0) / max(batch.rows, 1)
                 rr_next = outcome.rr_next
                 self._record(batch, outcome)
                 rows_done += batch.rows
-                self.progress(Progress("committing", rows_done, rows_done / rows_total if rows_total else 1.0,
-                                       rows_total))
+                report("committing", len(todo) - i - 1)
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             self.link.on_retry = None
             self.link.is_cancelled = never_cancelled
             elapsed = time.monotonic() - started
@@ -225,10 +307,11 @@ class JobCommitter:
         store.update_job(job.id, status=COMPLETED, phase="completed", finished_at=now_iso())
         return store.get_job(job.id)
 
-    def commit_sql(self, crm_columns: dict[str, CrmColumn]) -> sql.Composed:
+    def commit_sql(self, crm_columns: dict[str, CrmColumn], *, ledger: bool = False) -> sql.Composed:
         """The batch statement for this job: it writes the fields the file maps (the standard ones and the
         CRM's own, cast to their type), and an empty cell of one whose CRM column has a default gets that
-        default; every other CRM column keeps its own."""
+        default; every other CRM column keeps its own. ``ledger``: with the ledger row and the job's
+        counters (see :func:`build_commit_sql`)."""
         mapped = [c for c in self.mapping.field_columns() if c in LEAD_COLUMNS or c in self.custom]
         casts = {c: col.type for c in mapped if c in self.custom and (col := self.custom[c]).category != "S"}
         defaults: dict[str, str] = {}
@@ -237,7 +320,7 @@ class JobCommitter:
             if known is not None and known.default is not None:
                 defaults[c] = default_sql(known.default, casts.get(c))
         return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode, self._country_code,
-                                columns=mapped, defaults=defaults, casts=casts, names=self.names)
+                                columns=mapped, defaults=defaults, casts=casts, names=self.names, ledger=ledger)
 
     def _last_rr_next(self, done: set[int]) -> int:
         if not done:
@@ -256,13 +339,12 @@ class JobCommitter:
         return int(self.link.retrying(read, job_id=self.job.id))
 
     def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
-        with conn.transaction():
-            act_as(conn, self.identity.profile_id)
-            conn.execute(
-                "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
-                " updated_at = now(), error_report_path = %s WHERE id = %s",
-                (self.names.status("completed"), job.report_path, job.id),
-            )
+        in_one_trip(
+            conn, self.identity.profile_id,
+            "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
+            " updated_at = now(), error_report_path = %s WHERE id = %s",
+            (self.names.status("completed"), job.report_path, job.id),
+        )
 
     def _stage_rows(self, rows: pl.DataFrame) -> bytes:
         cols: list[pl.Expr] = [pl.col(ROW_COL).cast(pl.Int64).alias("import_row")]
@@ -290,59 +372,137 @@ class JobCommitter:
         rows.select(cols).write_csv(buf, include_header=False)
         return buf.getvalue()
 
-    def _commit(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame, rr_offset: int) -> BatchOutcome:
+    def _commit(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame, payload: Future[bytes],
+                rr_offset: int) -> BatchOutcome:
+        """One batch in one transaction (see the module docstring). The connection is in autocommit mode
+        for it, so that ``BEGIN`` goes with the first statement instead of costing a round trip."""
+        with autocommit(conn):
+            return self._commit_batch(conn, batch, rows, payload, rr_offset)
+
+    def _commit_batch(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame,
+                      payload: Future[bytes], rr_offset: int) -> BatchOutcome:
+        assert self._ledger_sql is not None
         job_id = self.job.id
-        with conn.transaction():
-            act_as(conn, self.identity.profile_id)
-            # The lock first: a run committing this very batch (the same job resumed twice at once) has
-            # then finished, and the ledger read below sees its row.
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
-            ledger = conn.execute(
-                "SELECT inserted, updated, skipped, rr_next, details FROM public.import_batches"
-                " WHERE job_id = %s AND batch_no = %s",
-                (job_id, batch.no),
-            ).fetchone()
-            if ledger is not None:
-                return self._from_ledger(conn, batch, ledger)
-            conn.execute(stage_table_sql(list(self.custom)))
-            with conn.cursor() as cur:
-                with cur.copy(
-                    sql.SQL("COPY _crm_stage ({}) FROM STDIN (FORMAT csv)").format(
-                        sql.SQL(", ").join(sql.Identifier(c) for c in stage_columns(list(self.custom)))
-                    )
-                ) as copy:
-                    copy.write(self._stage_rows(rows))
-            outcome = BatchOutcome(rr_next=rr_offset)
-            row_numbers = rows[ROW_COL].to_list()
-            self._insert_range(conn, row_numbers, outcome)
-            outcome.skipped = len(outcome.skipped_rows)
-            outcome.rejected = len(outcome.rejected_rows)
-            conn.execute(
-                "INSERT INTO public.import_batches (job_id, batch_no, row_count, inserted, updated, skipped, rr_next,"
-                " details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (job_id, batch.no, batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rr_next,
-                 json.dumps(outcome.details())),
-            )
-            conn.execute(
-                "UPDATE public.import_jobs SET processed_rows = processed_rows + %s, imported_rows = imported_rows + %s,"
-                " updated_rows = updated_rows + %s, skipped_rows = skipped_rows + %s,"
-                " rejected_rows = rejected_rows + %s, last_checkpoint = %s, updated_at = now() WHERE id = %s",
-                (batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rejected, batch.no, job_id),
-            )
+        cur = psycopg.ClientCursor(conn)
+        # 1: BEGIN, who and timeouts, the lock, the ledger read (a batch done by a run we could not hear
+        # back from is read back, not inserted again), the stage table. The lock comes before the ledger
+        # read, and the batch statement reads the ledger again with a snapshot taken after the lock.
+        settings, params = transaction_settings(self.identity.profile_id)
+        cur.execute(
+            sql.SQL(
+                "BEGIN; SELECT {settings}, pg_advisory_xact_lock(%s), (SELECT to_jsonb(b) FROM (SELECT inserted,"
+                " updated, skipped, rr_next, details FROM public.import_batches WHERE job_id = %s AND batch_no = %s)"
+                " b); {stage}"
+            ).format(settings=sql.SQL(settings), stage=ensure_stage_sql(list(self.custom))),
+            (*params, COMMIT_LOCK_KEY, job_id, batch.no),
+        )
+        cur.nextset()
+        first = cur.fetchone()
+        ledger = first[-1] if first else None
+        if ledger is not None:
+            outcome = self._from_ledger(conn, batch, ledger)
+            conn.execute("COMMIT")
+            return outcome
+        # 2, 3: the rows into the stage table.
+        with conn.cursor() as copy_cur:
+            with copy_cur.copy(
+                sql.SQL("COPY _crm_stage ({}) FROM STDIN (FORMAT csv)").format(
+                    sql.SQL(", ").join(sql.Identifier(c) for c in stage_columns(list(self.custom)))
+                )
+            ) as copy:
+                copy.write(payload.result())
+        # 4: the batch statement with its ledger row, under a savepoint, and COMMIT.
+        row_numbers = rows[ROW_COL].to_list()
+        params_4 = {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
+                    "rr_counts": self.assignment.mode == "round_robin"}
+        try:
+            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; COMMIT").format(
+                self._ledger_sql), params_4)
+        except ROW_LEVEL_ERRORS as exc:
+            # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
+            conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
+            return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
+        cur.nextset()
+        records = cur.fetchall()
+        if not any(kind == "ledger" for kind, *_ in records):
+            # A run committing this very batch got the lock first: its ledger row says what went in.
+            return self._read_back(conn, batch)
+        outcome = BatchOutcome(rr_next=rr_offset)
+        self._count(records, outcome)
         return outcome
 
-    def _insert_range(self, conn: psycopg.Connection, row_numbers: list[int], outcome: BatchOutcome) -> None:
-        """Insert these rows; if the server rejects some, split the range to find them (pgloader-style)."""
-        assert self._sql is not None
-        params = {
+    def _read_back(self, conn: psycopg.Connection, batch: CommitBatch) -> BatchOutcome:
+        with conn.transaction():
+            act_as(conn, self.identity.profile_id)
+            ledger = conn.execute(
+                "SELECT to_jsonb(b) FROM (SELECT inserted, updated, skipped, rr_next, details"
+                " FROM public.import_batches WHERE job_id = %s AND batch_no = %s) b", (self.job.id, batch.no),
+            ).fetchone()
+            if ledger is None or ledger[0] is None:
+                raise ImporterError("unexpected", error=f"ledger row of batch {batch.no} not found")
+            return self._from_ledger(conn, batch, ledger[0])
+
+    def _commit_split(self, conn: psycopg.Connection, batch: CommitBatch, row_numbers: list[int],
+                      rr_offset: int, refused: BaseException) -> BatchOutcome:
+        """The batch with rows the CRM rejects: split under savepoints to find them, the rest goes in; then
+        the ledger row and the job's counters, and COMMIT (the open transaction is the batch's). If no row
+        is rejected, what the CRM ``refused`` was the ledger row or the counters: that error is raised."""
+        job_id = self.job.id
+        outcome = BatchOutcome(rr_next=rr_offset)
+        self._insert_range(conn, row_numbers, outcome)
+        if not outcome.rejected_rows:
+            raise refused
+        outcome.skipped = len(outcome.skipped_rows)
+        outcome.rejected = len(outcome.rejected_rows)
+        conn.execute(
+            "INSERT INTO public.import_batches (job_id, batch_no, row_count, inserted, updated, skipped, rr_next,"
+            " details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (job_id, batch.no, batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rr_next,
+             json.dumps(outcome.details())),
+        )
+        conn.execute(
+            "UPDATE public.import_jobs SET processed_rows = processed_rows + %s, imported_rows = imported_rows + %s,"
+            " updated_rows = updated_rows + %s, skipped_rows = skipped_rows + %s,"
+            " rejected_rows = rejected_rows + %s, last_checkpoint = %s, updated_at = now() WHERE id = %s",
+            (batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rejected, batch.no, job_id),
+        )
+        conn.execute("COMMIT")
+        return outcome
+
+    def _params(self, row_numbers: list[int], rr_offset: int) -> dict[str, Any]:
+        return {
             "lo": row_numbers[0],
             "hi": row_numbers[-1],
             "actor": self.identity.profile_id,
             "job": self.job.id,
             "rr_users": self.user_ids,
-            "rr_offset": outcome.rr_next,
+            "rr_offset": rr_offset,
             "rr_n": max(len(self.user_ids), 1),
         }
+
+    def _count(self, records: list[tuple[Any, ...]], outcome: BatchOutcome) -> None:
+        """Outcome rows of the batch statement into ``outcome``."""
+        inserted = 0
+        for kind, row, lead_id, key in records:
+            if kind == "ledger":
+                continue
+            outcome.result.append((int(row), str(lead_id), kind))
+            if kind == "inserted":
+                inserted += 1
+            elif kind == "updated":
+                outcome.updated += 1
+            else:
+                outcome.skipped_rows.append((int(row), key))
+        outcome.inserted += inserted
+        outcome.skipped = len(outcome.skipped_rows)
+        outcome.rejected = len(outcome.rejected_rows)
+        if self.assignment.mode == "round_robin":
+            outcome.rr_next += inserted
+
+    def _insert_range(self, conn: psycopg.Connection, row_numbers: list[int], outcome: BatchOutcome) -> None:
+        """Insert these rows; if the server rejects some, split the range to find them (pgloader-style)."""
+        assert self._sql is not None
+        params = self._params(row_numbers, outcome.rr_next)
         try:
             with conn.transaction():  # a savepoint
                 records = conn.execute(self._sql, params).fetchall()
@@ -354,21 +514,12 @@ class JobCommitter:
             self._insert_range(conn, row_numbers[:mid], outcome)
             self._insert_range(conn, row_numbers[mid:], outcome)
             return
-        for kind, row, lead_id, key in records:
-            outcome.result.append((int(row), str(lead_id), kind))
-            if kind == "inserted":
-                outcome.inserted += 1
-            elif kind == "updated":
-                outcome.updated += 1
-            else:
-                outcome.skipped_rows.append((int(row), key))
-        if self.assignment.mode == "round_robin":
-            outcome.rr_next += sum(1 for r in records if r[0] == "inserted")
+        self._count(records, outcome)
 
-    def _from_ledger(self, conn: psycopg.Connection, batch: CommitBatch, ledger: tuple[Any, ...]) -> BatchOutcome:
+    def _from_ledger(self, conn: psycopg.Connection, batch: CommitBatch, ledger: dict[str, Any]) -> BatchOutcome:
         """The batch was already committed (a retry after an ambiguous commit, or a resume): read it back."""
-        inserted, updated, skipped, rr_next, details = ledger
-        details = details or {}
+        inserted, updated, skipped, rr_next = (ledger[k] for k in ("inserted", "updated", "skipped", "rr_next"))
+        details = ledger.get("details") or {}
         outcome = BatchOutcome(int(inserted), int(updated), int(skipped), 0, int(rr_next))
         outcome.skipped_rows = [(int(r), str(k)) for r, k in details.get("skipped", [])]
         outcome.rejected_rows = [(int(r), str(d)) for r, d in details.get("rejected", [])]

@@ -15,12 +15,14 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
 
 from crm_importer.crm.connection import (
     AskPassword,
@@ -201,9 +203,25 @@ IDLE_IN_TRANSACTION_TIMEOUT = "30s"
 #: While a statement runs (a COPY waiting for rows), a dead client is noticed by the server's TCP
 #: keepalives: the first probe after 30 s idle, then every 10 s, given up after 3 (the default is 2 h).
 KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
-_GUARD_SQL = "SELECT set_config('request.jwt.claims', %s, true)" + "".join(
-    f", set_config('{name}', %s, true)" for name in ("idle_in_transaction_session_timeout", *KEEPALIVES)
-)
+
+
+def transaction_settings(profile_id: object) -> tuple[str, tuple[str, ...]]:
+    """WHO the importer acts as and its timeouts, for one transaction: a list of ``set_config(…, true)``
+    expressions and their parameters, to go in a ``SELECT`` (:func:`act_as` runs it alone; a commit batch
+    folds it into its first statement with the commit lock and the ledger read, so that it costs no round
+    trip of its own). Every per-transaction setting of the importer's identity is said here and nowhere
+    else.
+
+    Who: the JWT claims an app's own policies read (``auth.uid()``), set to the profile settled at sign-in:
+    the login's mapping (which is what the importer's own policies read, whatever these claims say) or, for
+    a login that bypasses row-level security, the declared one. Transaction-local settings only
+    (``set_config(…, true)``), so they hold behind a transaction pooler and never leak to another client of
+    a pooled server."""
+    exprs = ", ".join(
+        f"set_config('{name}', %s, true)"
+        for name in ("request.jwt.claims", "idle_in_transaction_session_timeout", *KEEPALIVES)
+    )
+    return exprs, (claims(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values())
 
 
 def claims(profile_id: object) -> str:
@@ -213,13 +231,58 @@ def claims(profile_id: object) -> str:
 
 def act_as(conn: psycopg.Connection, profile_id: object) -> None:
     """For this transaction: the app's own policies (``auth.uid()``) see the acting profile, as they see the
-    app's users, and a client that vanishes cannot leave its backend holding locks for hours.
+    app's users, and a client that vanishes cannot leave its backend holding locks for hours
+    (:func:`transaction_settings`)."""
+    exprs, params = transaction_settings(profile_id)
+    conn.execute("SELECT " + exprs, params)
 
-    The profile was settled at sign-in: the login's mapping (which is what the importer's policies read,
-    whatever these claims say) or, for a login that bypasses row-level security, the declared one.
-    Transaction-local settings only (``set_config(…, true)``), so they hold behind a transaction pooler and
-    never leak to another client of a pooled server."""
-    conn.execute(_GUARD_SQL, (claims(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()))
+
+def measure_round_trip(conn: psycopg.Connection, samples: int = 2) -> float:
+    """The link's round-trip time in seconds: the fastest of a few empty statements on an open connection
+    (the fastest, so that a busy server does not pass for a far one). Outside any transaction: each
+    statement is one round trip."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    best = math.inf
+    with autocommit(conn):
+        for _ in range(max(1, samples)):
+            start = time.perf_counter()
+            conn.execute("SELECT 1").fetchone()
+            best = min(best, time.perf_counter() - start)
+    return best
+
+
+@contextmanager
+def autocommit(conn: psycopg.Connection) -> Iterator[None]:
+    """The connection in autocommit mode for a while (an idle one: a transaction left open is rolled back
+    first), so that an explicit ``BEGIN`` goes with the statements after it instead of costing a round trip
+    of its own; a transaction the block leaves open (a failure) is rolled back."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    conn.autocommit = True
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.broken:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                try:
+                    conn.execute("ROLLBACK")
+                except psycopg.Error:
+                    pass
+            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                conn.autocommit = False
+
+
+def in_one_trip(conn: psycopg.Connection, profile_id: object, statement: str | sql.Composable,
+                params: Sequence[Any] = ()) -> None:
+    """``statement`` in a transaction of its own, acting as ``profile_id`` (:func:`transaction_settings`),
+    in one round trip: ``BEGIN``, the settings, the statement and ``COMMIT`` as one query string, the
+    values bound by the client (nothing prepared on the server: fine behind a transaction pooler)."""
+    settings, settings_params = transaction_settings(profile_id)
+    query = sql.SQL("BEGIN; SELECT {}; {}; COMMIT").format(
+        sql.SQL(settings), sql.SQL(statement) if isinstance(statement, str) else statement)
+    with autocommit(conn):
+        psycopg.ClientCursor(conn).execute(query, (*settings_params, *params))
 
 
 def reason(exc: BaseException | None) -> str:
@@ -260,16 +323,16 @@ def mark_server(link: CrmLink, job_id: str, status: str, message: str | None,
                 report_path: str | None = None) -> None:
     """Best effort: the server-side job row says how it ended (the ledger stays the truth)."""
     try:
+        names = link.names()
         conn = link.conn
-        with conn.transaction():
-            if link.identity is not None:
-                act_as(conn, link.identity.profile_id)
-            names = link.names()
-            conn.execute(
-                "UPDATE public.import_jobs SET status = %s, crm_importer_status = %s, error_message = %s,"
-                " error_report_path = coalesce(%s, error_report_path), updated_at = now() WHERE id = %s",
-                (names.status(status), status, message, report_path, job_id),
-            )
+        update = ("UPDATE public.import_jobs SET status = %s, crm_importer_status = %s, error_message = %s,"
+                  " error_report_path = coalesce(%s, error_report_path), updated_at = now() WHERE id = %s")
+        params = (names.status(status), status, message, report_path, job_id)
+        if link.identity is not None:
+            in_one_trip(conn, link.identity.profile_id, update, params)
+        else:
+            with conn.transaction():
+                conn.execute(update, params)
     except Exception:  # noqa: BLE001
         pass
 

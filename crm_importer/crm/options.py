@@ -122,12 +122,15 @@ class CommitOptions:
     lang: str = "en"
     #: Where the error report goes (None: the reports folder when there is anything to report).
     report: str | None = None
+    #: Rows per commit batch, chosen for the link's latency when the first batch goes and kept with the job,
+    #: so that a resume numbers the batches as the import did (None: not chosen yet).
+    batch_rows: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"on_duplicate": self.on_duplicate, "assignment": self.assignment.to_json(),
                 "user_ids": list(self.user_ids), "owner_ids": dict(self.owner_ids),
                 "unknown_owners": list(self.unknown_owners), "fallback_id": self.fallback_id, "lang": self.lang,
-                "report": self.report}
+                "report": self.report, "batch_rows": self.batch_rows}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> CommitOptions:
@@ -140,6 +143,7 @@ class CommitOptions:
             fallback_id=obj.get("fallback_id"),
             lang=obj.get("lang", "en"),
             report=obj.get("report"),
+            batch_rows=obj.get("batch_rows"),
         )
 
     @classmethod

@@ -1,10 +1,14 @@
 """The statements that put one batch of staged rows into the CRM's leads table.
 
-A batch is copied into a temporary stage table (:func:`stage_table_sql`, ``ON COMMIT DROP``: safe behind
-a transaction pooler), then one set-based statement (:func:`build_commit_sql`) matches the rows against
-existing leads through the normalized-key indexes, applies the duplicate policy (skip / update / create)
-and the assignment, and writes the inserted and updated leads with their ``lead_history`` rows, returning
-one outcome row per file row.
+A batch is copied into a temporary stage table kept for the session and emptied at every commit
+(:func:`stage_table_sql`, ``ON COMMIT DELETE ROWS``); :func:`ensure_stage_sql` creates it when the session
+does not have it (a new connection, or another backend behind a transaction pooler) or has it with other
+columns (another job's, on a pooled backend). Then one set-based statement (:func:`build_commit_sql`)
+matches the rows against existing leads through the normalized-key indexes, applies the duplicate policy
+(skip / update / create) and the assignment, and writes the inserted and updated leads with their
+``lead_history`` rows, returning one outcome row per file row; with ``ledger=True`` the same statement
+writes the batch's ledger row and the job's counters (nothing at all when the ledger already has the
+batch), so that a batch costs one statement after its COPY.
 """
 
 from __future__ import annotations
@@ -35,7 +39,21 @@ def stage_table_sql(custom: Sequence[str] = ()) -> sql.Composed:
     cols: list[sql.Composable] = [sql.SQL("import_row integer NOT NULL")]
     cols += [sql.SQL("{} text").format(sql.Identifier(c)) for c in names[1:-1]]
     cols.append(sql.SQL("owner_id uuid"))
-    return sql.SQL("CREATE TEMP TABLE _crm_stage ({}) ON COMMIT DROP").format(sql.SQL(", ").join(cols))
+    return sql.SQL("CREATE TEMP TABLE _crm_stage ({}) ON COMMIT DELETE ROWS").format(sql.SQL(", ").join(cols))
+
+
+def ensure_stage_sql(custom: Sequence[str] = ()) -> sql.Composed:
+    """One statement, no round trip of its own (it goes with the batch's first one): the stage table of
+    :func:`stage_table_sql` is there with exactly these columns afterwards. Only ``pg_temp`` is touched."""
+    signature = ",".join(stage_columns(custom))
+    return sql.SQL(
+        "DO $crm_stage$ BEGIN"
+        " IF to_regclass('pg_temp._crm_stage') IS NOT NULL AND (SELECT string_agg(attname::text, ',' ORDER BY attnum)"
+        " FROM pg_attribute WHERE attrelid = to_regclass('pg_temp._crm_stage') AND attnum > 0 AND NOT attisdropped)"
+        " IS DISTINCT FROM {signature} THEN DROP TABLE pg_temp._crm_stage; END IF;"
+        " IF to_regclass('pg_temp._crm_stage') IS NULL THEN {create}; END IF;"
+        " END $crm_stage$"
+    ).format(signature=sql.Literal(signature), create=stage_table_sql(custom))
 
 
 def _match_branches(names: CrmNames) -> dict[str, str]:
@@ -55,7 +73,7 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
                      columns: Sequence[str] = LEAD_COLUMNS,
                      defaults: Mapping[str, str] | None = None,
                      casts: Mapping[str, str] | None = None,
-                     names: CrmNames | None = None) -> sql.Composed:
+                     names: CrmNames | None = None, ledger: bool = False) -> sql.Composed:
     """The one statement that commits a range of staged rows (see the module docstring).
 
     Only ``columns`` (the fields the file maps) and the importer's own are written: every other column of
@@ -64,6 +82,12 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     (``columns`` beyond the standard fields) are staged as validated text and cast to their type
     (``casts``: column -> type, for those that are not text). ``names`` are the app's own (its owner
     column, its history columns and event words: :mod:`crm_importer.crm.names`).
+
+    ``ledger``: the statement also writes the ledger row ``import_batches(%(job)s, %(batch_no)s)`` (row count
+    ``%(rows)s``, ``rr_next`` = ``%(rr_offset)s`` plus the inserted rows when ``%(rr_counts)s``, the skipped
+    rows in ``details``) and adds the batch to the job's counters; if the ledger has the batch already (read
+    after the commit lock, so a concurrent run's commit is seen) it writes nothing. It then returns one more
+    row, ``('ledger', NULL, NULL, NULL)``, when it wrote the ledger row.
     """
     names = names or CrmNames()
     if not country_code.isdigit():
@@ -79,7 +103,10 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
         """The staged value of ``c`` in row ``alias``, typed as the CRM column is."""
         value = sql.SQL("{}.{}").format(sql.Identifier(alias), staged[c])
         return sql.SQL("{}::{}").format(value, sql.SQL(casts[c])) if c in casts else value
-    parts: list[sql.Composable] = [sql.SQL("WITH s AS (SELECT * FROM _crm_stage WHERE import_row BETWEEN %(lo)s AND %(hi)s)")]
+    not_in_ledger = sql.SQL(" AND NOT EXISTS (SELECT 1 FROM public.import_batches b"
+                            " WHERE b.job_id = %(job)s AND b.batch_no = %(batch_no)s)") if ledger else sql.SQL("")
+    parts: list[sql.Composable] = [sql.SQL("WITH s AS (SELECT * FROM _crm_stage WHERE import_row BETWEEN %(lo)s AND %(hi)s{})")
+                                   .format(not_in_ledger)]
     if match:
         match_sql = _match_branches(names)
         branches = " UNION ALL ".join(match_sql[k] for k in DEDUPE_KEYS if k in dedupe_keys)
@@ -166,7 +193,26 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
         )
     elif match:
         outcome.append(sql.SQL("SELECT 'skipped', import_row, lead_id, key FROM m"))
-    return sql.SQL(" ").join(parts) + sql.SQL(" ") + sql.SQL(" UNION ALL ").join(outcome)
+    if not ledger:
+        return sql.SQL(" ").join(parts) + sql.SQL(" ") + sql.SQL(" UNION ALL ").join(outcome)
+    parts.append(sql.SQL(", o AS ({})").format(sql.SQL(" UNION ALL ").join(outcome)))
+    parts.append(sql.SQL(
+        ", led AS (INSERT INTO public.import_batches (job_id, batch_no, row_count, inserted, updated, skipped,"
+        " rr_next, details) SELECT %(job)s, %(batch_no)s, %(rows)s, c.ins, c.upd, c.skp,"
+        " %(rr_offset)s + CASE WHEN %(rr_counts)s THEN c.ins ELSE 0 END,"
+        " jsonb_build_object('skipped', c.skipped, 'rejected', '[]'::jsonb)"
+        " FROM (SELECT count(*) FILTER (WHERE outcome = 'inserted') AS ins,"
+        " count(*) FILTER (WHERE outcome = 'updated') AS upd, count(*) FILTER (WHERE outcome = 'skipped') AS skp,"
+        " coalesce(jsonb_agg(jsonb_build_array(import_row, key) ORDER BY import_row)"
+        " FILTER (WHERE outcome = 'skipped'), '[]'::jsonb) AS skipped FROM o) c"
+        " WHERE NOT EXISTS (SELECT 1 FROM public.import_batches b WHERE b.job_id = %(job)s"
+        " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped)"
+        ", job AS (UPDATE public.import_jobs SET processed_rows = processed_rows + %(rows)s,"
+        " imported_rows = imported_rows + led.inserted, updated_rows = updated_rows + led.updated,"
+        " skipped_rows = skipped_rows + led.skipped, last_checkpoint = %(batch_no)s, updated_at = now()"
+        " FROM led WHERE id = %(job)s RETURNING 1)"
+        " SELECT outcome, import_row, lead_id, key FROM o UNION ALL SELECT 'ledger', NULL, NULL, NULL FROM led"))
+    return sql.SQL(" ").join(parts)
 
 
 def default_sql(default: str, cast: str | None = None) -> str:

@@ -42,12 +42,14 @@ HASH_CHUNK = 8 << 20
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a long operation stands; the consumer derives rows/s and the ETA from successive reports."""
+    """Where a long operation stands; the consumer derives rows/s and the ETA from successive reports,
+    unless the phase knows its ETA better (``eta_seconds``: the commit counts the link's round trips)."""
 
     phase: str  # hashing | validating | deduplicating | committing | reporting | undoing
     rows: int  # rows handled so far in this phase
     fraction: float  # 0.0 … 1.0 of this phase
     total_rows: int | None = None
+    eta_seconds: float | None = None
 
 
 ProgressFn = Callable[[Progress], None]

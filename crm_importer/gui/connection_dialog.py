@@ -266,6 +266,10 @@ class ConnectionDialog(QDialog):
         session = result[0]
         text = self.tr("The connection works: PostgreSQL {version}, signed in as {who} ({role}).").format(
             version=session.server_version, who=session.who, role=session.identity.role if session.identity else "?")
+        if session.round_trip_ms is not None:
+            # What a far CRM costs each batch: said up front, so that a slower import is no surprise.
+            text += " " + self.tr("Round trip to the server: {ms} ms.").format(
+                ms=f"{session.round_trip_ms:.0f}" if session.round_trip_ms >= 1 else "< 1")
         if session.identity is not None and not session.identity.verified:
             text += " " + self.tr("This login bypasses row-level security: the import will be recorded as the "
                                   "profile you chose ({email}), which the database cannot verify.").format(

@@ -60,6 +60,7 @@ class ImportPage(WizardPage):
         self._rows = 0
         self._total = 0
         self._phase = ""
+        self._eta: float | None = None
         self._error: str | None = None
         # What the result banner says, worded again in the current language each time it is shown.
         self._message: Callable[[], str] | None = None
@@ -347,6 +348,7 @@ class ImportPage(WizardPage):
             if total:
                 self._total = int(total)
             self.meter.add(self._rows)
+        self._eta = getattr(progress, "eta_seconds", None)  # the commit's own, round trips counted
         self.bar.setValue(int(float(getattr(progress, "fraction", 0.0)) * 1000))
         self._show_progress()
 
@@ -360,7 +362,7 @@ class ImportPage(WizardPage):
             done=fmt_int(self._rows), total=fmt_int(self._total)))
         rate = self.meter.rate()
         self.rate_label.setText(self.tr("{rate} rows/s").format(rate=fmt_int(int(rate))) if rate else "")
-        eta = self.meter.eta(self._total)
+        eta = self._eta if self._eta is not None else self.meter.eta(self._total)
         self.eta_label.setText(self.tr("about {time} left").format(time=fmt_duration(eta)) if eta is not None else "")
 
     def _finished(self, job: Job) -> None:

@@ -52,6 +52,8 @@ class CrmSession:
     server_version: str = ""
     #: The writable columns of the CRM's leads table, read on signing in (the mapping offers them).
     crm_columns: dict[str, CrmColumn] = field(default_factory=dict)
+    #: The link's round-trip time measured on "Test connection" (milliseconds; None: not measured).
+    round_trip_ms: float | None = None
 
     @property
     def target(self) -> str:
@@ -101,9 +103,12 @@ def build_dsn(host: str, port: int, dbname: str, user: str, sslmode: str) -> str
 
 
 def check_connection(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> CrmSession:
-    """Connect, check the crm-importer schema, sign in as the profile and require an admin."""
+    """Connect, check the crm-importer schema, sign in as the profile and require an admin; measure the
+    link's round-trip time (a far CRM: imports go in bigger batches, and take longer)."""
     identity, version, columns = service.sign_in_admin(session.dsn, session.email.strip() or None, session.password)
-    return replace(session, email=identity.email, identity=identity, server_version=version, crm_columns=columns)
+    round_trip = service.round_trip_ms(session.dsn, session.password)
+    return replace(session, email=identity.email, identity=identity, server_version=version, crm_columns=columns,
+                   round_trip_ms=round_trip)
 
 
 def start_demo_session(progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> tuple[Any, CrmSession]:

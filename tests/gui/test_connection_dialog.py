@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,7 @@ def test_a_mapped_login_signs_in_without_an_email_and_is_verified(qtbot: Any, wi
     with qtbot.waitSignal(dialog.tested, timeout=30_000) as tested:
         dialog.test_button.click()
     assert f"Database login {login}, verified." in tested.args[0]
+    assert re.search(r"Round trip to the server: (< 1|\d+) ms\.", tested.args[0]), tested.args[0]
     with qtbot.waitSignal(dialog.connected, timeout=30_000):
         dialog.connect_button.click()
     status = window.status_text.text()
