@@ -776,11 +776,11 @@ _PLAN: dict[str, dict[str, Template]] = {
               "qui lui est associé).",
     },
     "plan_policy_history_insert": {
-        "en": "Let CRM admins' own logins add the import's rows to lead_history (one policy of the importer's, "
-              "for admins only; the app's policies are kept).",
-        "fr": "Permettre aux identifiants des administrateurs du CRM d’ajouter les lignes de l’import à "
-              "lead_history (une règle d’accès de l’importeur, réservée aux administrateurs ; celles de "
-              "l’application sont conservées).",
+        "en": "Let CRM admins add an import's rows to lead_history and remove them when it is undone (two "
+              "policies of the importer's, for admins and imported rows only; the app's policies are kept).",
+        "fr": "Permettre aux administrateurs du CRM d’ajouter les lignes d’un import à lead_history et de les "
+              "retirer quand il est annulé (deux règles d’accès de l’importeur, réservées aux administrateurs et "
+              "aux lignes importées ; celles de l’application sont conservées).",
     },
     "plan_create_logins": {
         "en": "Create the table crm_importer_logins (which CRM profile each database login acts as; only its "

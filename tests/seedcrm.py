@@ -39,6 +39,7 @@ __all__ = [
     "SeedCrm",
     "SeedVariant",
     "catalog_snapshot",
+    "fix_app_policies",
     "jwt_session",
     "make_seed_crm",
 ]
@@ -566,6 +567,25 @@ def catalog_snapshot(conn: psycopg.Connection) -> dict[str, Any]:
             rows[table] = (count, digest)
         snapshot["rows"] = rows
     return snapshot
+
+
+# --- the app's own fix -------------------------------------------------------------------------------------
+
+
+def fix_app_policies(conn: psycopg.Connection, variant: SeedVariant = SeedVariant()) -> None:
+    """The seed plan's own fix of its recursive policies on profiles and leads (through ``get_user_role()``):
+    without it the app's signed-in users, and anything acting with their rights (an admin's own login, a
+    declared import running as ``authenticated``), get 42P17 on profiles and leads."""
+    conn.execute(sql.SQL("""
+        drop policy profiles_select on public.profiles;
+        create policy profiles_select on public.profiles for select to authenticated using (auth.uid() is not null);
+        drop policy leads_select on public.leads;
+        create policy leads_select on public.leads for select to authenticated
+            using (public.get_user_role()::text in ('admin', 'manager') or {owner} = auth.uid());
+        drop policy leads_admin_all on public.leads;
+        create policy leads_admin_all on public.leads for all to authenticated
+            using (public.get_user_role()::text = 'admin');
+    """).format(owner=sql.Identifier(variant.owner)))
 
 
 # --- PostgREST-like sessions --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from leadfiles import lead, one_json, run_cli, write_leads_csv
 from pgfixture import dsn_for, make_supabase_shape
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
-from seedcrm import ADMIN_ID, SALES_ID, SeedVariant, jwt_session, make_seed_crm
+from seedcrm import ADMIN_ID, SALES_ID, SeedVariant, fix_app_policies, jwt_session, make_seed_crm
 from test_cli_import import CancelAfter
 
 from crm_importer.crm import committer
@@ -35,16 +35,6 @@ def home(isolated_home: Path) -> Path:
     return isolated_home
 
 
-_APP_POLICY_FIX = """
-drop policy profiles_select on public.profiles;
-create policy profiles_select on public.profiles for select to authenticated using (auth.uid() is not null);
-drop policy leads_select on public.leads;
-create policy leads_select on public.leads for select to authenticated
-    using (public.get_user_role()::text in ('admin', 'manager') or owner_id = auth.uid());
-drop policy leads_admin_all on public.leads;
-create policy leads_admin_all on public.leads for all to authenticated
-    using (public.get_user_role()::text = 'admin');
-"""
 
 
 def _as(dsn: str, login: str, **extra: str) -> str:
@@ -79,7 +69,7 @@ def crm(pg_dsn_empty: str, home: Path) -> str:
         make_seed_crm(conn, SeedVariant())
         # The seed plan's own fix of its recursive policies (through get_user_role(), SECURITY DEFINER):
         # without it the app's signed-in users, and so an admin's own login, cannot read profiles or leads.
-        conn.execute(_APP_POLICY_FIX)
+        fix_app_policies(conn)
     done = run_cli(home, "db", "migrate", "--db", pg_dsn_empty)
     assert done.returncode == 0, done.stderr
     for login, email in ((ADMIN_LOGIN, ADMIN_EMAIL), (SALES_LOGIN, SALES_EMAIL)):
@@ -219,6 +209,20 @@ def test_a_login_that_bypasses_rls_is_declared_warned_and_may_be_refused(crm: st
     fr = run_cli(home, "import", str(path), "--db", dsn, "--as", ADMIN_EMAIL, "--yes", "--lang", "fr")
     assert fr.returncode == 0 and "contourne la sécurité par ligne" in fr.stderr
 
+    # Its writes go through the app's own policies, with the declared profile's rights, as the app's users'
+    # do: a policy of the app that refuses a lead refuses it to the importer too, though the login bypasses
+    # row-level security.
+    with psycopg.connect(crm, autocommit=True) as owner:
+        owner.execute("create policy no_nowhere on public.leads as restrictive for insert to authenticated"
+                      " with check (coalesce(city, '') <> 'Nowhere')")
+    nowhere = write_leads_csv(tmp_path / "nowhere.csv", [{**lead(50), "city": "Nowhere"}])
+    before = _rows(crm, "select count(*) from leads")
+    refused_by_app = run_cli(home, "import", str(nowhere), "--db", dsn, "--as", ADMIN_EMAIL)
+    assert refused_by_app.returncode == 3 and "row-level security" in refused_by_app.stderr, refused_by_app.stderr
+    assert _rows(crm, "select count(*) from leads") == before
+    with psycopg.connect(crm, autocommit=True) as owner:
+        owner.execute("drop policy no_nowhere on public.leads")
+
     # The CRM's admin forbids declared imports: refused in one sentence, nothing written.
     assert run_cli(home, "db", "logins", "--db", crm, "--declared", "refuse").returncode == 0
     jobs = _rows(crm, "select count(*) from import_jobs")
@@ -246,3 +250,26 @@ def test_api_sessions_through_authenticator_keep_their_jwt(crm: str, home: Path,
         with jwt_session(api, "anon"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 api.execute("select count(*) from public.import_jobs")
+
+
+def test_signing_in_leaves_no_transaction_open(crm: str) -> None:
+    """A read left open after signing in turned the undo's transaction into a savepoint that nothing
+    committed: the undo said it was done and the CRM was unchanged. Signing in ends its transaction, and a
+    block run through the link starts its own whatever an earlier read left open."""
+    from crm_importer.crm.link import open_link
+
+    link, identity = open_link(_as(crm, BYPASS_LOGIN), ADMIN_EMAIL)
+    try:
+        assert identity.api_role == "authenticated" and not identity.verified
+        assert link.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        link.conn.execute("select 1")  # an implicit transaction, as a stray read leaves one
+
+        def write(conn: psycopg.Connection) -> None:
+            with conn.transaction():
+                conn.execute("update public.crm_importer_settings set value = 'x' where key = 'probe'")
+                conn.execute("insert into public.crm_importer_settings (key, value) values ('probe', 'written')")
+
+        link.retrying(write)
+    finally:
+        link.close()
+    assert _rows(crm, "select value from crm_importer_settings where key = 'probe'") == [("written",)]

@@ -194,7 +194,7 @@ class JobCommitter:
     def ensure_server_job(self, conn: psycopg.Connection) -> None:
         job = self.job
         in_one_trip(
-            conn, self.identity.profile_id,
+            conn, self.identity,
             "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
             " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
             " worker_id, created_by, crm_importer_login, crm_importer_identity, started_at)"
@@ -329,7 +329,7 @@ class JobCommitter:
 
         def read(conn: psycopg.Connection) -> int:
             with conn.transaction():
-                act_as(conn, self.identity.profile_id)
+                act_as(conn, self.identity)
                 row = conn.execute(
                     "SELECT rr_next FROM public.import_batches WHERE job_id = %s AND batch_no = %s",
                     (self.job.id, last),
@@ -340,7 +340,7 @@ class JobCommitter:
 
     def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
         in_one_trip(
-            conn, self.identity.profile_id,
+            conn, self.identity,
             "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
             " updated_at = now(), error_report_path = %s WHERE id = %s",
             (self.names.status("completed"), job.report_path, job.id),
@@ -387,7 +387,7 @@ class JobCommitter:
         # 1: BEGIN, who and timeouts, the lock, the ledger read (a batch done by a run we could not hear
         # back from is read back, not inserted again), the stage table. The lock comes before the ledger
         # read, and the batch statement reads the ledger again with a snapshot taken after the lock.
-        settings, params = transaction_settings(self.identity.profile_id)
+        settings, params = transaction_settings(self.identity)
         cur.execute(
             sql.SQL(
                 "BEGIN; SELECT {settings}, pg_advisory_xact_lock(%s), (SELECT to_jsonb(b) FROM (SELECT inserted,"
@@ -433,7 +433,7 @@ class JobCommitter:
 
     def _read_back(self, conn: psycopg.Connection, batch: CommitBatch) -> BatchOutcome:
         with conn.transaction():
-            act_as(conn, self.identity.profile_id)
+            act_as(conn, self.identity)
             ledger = conn.execute(
                 "SELECT to_jsonb(b) FROM (SELECT inserted, updated, skipped, rr_next, details"
                 " FROM public.import_batches WHERE job_id = %s AND batch_no = %s) b", (self.job.id, batch.no),

@@ -410,6 +410,9 @@ class Identity:
     role: str
     login: str = ""
     verified: bool = True
+    #: For a declared identity on a Supabase-shaped CRM: the API role (``authenticated``) the importer's
+    #: transactions take, so that the app's own policies judge its writes as they judge the app's users'.
+    api_role: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -457,13 +460,19 @@ def sign_in(conn: psycopg.Connection, email: str | None = None) -> Identity:
             " where lower(btrim(email)) = lower(%s) and active is not false",
             (wanted,),
         ).fetchall()
+        # A login that bypasses row-level security writes under the profile's rights where the app decides:
+        # its transactions take Supabase's `authenticated` role (it is a member, as Supabase's postgres is)
+        # with the profile's claims, the way the app's API runs its users' requests.
+        api_role = scalar(conn, "select case when to_regprocedure('auth.uid()') is not null and exists"
+                                " (select 1 from pg_roles where rolname = 'authenticated') and"
+                                " pg_has_role(session_user, 'authenticated', 'MEMBER') then 'authenticated' end")
     if not rows:
         raise CrmError("profile_not_found", email=wanted)
     if len(rows) > 1:
         raise CrmError("profile_ambiguous", email=wanted)
     pid, found_email, full_name, role = rows[0]
     return Identity(profile_id=pid, email=found_email, full_name=full_name, role=role or "", login=login,
-                    verified=False)
+                    verified=False, api_role=api_role)
 
 
 def require_admin(identity: Identity) -> None:

@@ -147,7 +147,13 @@ class CrmLink:
         last: BaseException | None = None
         for attempt in range(self.max_attempts):
             try:
-                return what(self.conn)
+                conn = self.conn
+                if conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                    psycopg.pq.TransactionStatus.INERROR):
+                    # A read outside any block left its implicit transaction open: the block below must open
+                    # a transaction of its own, not a savepoint inside that one, which nothing would commit.
+                    conn.rollback()
+                return what(conn)
             except CrmError as exc:
                 if exc.code not in ("db_unreachable", "db_busy"):  # down, restarting, or out of slots
                     raise
@@ -205,7 +211,7 @@ IDLE_IN_TRANSACTION_TIMEOUT = "30s"
 KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
 
 
-def transaction_settings(profile_id: object) -> tuple[str, tuple[str, ...]]:
+def transaction_settings(who: Identity | object) -> tuple[str, tuple[str, ...]]:
     """WHO the importer acts as and its timeouts, for one transaction: a list of ``set_config(…, true)``
     expressions and their parameters, to go in a ``SELECT`` (:func:`act_as` runs it alone; a commit batch
     folds it into its first statement with the commit lock and the ledger read, so that it costs no round
@@ -214,14 +220,18 @@ def transaction_settings(profile_id: object) -> tuple[str, tuple[str, ...]]:
 
     Who: the JWT claims an app's own policies read (``auth.uid()``), set to the profile settled at sign-in:
     the login's mapping (which is what the importer's own policies read, whatever these claims say) or, for
-    a login that bypasses row-level security, the declared one. Transaction-local settings only
+    a login that bypasses row-level security, the declared one, whose transactions also take the API role
+    (``Identity.api_role``: ``SET LOCAL ROLE``, as PostgREST does) so that the app's policies apply to them.
+    ``who`` is an :class:`Identity`, or a bare profile id (claims only). Transaction-local settings only
     (``set_config(…, true)``), so they hold behind a transaction pooler and never leak to another client of
     a pooled server."""
-    exprs = ", ".join(
-        f"set_config('{name}', %s, true)"
-        for name in ("request.jwt.claims", "idle_in_transaction_session_timeout", *KEEPALIVES)
-    )
-    return exprs, (claims(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values())
+    profile_id = who.profile_id if isinstance(who, Identity) else who
+    names = ["request.jwt.claims", "idle_in_transaction_session_timeout", *KEEPALIVES]
+    values: list[str] = [claims(profile_id), IDLE_IN_TRANSACTION_TIMEOUT, *KEEPALIVES.values()]
+    if isinstance(who, Identity) and who.api_role:
+        names.append("role")
+        values.append(who.api_role)
+    return ", ".join(f"set_config('{name}', %s, true)" for name in names), tuple(values)
 
 
 def claims(profile_id: object) -> str:
@@ -229,7 +239,7 @@ def claims(profile_id: object) -> str:
     return json.dumps({"sub": str(profile_id), "role": "authenticated"})
 
 
-def act_as(conn: psycopg.Connection, profile_id: object) -> None:
+def act_as(conn: psycopg.Connection, profile_id: Identity | object) -> None:
     """For this transaction: the app's own policies (``auth.uid()``) see the acting profile, as they see the
     app's users, and a client that vanishes cannot leave its backend holding locks for hours
     (:func:`transaction_settings`)."""
@@ -273,7 +283,7 @@ def autocommit(conn: psycopg.Connection) -> Iterator[None]:
                 conn.autocommit = False
 
 
-def in_one_trip(conn: psycopg.Connection, profile_id: object, statement: str | sql.Composable,
+def in_one_trip(conn: psycopg.Connection, profile_id: Identity | object, statement: str | sql.Composable,
                 params: Sequence[Any] = ()) -> None:
     """``statement`` in a transaction of its own, acting as ``profile_id`` (:func:`transaction_settings`),
     in one round trip: ``BEGIN``, the settings, the statement and ``COMMIT`` as one query string, the
@@ -329,7 +339,7 @@ def mark_server(link: CrmLink, job_id: str, status: str, message: str | None,
                   " error_report_path = coalesce(%s, error_report_path), updated_at = now() WHERE id = %s")
         params = (names.status(status), status, message, report_path, job_id)
         if link.identity is not None:
-            in_one_trip(conn, link.identity.profile_id, update, params)
+            in_one_trip(conn, link.identity, update, params)
         else:
             with conn.transaction():
                 conn.execute(update, params)

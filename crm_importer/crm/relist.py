@@ -37,7 +37,7 @@ def relist_lost_jobs(store: JobStore, conn: psycopg.Connection, identity: Identi
     if recovered_at is None or store.meta(f"relisted:{crm_target}") is not None:
         return 0
     with conn.transaction():
-        act_as(conn, identity.profile_id)
+        act_as(conn, identity)
         rows = conn.execute(
             f"SELECT {', '.join(_SELECT.get(c, c) for c in _COLUMNS)} FROM public.import_jobs WHERE created_by = %s AND created_at < %s::timestamptz + interval '1 second'"
             " ORDER BY created_at DESC LIMIT 1000",

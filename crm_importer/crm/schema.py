@@ -745,7 +745,10 @@ class _Planner:
             self.add("plan_policy_history_insert", sql.SQL(
                 "drop policy if exists crm_importer_admin_insert on public.lead_history;\n"
                 "create policy crm_importer_admin_insert on public.lead_history for insert to {r}"
-                " with check ({admin});").format(r=sql.Identifier(role), admin=sql.SQL(admin)))
+                " with check ({admin});\n"
+                "drop policy if exists crm_importer_admin_delete on public.lead_history;\n"
+                "create policy crm_importer_admin_delete on public.lead_history for delete to {r}"
+                " using ({admin} and import_job_id is not null);").format(r=sql.Identifier(role), admin=sql.SQL(admin)))
         if "profiles" in self.created:
             self.add("plan_policies", _policies("profiles", role, read="true", write=admin), table="profiles")
         for table in OWN_TABLES:

@@ -34,7 +34,7 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
         # of a deleted lead goes to crm_importer_events, which nothing deletes.
         history_fk = _history_fk(conn)
         cascades = history_fk is not None
-        act_as(conn, actor)
+        act_as(conn, identity)
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
         kept = [str(r[0]) for r in conn.execute(
             "SELECT id FROM public.leads WHERE import_job_id = %s AND updated_at > created_at ORDER BY import_row",
