@@ -1,7 +1,7 @@
 """What some tests need of the machine (root, a Debian tool, a small disk) and how they get it.
 
 Outside CI a missing capability skips the test with the reason; in CI (``CI=true``) it fails it, since
-``.ci/run`` runs as root and installs ``.ci/apt-packages.txt``.
+``.ci/run`` runs as root and installs them (``packaging/system-packages.sh --test``).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ def in_ci() -> bool:
 
 
 def need(ok: bool, reason: str) -> None:
-    """Skip with the reason here; in CI the tool must be there (.ci/apt-packages.txt, root)."""
+    """Skip with the reason here; in CI the tool must be there (packaging/system-packages.sh --test, root)."""
     if not ok:
         if in_ci():
-            pytest.fail(f"{reason} (CI must provide it: .ci/apt-packages.txt, run as root)", pytrace=False)
+            pytest.fail(f"{reason} (CI must provide it: packaging/system-packages.sh --test, run as root)", pytrace=False)
         pytest.skip(reason)
 
 

@@ -32,7 +32,7 @@ a store subclass, concurrent imports in threads) is not repeated. This file prov
   finishes once space or write access is back.
 
 Tools that need root or a Debian package (nft, mount, pgbouncer) skip with the reason outside CI and fail in
-CI (``CI=true``), where ``.ci/apt-packages.txt`` installs them.
+CI (``CI=true``), where ``packaging/system-packages.sh --test`` installs them.
 """
 
 from __future__ import annotations
