@@ -49,132 +49,122 @@
         <translation>TLS :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
-        <source>Paste postgresql://user:password@host:5432/database to fill the fields below</source>
-        <translation>Collez postgresql://utilisateur:motdepasse@hôte:5432/base pour remplir les champs ci-dessous</translation>
-    </message>
-    <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="160"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="159"/>
         <source>Remember the password in the system keyring</source>
         <translation>Mémoriser le mot de passe dans le trousseau du système</translation>
     </message>
     <message>
         <location filename="../crm_importer/gui/connection_dialog.py" line="162"/>
-        <source>No system keyring on this computer: the password is kept for this session only</source>
-        <translation>Pas de trousseau système sur cet ordinateur : le mot de passe n’est gardé que pour cette session</translation>
-    </message>
-    <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="164"/>
         <source>Leave empty to use the saved password</source>
         <translation>Laisser vide pour utiliser le mot de passe enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="165"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="163"/>
         <source>Password of the database login</source>
         <translation>Mot de passe de l’identifiant de connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="166"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="164"/>
         <source>The profile your login is mapped to</source>
         <translation>Le profil associé à votre identifiant</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="166"/>
         <source>Off (local networks only)</source>
         <translation>Désactivé (réseaux locaux uniquement)</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="167"/>
         <source>When the server offers it</source>
         <translation>Si le serveur le propose</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="170"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="168"/>
         <source>Required</source>
         <translation>Obligatoire</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="171"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="169"/>
         <source>Required, with a trusted certificate</source>
         <translation>Obligatoire, avec un certificat de confiance</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="172"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="170"/>
         <source>Required, certificate and host name checked</source>
         <translation>Obligatoire, certificat et nom d’hôte vérifiés</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="176"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="174"/>
         <source>{mode} — {description}</source>
         <translation>{mode} — {description}</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="178"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="176"/>
         <source>Set up this CRM…</source>
         <translation>Configurer ce CRM…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="181"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="179"/>
         <source>Use the demo database</source>
         <translation>Utiliser la base de démonstration</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="182"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="180"/>
         <source>Test connection</source>
         <translation>Tester la connexion</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="183"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="181"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="184"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="182"/>
         <source>Connect</source>
         <translation>Se connecter</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="219"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="217"/>
         <source>This is not a connection string: paste one that starts with postgresql:// or holds host=… dbname=… pairs.</source>
         <translation>Ce n’est pas une chaîne de connexion : collez-en une qui commence par postgresql:// ou qui contient des paires host=… dbname=….</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="224"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="222"/>
         <source>The fields below were filled from the connection string.</source>
         <translation>Les champs ci-dessous ont été remplis à partir de la chaîne de connexion.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="271"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="269"/>
         <source>Round trip to the server: {ms} ms.</source>
         <translation>Aller-retour jusqu’au serveur : {ms} ms.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="274"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="272"/>
         <source>This login bypasses row-level security: the import will be recorded as the profile you chose ({email}), which the database cannot verify.</source>
         <translation>Cet identifiant contourne la sécurité par ligne : l’import sera enregistré au nom du profil choisi ({email}), ce que la base ne peut pas vérifier.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="279"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="277"/>
         <source>Database login {login}, verified.</source>
         <translation>Identifiant de connexion {login}, vérifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="325"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="323"/>
         <source>The connection works, but this database is not set up for crm-importer yet. “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas encore configurée pour crm-importer. « Configurer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="327"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="325"/>
         <source>The connection works, but this database is not set up for crm-importer version {required} (it has version {found}). “Set up this CRM…” shows every change it needs before anything is changed.</source>
         <translation>La connexion fonctionne, mais cette base n’est pas configurée pour la version {required} de crm-importer (elle a la version {found}). « Configurer ce CRM… » montre chaque modification nécessaire avant que rien ne soit modifié.</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="352"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="350"/>
         <source>Connecting…</source>
         <translation>Connexion en cours…</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="267"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="265"/>
         <source>The connection works: PostgreSQL {version}, signed in as {who} ({role}).</source>
         <translation>La connexion fonctionne : PostgreSQL {version}, connecté en tant que {who} ({role}).</translation>
     </message>
@@ -189,12 +179,22 @@
         <translation>Profil du CRM (e-mail, facultatif) :</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="303"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="157"/>
+        <source>Paste a postgresql://… connection string to fill the fields</source>
+        <translation>Collez une chaîne postgresql://… pour remplir les champs</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="161"/>
+        <source>No keyring here: the password is kept for this session only</source>
+        <translation>Pas de trousseau ici : mot de passe gardé pour cette session</translation>
+    </message>
+    <message>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="301"/>
         <source>Password not saved</source>
         <translation>Mot de passe non enregistré</translation>
     </message>
     <message>
-        <location filename="../crm_importer/gui/connection_dialog.py" line="304"/>
+        <location filename="../crm_importer/gui/connection_dialog.py" line="302"/>
         <source>No system keyring is available on this computer, so the password could not be saved. It is kept for this session only: you will be asked for it again next time.</source>
         <translation>Aucun trousseau système n’est disponible sur cet ordinateur : le mot de passe n’a pas pu être enregistré. Il est conservé pour cette session seulement ; il vous sera redemandé la prochaine fois.</translation>
     </message>

@@ -77,7 +77,7 @@ class ConnectionDialog(QDialog):
         self.ctx = ctx
         self.task: Task | None = None
         self.setObjectName("ConnectionDialog")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(720)  # the French button texts and the keyring sentence fit whole
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 18, 22, 18)
         layout.setSpacing(12)
@@ -154,13 +154,11 @@ class ConnectionDialog(QDialog):
                           ("user", self.tr("User:")), ("password", self.tr("Password:")), ("remember", ""),
                           ("sslmode", self.tr("TLS:")), ("email", self.tr("CRM profile (email, optional):"))):
             self.labels[key].setText(text)
-        self.conninfo.setPlaceholderText(self.tr("Paste postgresql://user:password@host:5432/database to fill the "
-                                                 "fields below"))
+        self.conninfo.setPlaceholderText(self.tr("Paste a postgresql://… connection string to fill the fields"))
         if self._keyring:
             self.remember.setText(self.tr("Remember the password in the system keyring"))
         else:
-            self.remember.setText(self.tr("No system keyring on this computer: the password is kept for this "
-                                          "session only"))
+            self.remember.setText(self.tr("No keyring here: the password is kept for this session only"))
         self.password.setPlaceholderText(self.tr("Leave empty to use the saved password") if self._saved_password
                                           else self.tr("Password of the database login"))
         self.email.setPlaceholderText(self.tr("The profile your login is mapped to"))

@@ -168,6 +168,14 @@ def test_without_a_keyring_nothing_says_a_password_is_remembered(qtbot: Any, win
     dialog = window.open_connection_dialog()
     assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
     assert "kept for this session only" in dialog.remember.text()
+    # Whole, in French too: the keyring sentence and the buttons are not cut.
+    window.set_language("fr")
+    qtbot.wait(50)
+    try:
+        for widget in (dialog.remember, dialog.demo_button, dialog.test_button, dialog.connect_button):
+            assert widget.width() >= widget.sizeHint().width() or not widget.isVisible(), widget.text()
+    finally:
+        window.set_language("en")
     assert dialog.password.placeholderText() == "Password of the database login"
     dialog.set_from_dsn(pg_dsn, ADMIN_EMAIL)
     with qtbot.waitSignal(dialog.connected, timeout=30_000):
