@@ -39,6 +39,8 @@ REVIEWED = {
     ("crm_importer/crm/demo.py", "_listen_options", "os.chown"): "after the os.name == 'nt' return",
     ("crm_importer/engine/storefiles.py", "recovery_lock", "fcntl"): "else branch of sys.platform == 'win32' (msvcrt)",
     ("crm_importer/bench.py", "_peak_mb", "resource"): "try/except ImportError, psutil on Windows",
+    ("crm_importer/bench.py", "_serve", "socket.AF_UNIX"): "only for a server reached by a unix-socket path"
+                                                         " (POSIX); on Windows the server is host:port",
 }
 
 
