@@ -340,7 +340,7 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
     for sentence in how_read(job, lang):
         print(sentence, file=sys.stderr)
     orders = date_orders(job)
-    confidence = job.options.get("read", {}).get("encoding_confidence")
+    confidence = job.options.get("detected", {}).get("encoding_confidence")
     if confidence is not None and confidence < LOW_CONFIDENCE:
         print(message("encoding_guessed", lang, encoding=job.encoding), file=sys.stderr)
     for column, said in orders.items():
@@ -358,7 +358,7 @@ def cmd_validate(args: argparse.Namespace, lang: str) -> int:
                 "rows_to_import": job.rows_to_import,
                 "mapping": mapping_json(job),
                 "encoding": job.encoding,
-                "encoding_confidence": job.options.get("read", {}).get("encoding_confidence"),
+                "encoding_confidence": job.options.get("detected", {}).get("encoding_confidence"),
                 "delimiter": job.delimiter,
                 "sheet": job.sheet,
                 "report": report,

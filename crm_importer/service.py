@@ -255,10 +255,10 @@ def migrate_crm(dsn: str, password: str | None = None, *, region: str = "FR", ow
                                progress=progress)[0]
 
 
-def list_profiles(dsn: str, password: str | None = None) -> list[Profile]:
-    """Active CRM profiles, for the assignment choices."""
+def list_profiles(dsn: str, password: str | None = None, actor: object | None = None) -> list[Profile]:
+    """Active CRM profiles, for the assignment choices (read as ``actor``, an Identity, when given)."""
     with connect(dsn, password=password) as conn:
-        return _list_profiles(conn)
+        return _list_profiles(conn, actor)
 
 
 def earlier_import(dsn: str, password: str | None, file_hash: str,
@@ -274,12 +274,13 @@ class OwnerCheck:
     unknown: list[str] = field(default_factory=list)
 
 
-def check_owners(store: JobStore, job_id: str, dsn: str, password: str | None = None) -> OwnerCheck:
+def check_owners(store: JobStore, job_id: str, dsn: str, password: str | None = None,
+                 actor: object | None = None) -> OwnerCheck:
     """Owner texts of the file that match no active profile, listed before the commit (SPEC 8)."""
     job = store.get_job(job_id)
     values = owner_values(store, job)
     with connect(dsn, password=password) as conn:
-        found, unknown = match_owners(conn, values)
+        found, unknown = match_owners(conn, values, actor)
     return OwnerCheck(found, owner_spellings(store, job, unknown))
 
 

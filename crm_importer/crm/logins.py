@@ -91,9 +91,14 @@ def grant(conn: psycopg.Connection, login: str, email: str, *, with_password: bo
                 verifier = conn.pgconn.encrypt_password(password.encode(), login.encode())
                 conn.execute(sql.SQL("create role {} login password {}").format(
                     ident, sql.Literal(verifier.decode())))
-            # Supabase-shaped as db migrate tells it (auth.uid() and the API roles in this database's cluster):
-            # the login is one of the app's signed-in users; elsewhere it gets the CRM tables' privileges.
-            if scalar(conn, "select to_regprocedure('auth.uid()') is not null"
+            # An admin's login gets what importing needs. Supabase-shaped as db migrate tells it (auth.uid()
+            # and the API roles in this database's cluster): it becomes one of the app's signed-in users;
+            # elsewhere it gets the CRM tables' privileges. Another profile's login is mapped and given
+            # nothing: only admins import, and a member of `authenticated` can set its own JWT claims,
+            # which an app's own policies (auth.uid()) believe.
+            if role != "admin":
+                pass
+            elif scalar(conn, "select to_regprocedure('auth.uid()') is not null"
                             " and exists (select 1 from pg_roles where rolname = 'authenticated')"):
                 conn.execute(sql.SQL("grant authenticated to {}").format(ident))
             else:

@@ -27,9 +27,12 @@ class Profile:
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email
 
 
-def list_profiles(conn: psycopg.Connection) -> list[Profile]:
-    """Active CRM profiles, for the assignment choices."""
+def list_profiles(conn: psycopg.Connection, actor: object | None = None) -> list[Profile]:
+    """Active CRM profiles, for the assignment choices. ``actor`` (an Identity or a profile id): read with
+    its claims, as the app's own policies on profiles may ask (``auth.uid()``)."""
     with conn.transaction():
+        if actor is not None:
+            act_as(conn, actor)
         rows = conn.execute(
             "SELECT email, coalesce(full_name, ''), coalesce(role::text, '') FROM public.profiles"
             " WHERE active IS NOT FALSE ORDER BY coalesce(full_name, email)"
@@ -37,10 +40,13 @@ def list_profiles(conn: psycopg.Connection) -> list[Profile]:
     return [Profile(str(e), str(n), str(r)) for e, n, r in rows]
 
 
-def resolve_users(conn: psycopg.Connection, emails: Sequence[str], option: str) -> list[str]:
+def resolve_users(conn: psycopg.Connection, emails: Sequence[str], option: str,
+                  actor: object | None = None) -> list[str]:
     """Profile ids of active users, in the order given; an unknown email is refused up front."""
     ids: list[str] = []
     with conn.transaction():
+        if actor is not None:
+            act_as(conn, actor)
         for email in emails:
             row = conn.execute(
                 "SELECT id FROM public.profiles WHERE lower(btrim(email)) = lower(btrim(%s)) AND active IS NOT FALSE",
@@ -62,11 +68,14 @@ def owner_values(store: JobStore, job: Job) -> list[str]:
     return sorted(seen)
 
 
-def match_owners(conn: psycopg.Connection, owners: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+def match_owners(conn: psycopg.Connection, owners: Sequence[str],
+                 actor: object | None = None) -> tuple[dict[str, str], list[str]]:
     """Owner texts matched to active profiles by email or full name (case-insensitive): (found, unknown)."""
     if not owners:
         return {}, []
     with conn.transaction():
+        if actor is not None:
+            act_as(conn, actor)
         rows = conn.execute(
             "SELECT o.v, p.id FROM unnest(%s::text[]) AS o(v) JOIN LATERAL ("
             " SELECT id FROM public.profiles p WHERE p.active IS NOT FALSE AND"
@@ -107,16 +116,18 @@ def prepare_commit_options(link: CrmLink, store: JobStore, job: Job, *, policy: 
     owner_ids: dict[str, str] = {}
     unknown: tuple[str, ...] = ()
     fallback_id = None
+    # Profiles are read with the acting profile's claims: an app's policies on profiles may need them.
+    actor = link.identity
     if assignment.mode in ("user", "round_robin"):
-        user_ids = tuple(resolve_users(conn, assignment.emails, "--assign"))
+        user_ids = tuple(resolve_users(conn, assignment.emails, "--assign", actor))
     if assignment.mode == "column":
         mapping = ValidationOptions.from_json(job.options).mapping(job.headers, job.mapping)
         if "owner" not in mapping.field_columns():
             raise UnusableFileError("bad_option", option="--assign",
                                     reason=f"column {assignment.column!r} is not mapped to the owner field")
-        owner_ids, unknown_list = match_owners(conn, owner_values(store, job))
+        owner_ids, unknown_list = match_owners(conn, owner_values(store, job), actor)
         unknown = tuple(unknown_list)
         if assignment.fallback:
-            fallback_id = resolve_users(conn, [assignment.fallback], "--unknown-owner")[0]
+            fallback_id = resolve_users(conn, [assignment.fallback], "--unknown-owner", actor)[0]
     return CommitOptions(on_duplicate=policy, assignment=assignment, user_ids=user_ids, owner_ids=owner_ids,
                          unknown_owners=unknown, fallback_id=fallback_id, lang=lang, report=report)

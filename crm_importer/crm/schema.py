@@ -496,6 +496,9 @@ class _Planner:
             """)
         if LOGINS_TABLE not in self.tables:
             self.created.add(LOGINS_TABLE)
+            # Supabase grants every API role all privileges on a new table, TRUNCATE and TRIGGER included,
+            # which row-level security does not cover: none of them keeps any on who is who.
+            revoked = ", ".join(["public", *sorted(self.api_roles)])
             # Row-level security on and no policy: only the table's owner (and logins that bypass RLS, who
             # could do anything anyway) read or write who is who.
             self.add("plan_create_logins", f"""
@@ -506,7 +509,7 @@ class _Planner:
                     granted_by text not null default session_user
                 );
                 alter table public.{LOGINS_TABLE} enable row level security;
-                revoke all on table public.{LOGINS_TABLE} from public;
+                revoke all on table public.{LOGINS_TABLE} from {revoked};
                 comment on table public.{LOGINS_TABLE} is
                     'crm-importer: the CRM profile each database login acts as (crm-importer db grant)';
             """)

@@ -228,10 +228,11 @@ def validate_file(
             raise UnusableFileError("no_contact_column", path=str(path), headers=headers_shown(mapping.headers))
         options = crm_column_rules(reader, mapping, options)
         info = reader.info
-        base_options = {**options.to_json(), "read": {**_read_json(read_options, info.sheet),
-                                                      "encoding_confidence": getattr(reader, "encoding_confidence", None)}}
-        # How the file was read (said to the user), not what the validation depends on.
-        detected = {"sheet_reason": info.sheet_reason, "header_below_title": info.header_below_title}
+        base_options = {**options.to_json(), "read": _read_json(read_options, info.sheet)}
+        # How the file was read (said to the user), not what the validation depends on: a validation cut
+        # short is continued whatever these say.
+        detected = {"sheet_reason": info.sheet_reason, "header_below_title": info.header_below_title,
+                    "encoding_confidence": getattr(reader, "encoding_confidence", None)}
         options_json = {**base_options, "detected": detected, **(extra_options or {})}
         job = None
         if resume:  # what validation depends on must match; extra options (the commit's) are updated

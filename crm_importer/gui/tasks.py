@@ -142,7 +142,7 @@ def apply_setup(session: CrmSession, plan: MigrationPlan, region: str, owner_col
 
 def list_profiles(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> list[Profile]:
     """Active CRM profiles, for the assignment choices."""
-    return service.list_profiles(session.dsn, session.password)
+    return service.list_profiles(session.dsn, session.password, session.identity)
 
 
 # --- the file ----------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ def check_owners(store_path: Path, job_id: str, session: CrmSession, progress: P
                  is_cancelled: CancelFn = never_cancelled) -> OwnerCheck:
     """Owner texts of the file that match no active profile, listed before the commit (SPEC 8)."""
     with JobStore(store_path, is_cancelled=is_cancelled) as store:
-        return service.check_owners(store, job_id, session.dsn, session.password)
+        return service.check_owners(store, job_id, session.dsn, session.password, session.identity)
 
 
 def commit(store_path: Path, job_id: str, session: CrmSession, *, policy: str, assignment: Assignment,
