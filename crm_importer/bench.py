@@ -514,7 +514,7 @@ def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_exis
         from crm_importer.crm.demo import start_demo as _start
 
         server = _start(out_dir / "bench-pg")
-        dsn = server.dsn
+        dsn = server.owner_dsn  # the server's owner: it seeds the CRM and makes the raw COPY baseline
     else:
         from crm_importer.crm.demo import seed_demo_profiles
     results: dict[str, Any] = {}

@@ -71,6 +71,20 @@ def _existing_tables(conn: psycopg.Connection, names: tuple[str, ...]) -> list[s
         (list(names),))]
 
 
+def _give_import_rights(conn: psycopg.Connection, ident: sql.Identifier) -> None:
+    if scalar(conn, "select to_regprocedure('auth.uid()') is not null"
+                    " and exists (select 1 from pg_roles where rolname = 'authenticated')"):
+        conn.execute(sql.SQL("grant authenticated to {}").format(ident))
+        return
+    conn.execute(sql.SQL("grant usage on schema public to {}").format(ident))
+    for table in _existing_tables(conn, _WRITTEN):
+        conn.execute(sql.SQL("grant select, insert, update, delete on table public.{} to {}").format(
+            sql.Identifier(table), ident))
+    for table in _existing_tables(conn, _READ):
+        conn.execute(sql.SQL("grant select on table public.{} to {}").format(sql.Identifier(table), ident))
+    conn.execute(sql.SQL("grant usage, select on all sequences in schema public to {}").format(ident))
+
+
 def grant(conn: psycopg.Connection, login: str, email: str, *, with_password: bool = True) -> Granted:
     """Map ``login`` to the active profile ``email`` (creating the login when it does not exist, with a
     generated password unless ``with_password`` is False), in one transaction. Run by the schema owner; what
@@ -84,31 +98,20 @@ def grant(conn: psycopg.Connection, login: str, email: str, *, with_password: bo
             password = None
             ident = sql.Identifier(login)
             if not scalar(conn, "select exists (select 1 from pg_roles where rolname = %s)", (login,)):
-                if not with_password:
+                if with_password:
+                    password = secrets.token_urlsafe(18)
+                    verifier = conn.pgconn.encrypt_password(password.encode(), login.encode())
+                    conn.execute(sql.SQL("create role {} login password {}").format(
+                        ident, sql.Literal(verifier.decode())))
+                else:
                     conn.execute(sql.SQL("create role {} login").format(ident))
-            if not scalar(conn, "select exists (select 1 from pg_roles where rolname = %s)", (login,)):
-                password = secrets.token_urlsafe(18)
-                verifier = conn.pgconn.encrypt_password(password.encode(), login.encode())
-                conn.execute(sql.SQL("create role {} login password {}").format(
-                    ident, sql.Literal(verifier.decode())))
             # An admin's login gets what importing needs. Supabase-shaped as db migrate tells it (auth.uid()
             # and the API roles in this database's cluster): it becomes one of the app's signed-in users;
             # elsewhere it gets the CRM tables' privileges. Another profile's login is mapped and given
             # nothing: only admins import, and a member of `authenticated` can set its own JWT claims,
             # which an app's own policies (auth.uid()) believe.
-            if role != "admin":
-                pass
-            elif scalar(conn, "select to_regprocedure('auth.uid()') is not null"
-                            " and exists (select 1 from pg_roles where rolname = 'authenticated')"):
-                conn.execute(sql.SQL("grant authenticated to {}").format(ident))
-            else:
-                conn.execute(sql.SQL("grant usage on schema public to {}").format(ident))
-                for table in _existing_tables(conn, _WRITTEN):
-                    conn.execute(sql.SQL("grant select, insert, update, delete on table public.{} to {}").format(
-                        sql.Identifier(table), ident))
-                for table in _existing_tables(conn, _READ):
-                    conn.execute(sql.SQL("grant select on table public.{} to {}").format(sql.Identifier(table), ident))
-                conn.execute(sql.SQL("grant usage, select on all sequences in schema public to {}").format(ident))
+            if role == "admin":
+                _give_import_rights(conn, ident)
             conn.execute(sql.SQL(
                 "insert into public.{t} (login, profile_id) values (%s, %s) on conflict (login) do update"
                 " set profile_id = excluded.profile_id, granted_at = now(), granted_by = session_user"
