@@ -213,30 +213,36 @@ def _default_report_path(job: Job) -> Path:
 
 
 # --- the CRM, before an import -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignedIn:
+    """What checking a connection learnt: who, the server's version, the writable columns of the CRM's
+    leads table, and the link's round-trip time in milliseconds."""
+
+    identity: Identity
+    server_version: str
+    columns: dict[str, CrmColumn]
+    round_trip_ms: float
+
+
 def sign_in_admin(dsn: str, email: str | None, password: str | None = None,
-                  store_path: str | Path | None = None) -> tuple[Identity, str, dict[str, CrmColumn]]:
-    """Connect, check the crm-importer schema, sign in as the profile and require an admin: (identity,
-    server version, the writable columns of the CRM's leads table — kept in the store as the CRM last
-    used, best effort)."""
+                  store_path: str | Path | None = None) -> SignedIn:
+    """Connect, check the crm-importer schema, sign in as the profile and require an admin; read the
+    leads table's columns (kept in the store as the CRM last used, best effort) and, on the same
+    connection, the round-trip time (the fastest of a few empty statements: :func:`measure_round_trip`)."""
     with connect(dsn, password=password) as conn:
         version = conn.info.parameter_status("server_version") or ""
         require_schema(conn)
         identity = sign_in(conn, email)
         require_admin(identity)
         columns = read_lead_columns(conn)
+        round_trip = measure_round_trip(conn) * 1000
     try:
         with JobStore(store_path) as store:
             store.save_crm_schema(redact_dsn(dsn), columns.values())
     except StoreError:
         log.warning("the CRM's columns could not be kept in the job store", exc_info=True)
-    return identity, version.split(" ")[0], {n: c for n, c in columns.items() if c.writable}
-
-
-def round_trip_ms(dsn: str, password: str | None = None) -> float:
-    """The round-trip time to the CRM in milliseconds, measured on a connection of its own (the fastest of
-    a few empty statements: see :func:`crm_importer.crm.link.measure_round_trip`)."""
-    with connect(dsn, password=password) as conn:
-        return measure_round_trip(conn) * 1000
+    return SignedIn(identity, version.split(" ")[0], {n: c for n, c in columns.items() if c.writable},
+                    round_trip)
 
 
 def migration_plan(dsn: str, password: str | None = None, *, region: str = "FR",

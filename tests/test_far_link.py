@@ -12,9 +12,9 @@ import pytest
 from leadfiles import ADMIN, SALES, check_audit, lead, query, write_leads_csv
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from crm_importer import service
 from crm_importer.bench import DelayedLink
 from crm_importer.crm import committer, statements
+from crm_importer.crm.link import measure_round_trip
 from crm_importer.engine.errors import CancelledError
 from crm_importer.engine.jobstore import CANCELLED, COMPLETED, JobStore
 from crm_importer.engine.pipeline import Progress
@@ -105,7 +105,8 @@ def test_far_link_batches_keep_their_size_on_resume_and_the_eta_counts_round_tri
 def test_connection_check_measures_the_round_trip(pg_dsn: str) -> None:
     with DelayedLink(socket_of(pg_dsn), 0.025) as link:
         far = tasks.check_connection(tasks.CrmSession(through(link, pg_dsn), ADMIN))
-        assert service.round_trip_ms(through(link, pg_dsn)) >= 50
+        with psycopg.connect(through(link, pg_dsn)) as conn:
+            assert measure_round_trip(conn) * 1000 >= 50
     assert far.identity is not None and far.round_trip_ms is not None and far.round_trip_ms >= 50
     near = tasks.check_connection(tasks.CrmSession(pg_dsn, ADMIN))
     assert near.round_trip_ms is not None and near.round_trip_ms < 50

@@ -105,10 +105,10 @@ def build_dsn(host: str, port: int, dbname: str, user: str, sslmode: str) -> str
 def check_connection(session: CrmSession, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> CrmSession:
     """Connect, check the crm-importer schema, sign in as the profile and require an admin; measure the
     link's round-trip time (a far CRM: imports go in bigger batches, and take longer)."""
-    identity, version, columns = service.sign_in_admin(session.dsn, session.email.strip() or None, session.password)
-    round_trip = service.round_trip_ms(session.dsn, session.password)
-    return replace(session, email=identity.email, identity=identity, server_version=version, crm_columns=columns,
-                   round_trip_ms=round_trip)
+    signed = service.sign_in_admin(session.dsn, session.email.strip() or None, session.password)
+    return replace(session, email=signed.identity.email, identity=signed.identity,
+                   server_version=signed.server_version, crm_columns=signed.columns,
+                   round_trip_ms=signed.round_trip_ms)
 
 
 def start_demo_session(progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled) -> tuple[Any, CrmSession]:
