@@ -672,9 +672,11 @@ def cmd_db_logins(args: argparse.Namespace, lang: str) -> int:
              "granted_by": r.granted_by, "verified": not r.bypass} for r in rows]})
         return EXIT_OK
     for r in rows:
-        print(f"{r.login}\t{r.email}\t{r.role}\t{'declared' if r.bypass else 'verified'}\t"
-              f"{r.granted_at:%Y-%m-%d %H:%M}\t{r.granted_by}")
-    print(message("logins_declared", lang, policy=policy))
+        print(message("login_row", lang, login=r.login, email=r.email, role=r.role,
+                      assurance=message("login_declared" if r.bypass else "login_verified", lang),
+                      at=f"{r.granted_at:%Y-%m-%d %H:%M}", by=r.granted_by))
+    word = message("declared_refused_word" if policy == "refused" else "declared_allowed", lang)
+    print(message("logins_declared", lang, policy=word))
     return EXIT_OK
 
 

@@ -448,6 +448,17 @@ _CRM: dict[str, dict[str, Template]] = {
         "en": "The database login {login} was not mapped to a CRM profile: nothing changed.",
         "fr": "L’identifiant de connexion {login} n’était associé à aucun profil du CRM : rien n’a changé.",
     },
+    "login_row": {
+        "en": "{login} → {email} ({role}), {assurance}; granted {at} by {by}",
+        "fr": "{login} → {email} ({role}), {assurance} ; associé le {at} par {by}",
+    },
+    "login_verified": {"en": "verified", "fr": "vérifié"},
+    "login_declared": {
+        "en": "declared (bypasses row-level security)",
+        "fr": "déclaré (contourne la sécurité par ligne)",
+    },
+    "declared_allowed": {"en": "allowed", "fr": "autorisés"},
+    "declared_refused_word": {"en": "refused", "fr": "refusés"},
     "logins_declared": {
         "en": "Imports by logins that bypass row-level security (recorded as declared): {policy}.",
         "fr": "Imports par des identifiants qui contournent la sécurité par ligne (enregistrés comme déclarés) : "

@@ -106,6 +106,9 @@ def test_db_grant_lists_and_revokes(crm: str, home: Path) -> None:
     assert out["declared_identity"] == "allowed"
     assert {(r["login"], r["profile"], r["role"], r["verified"]) for r in out["logins"]} == {
         (ADMIN_LOGIN, ADMIN_EMAIL, "admin", True), (SALES_LOGIN, SALES_EMAIL, "sales", True)}
+    text = run_cli(home, "db", "logins", "--db", crm, "--lang", "fr")
+    assert text.returncode == 0 and f"{ADMIN_LOGIN} → {ADMIN_EMAIL} (admin), vérifié ; associé le" in text.stdout
+    assert text.stdout.rstrip().endswith("(enregistrés comme déclarés) : autorisés."), text.stdout
     # The generated password is a SCRAM verifier on the server, never the password itself.
     secret = _rows(crm, "select rolpassword from pg_authid where rolname = %s", (ADMIN_LOGIN,))[0][0]
     assert secret is None or secret.startswith("SCRAM-SHA-256$")

@@ -106,7 +106,7 @@ class ValidatedBatch:
 #: the sender must fix, never an empty cell.
 SPREADSHEET_ERRORS = (
     "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!",
-    "#GETTING_DATA", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/D", "#VALEUR!", "#REF!",
+    "#GETTING_DATA", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#N/D", "#VALEUR!",
     "#NOMBRE!", "#NOM?", "#NUL!", "Err:502", "Err:504", "Err:508", "Err:522",
 )
 _ERRORS = pl.Series(sorted({v for e in SPREADSHEET_ERRORS for v in (e, e.lower())}), dtype=pl.String)
