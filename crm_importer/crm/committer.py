@@ -3,38 +3,54 @@
 A commit batch (``COMMIT_ROWS`` valid rows, more on a far link: :func:`batch_rows_for`) goes in as one
 transaction, in four round trips whatever the link's latency (:data:`ROUND_TRIPS_PER_BATCH`):
 
-1. ``BEGIN``, then one statement: the transaction's settings (:func:`transaction_settings`: who the
-   importer acts as, its timeouts), a transaction-level advisory lock, so that two imports into one CRM
-   dedupe against each other's leads instead of racing (batches of concurrent imports interleave; none
-   waits long), and the ledger read; then the stage table is made sure of (a temporary table kept for
-   the session, emptied at every commit, created again when missing: behind a transaction pooler a
-   transaction may meet another backend);
+1. ``BEGIN``, then: the transaction's settings (:func:`transaction_settings`: who the importer acts as,
+   its timeouts); the commit lock (below); the ledger read; the stage and match tables made sure of
+   (temporary tables kept for the session, emptied at every commit, created again when missing: behind a
+   transaction pooler a transaction may meet another backend); and the match of the batch's keys against
+   existing leads through the normalized-key indexes (:func:`build_match_sql`), whose count says how many
+   of its rows will be inserted, and so where the next batch's round-robin turns start;
 2. and 3. ``COPY`` of the rows into the stage table (its query, then its data: it cannot be pipelined);
-4. under a savepoint, one set-based statement: the match against existing leads through the
-   normalized-key indexes, the duplicate policy (skip / update / create), the assignment, the inserted
-   and updated leads and their ``lead_history`` rows, the ledger row ``import_batches(job_id, batch_no)``
-   and the job's counters; then ``COMMIT``.
+4. under a savepoint, one set-based statement: the duplicate policy (skip / update / create) on the
+   matches, the assignment, the inserted and updated leads and their ``lead_history`` rows, the ledger row
+   ``import_batches(job_id, batch_no)`` and the job's counters; then ``COMMIT``.
 
 Each round trip is one simple-protocol query string holding its statements (the values bound by the
-client, so no server-side statement is prepared: a transaction pooler stays fine). The next batch's rows
-are turned into COPY data by a worker thread while the current batch is on the wire.
+client, so no server-side statement is prepared: a transaction pooler stays fine).
+
+**Side by side.** A job commits over :data:`COMMIT_CONNECTIONS` connections at once, in rounds: the
+server works on one batch while it works on another (its cores), and a far link's round trips overlap.
+Batches of one job never match each other's rows (the file's own duplicates are left out), but two
+imports into one CRM must dedupe against each other's leads; so batches of *different* jobs never overlap
+between their match and their commit, and batches of one job may. Two advisory locks say it:
+
+* a round's first batch (its *leader*, or a batch committed alone) takes the commit lock
+  (``COMMIT_LOCK_KEY``, transaction-level, exclusive), then waits until no batch holds the room
+  (``ROOM_KEY``: a session-level lock taken and released at once, a barrier);
+* the round's other batches (its *followers*) start only once their leader holds the commit lock, take
+  the room in shared mode for their whole transaction, and their leader does not commit before they have
+  it. The next leader, of this job or another, waits at the barrier until they have committed.
+
+A follower never waits for anything while it holds the room, nor a leader while it holds the commit lock,
+except the leader for its followers' first round trip (which waits on no lock): no deadlock is possible.
+A follower's retry (after a lost connection) goes as a leader of its own.
 
 The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
-batch is (re)tried the ledger is read, and the batch statement reads it again after the lock (a run
-committing the same batch meanwhile is seen, and nothing is written twice): a retried, resumed or
-ambiguously committed batch is never inserted twice. Connection losses, server restarts, serialization
-failures and deadlocks are retried with exponential backoff and jitter on a fresh connection; rows the
-server rejects (a CRM constraint, a trigger, a tighter column) are isolated by splitting the batch under
-savepoints and reported, and the rest goes in (the batch then takes the slower way: one statement per
-split, the ledger row after).
+batch is (re)tried the ledger is read, and the batch statement reads it again (a run committing the same
+batch meanwhile is seen, and nothing is written twice; the unique ``(import_job_id, import_row)`` of the
+leads is the last guard): a retried, resumed or ambiguously committed batch is never inserted twice.
+Connection losses, server restarts, serialization failures and deadlocks are retried with exponential
+backoff and jitter on a fresh connection; rows the server rejects (a CRM constraint, a trigger, a tighter
+column) are isolated by splitting the batch under savepoints and reported, and the rest goes in (the batch
+then takes the slower way: one statement per split, the ledger row after).
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import json
+import logging
 import socket
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -46,7 +62,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from crm_importer.crm.columns import read_lead_columns
-from crm_importer.crm.connection import Identity
+from crm_importer.crm.connection import CrmError, Identity
 from crm_importer.crm.link import (
     CrmLink,
     act_as,
@@ -61,8 +77,12 @@ from crm_importer.crm.options import CommitOptions
 from crm_importer.crm.schema import crm_settings
 from crm_importer.crm.statements import (
     build_commit_sql,
+    build_match_sql,
     default_sql,
+    ensure_match_sql,
     ensure_stage_sql,
+    job_counters_sql,
+    matches,
     stage_columns,
     stage_name,
 )
@@ -74,6 +94,8 @@ from crm_importer.engine.pipeline import CancelFn, Progress, ProgressFn, never_c
 from crm_importer.engine.readers.base import ROW_COL
 from crm_importer.engine.typed import CrmColumn
 from crm_importer.engine.validate import VALID_COL, ValidationOptions, fcol, kcol
+
+log = logging.getLogger(__name__)
 
 #: Valid rows per commit batch (one transaction each) on a near link.
 COMMIT_ROWS = 5_000
@@ -87,8 +109,13 @@ ROW_SECONDS = 1e-4
 LATENCY_SHARE = 0.1
 #: … on a link at least this far (seconds per round trip): the same machine or a LAN never changes them.
 FAR_ROUND_TRIP = 0.010
+#: Connections a job commits over side by side (see the module docstring).
+COMMIT_CONNECTIONS = 2
 #: Transaction-level advisory lock serialising the dedupe-and-insert step of concurrent imports.
 COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
+#: Advisory lock held (shared) by the batches that commit beside their round's leader: the next holder of
+#: the commit lock waits until none holds it (see the module docstring).
+ROOM_KEY = 0x63726D5F726F6F  # "crm_roo"
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -221,6 +248,8 @@ class JobCommitter:
         crm_columns = self.link.retrying(read_lead_columns, job_id=job.id)
         self._sql = self.commit_sql(crm_columns)
         self._ledger_sql = self.commit_sql(crm_columns, ledger=True)
+        self._match_sql = build_match_sql(self.dedupe_keys, self._country_code, self.names) \
+            if matches(self.dedupe_keys, self.policy) else None
         self.link.retrying(self.ensure_server_job, job_id=job.id)
         round_trip = float(self.link.retrying(measure_round_trip, job_id=job.id))
         done = store.committed_batches(job.id)
@@ -241,12 +270,15 @@ class JobCommitter:
         started = time.monotonic()
         frames: dict[int, pl.DataFrame] = {}
         dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
-        rr_next = self._last_rr_next(done)
+        #: Where each committed batch left the round-robin turns (its ledger's rr_next).
+        rr_after = self._rr_next_of(done)
         row_seconds = ROW_SECONDS
+        links = [self.link]
 
         def eta(batches_left: int, rows_left: int) -> float:
-            """What is left: each batch's round trips, and its rows at the rate measured so far."""
-            return batches_left * ROUND_TRIPS_PER_BATCH * round_trip + rows_left * row_seconds
+            """What is left: each batch's round trips (overlapped over the connections), and its rows at the
+            rate measured so far."""
+            return batches_left * ROUND_TRIPS_PER_BATCH * round_trip / len(links) + rows_left * row_seconds
 
         def report(phase: str, batches_left: int) -> None:
             fraction = rows_done / rows_total if rows_total else 1.0
@@ -262,40 +294,55 @@ class JobCommitter:
                 frames[batch.staged_batch] = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
             return frames[batch.staged_batch].slice(batch.offset, batch.rows)
 
-        self.link.on_retry = reconnecting
-        self.link.is_cancelled = self.is_cancelled
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-stage")
+        links += self._siblings(min(COMMIT_CONNECTIONS, len(todo)) - 1)
+        for link in links:
+            link.on_retry = reconnecting
+            link.is_cancelled = self.is_cancelled
+        stager = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-stage")
+        workers = ThreadPoolExecutor(max_workers=len(links), thread_name_prefix="crm-commit")
+        staged: dict[int, _Staged] = {}
+
+        def prepare(batch: CommitBatch) -> None:
+            if batch.no not in staged:
+                rows = rows_of(batch)
+                staged[batch.no] = _Staged(rows, stager.submit(self._stage_rows, rows))
+
         try:
-            upcoming: tuple[pl.DataFrame, Future[bytes]] | None = None
-            for i, batch in enumerate(todo):
+            at = 0
+            while at < len(todo):
                 if self.is_cancelled():
                     raise CancelledError()
-                if upcoming is None:
-                    rows = rows_of(batch)
-                    upcoming = (rows, pool.submit(self._stage_rows, rows))
-                rows, payload = upcoming
-                upcoming = None
-                if i + 1 < len(todo):  # the next batch's COPY data is made while this one is on the wire
-                    after = rows_of(todo[i + 1])
-                    upcoming = (after, pool.submit(self._stage_rows, after))
+                batches = todo[at:at + len(links)]
+                for batch in [*batches, *todo[at + len(links):at + 2 * len(links)]]:
+                    prepare(batch)  # the next round's COPY data is made while this one is on the wire
                 # Proves the job store is writable before anything more goes to the CRM.
                 store.update_job(job.id, phase="committing")
-                batch_started = time.monotonic()
-                outcome: BatchOutcome = self.link.retrying(
-                    functools.partial(self._commit, batch=batch, rows=rows, payload=payload, rr_offset=rr_next),
-                    job_id=job.id,
-                )
-                took = time.monotonic() - batch_started - ROUND_TRIPS_PER_BATCH * round_trip
-                row_seconds = max(took, 0.0) / max(batch.rows, 1) if i == 0 else \
-                    0.7 * row_seconds + 0.3 * max(took, 0.0) / max(batch.rows, 1)
-                rr_next = outcome.rr_next
-                self._record(batch, outcome)
-                rows_done += batch.rows
-                report("committing", len(todo) - i - 1)
+                round_started = time.monotonic()
+                results = self._commit_round(batches, [staged.pop(b.no) for b in batches], links, rr_after, workers)
+                took = time.monotonic() - round_started - ROUND_TRIPS_PER_BATCH * round_trip
+                per_row = max(took, 0.0) / max(sum(b.rows for b in batches), 1)
+                row_seconds = per_row if at == 0 else 0.7 * row_seconds + 0.3 * per_row
+                failure: BaseException | None = None
+                for batch, result in zip(batches, results, strict=True):
+                    if isinstance(result, BaseException):
+                        failure = failure or result
+                        continue
+                    rr_after[batch.no] = result.rr_next
+                    self._record(batch, result)
+                    rows_done += batch.rows
+                    at_batch = todo.index(batch)
+                    report("committing", len(todo) - at_batch - 1)
+                if failure is not None:
+                    raise failure
+                at += len(batches)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-            self.link.on_retry = None
-            self.link.is_cancelled = never_cancelled
+            workers.shutdown(wait=True, cancel_futures=True)
+            stager.shutdown(wait=True, cancel_futures=True)
+            for link in links:
+                link.on_retry = None
+                link.is_cancelled = never_cancelled
+            for link in links[1:]:
+                link.close()
             elapsed = time.monotonic() - started
             try:
                 current = store.get_job(job.id)
@@ -306,6 +353,74 @@ class JobCommitter:
         self.link.retrying(lambda conn: self._finish_server_job(conn, final), job_id=job.id)
         store.update_job(job.id, status=COMPLETED, phase="completed", finished_at=now_iso())
         return store.get_job(job.id)
+
+    def _siblings(self, wanted: int) -> list[CrmLink]:
+        """Up to ``wanted`` more connections to the CRM, as the same login; fewer when the CRM has no free
+        connection slot or refuses another one (the job then commits over the connections it has)."""
+        siblings: list[CrmLink] = []
+        for _ in range(max(wanted, 0)):
+            other = self.link.sibling()
+            try:
+                other.conn  # noqa: B018 - opened now: a refusal is known before the first round
+            except (CrmError, psycopg.Error) as exc:
+                other.close()
+                log.info("committing over %d connection(s): another one was refused (%s)", 1 + len(siblings),
+                         reason(exc))
+                break
+            siblings.append(other)
+        return siblings
+
+    def _commit_round(self, batches: list[CommitBatch], staged: list[_Staged], links: list[CrmLink],
+                      rr_after: dict[int, int], workers: ThreadPoolExecutor) -> list[BatchOutcome | BaseException]:
+        """One round: its first batch leads (the commit lock), the others follow it over their own
+        connections (see the module docstring). Each batch's outcome, or what stopped it."""
+        room = _Room(len(batches))
+
+        def rr_base(i: int) -> int | None:
+            """Where batch ``i``'s round-robin turns start: after the batch before it (committed already, or
+            counted by its first round trip in this round); None when that batch has gone."""
+            before = batches[i].no - 1
+            if before in rr_after or before < 0:
+                return rr_after.get(before, 0)
+            if i == 0:  # not done and not in this round: numbering with a hole (never planned so)
+                return 0
+            return room.rr_after[i - 1]
+
+        def task(i: int) -> BatchOutcome:
+            batch = batches[i]
+            try:
+                if i > 0:
+                    room.wait_counted(i)  # what comes before it (and the room's leader) is known: no lock held
+                rr_offset = rr_base(i)
+                if rr_offset is None:
+                    raise _RoundBroken()
+                attempts = [0]
+
+                def work(conn: psycopg.Connection) -> BatchOutcome:
+                    follows = i > 0 and attempts[0] == 0 and room.leader_in
+                    attempts[0] += 1
+                    return self._commit(conn, batch, staged[i], rr_offset, room, i, follows)
+
+                return links[i].retrying(work, job_id=self.job.id)
+            finally:
+                room.gone(i)
+
+        results: list[BatchOutcome | BaseException] = []
+        if len(batches) == 1:  # alone: in this thread
+            try:
+                results.append(task(0))
+            except BaseException as exc:  # noqa: BLE001 - raised by run() after the round's outcomes
+                results.append(exc)
+            return results
+        futures = [workers.submit(task, i) for i in range(len(batches))]
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException as exc:  # noqa: BLE001 - raised by run() after the round's outcomes are kept
+                results.append(exc)
+        first_real = next((r for r in results if isinstance(r, BaseException) and not isinstance(r, _RoundBroken)),
+                          None)
+        return [first_real if isinstance(r, _RoundBroken) and first_real is not None else r for r in results]
 
     def commit_sql(self, crm_columns: dict[str, CrmColumn], *, ledger: bool = False) -> sql.Composed:
         """The batch statement for this job: it writes the fields the file maps (the standard ones and the
@@ -322,21 +437,19 @@ class JobCommitter:
         return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode, self._country_code,
                                 columns=mapped, defaults=defaults, casts=casts, names=self.names, ledger=ledger)
 
-    def _last_rr_next(self, done: set[int]) -> int:
+    def _rr_next_of(self, done: set[int]) -> dict[int, int]:
+        """Where each committed batch left the round-robin turns, from the ledger: a resumed batch starts
+        where the batch before it ended, as it would have in an uninterrupted run."""
         if not done:
-            return 0
-        last = max(done)
+            return {}
 
-        def read(conn: psycopg.Connection) -> int:
+        def read(conn: psycopg.Connection) -> dict[int, int]:
             with conn.transaction():
                 act_as(conn, self.identity)
-                row = conn.execute(
-                    "SELECT rr_next FROM public.import_batches WHERE job_id = %s AND batch_no = %s",
-                    (self.job.id, last),
-                ).fetchone()
-            return int(row[0]) if row else 0
+                return {int(no): int(rr) for no, rr in conn.execute(
+                    "SELECT batch_no, rr_next FROM public.import_batches WHERE job_id = %s", (self.job.id,))}
 
-        return int(self.link.retrying(read, job_id=self.job.id))
+        return dict(self.link.retrying(read, job_id=self.job.id))
 
     def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
         in_one_trip(
@@ -346,7 +459,9 @@ class JobCommitter:
             (self.names.status("completed"), job.report_path, job.id),
         )
 
-    def _stage_rows(self, rows: pl.DataFrame) -> bytes:
+    def _stage_rows(self, rows: pl.DataFrame) -> tuple[bytes, dict[str, str]]:
+        """The batch's COPY data for the stage table, and its keys for the match (PostgreSQL array literals
+        of its rows and their normalized keys: :func:`build_match_sql`)."""
         cols: list[pl.Expr] = [pl.col(ROW_COL).cast(pl.Int64).alias("import_row")]
         for name in LEAD_COLUMNS:
             cols.append((pl.col(fcol(name)) if fcol(name) in rows.columns else pl.lit(None, pl.String)).alias(name))
@@ -368,41 +483,87 @@ class JobCommitter:
         else:
             owner = pl.lit(None, pl.String)
         cols.append(owner.alias("owner_id"))
+        staged = rows.select(cols)
         buf = io.BytesIO()
-        rows.select(cols).write_csv(buf, include_header=False)
-        return buf.getvalue()
+        staged.write_csv(buf, include_header=False)
+        keys = {"m_rows": _array_literal(staged["import_row"])}
+        for key in DEDUPE_KEYS:
+            keys[f"m_{key}"] = _array_literal(staged[f"k_{key}"] if key in self.dedupe_keys
+                                              else pl.Series([None] * staged.height, dtype=pl.String))
+        return buf.getvalue(), keys
 
-    def _commit(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame, payload: Future[bytes],
-                rr_offset: int) -> BatchOutcome:
-        """One batch in one transaction (see the module docstring). The connection is in autocommit mode
-        for it, so that ``BEGIN`` goes with the first statement instead of costing a round trip."""
-        with autocommit(conn):
-            return self._commit_batch(conn, batch, rows, payload, rr_offset)
+    def _commit(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, rr_offset: int,
+                room: _Room, index: int, follows: bool) -> BatchOutcome:
+        """One batch in one transaction (see the module docstring), as its round's leader (``index`` 0), a
+        follower (``follows``), or alone. The connection is in autocommit mode for it, so that ``BEGIN``
+        goes with the first statement instead of costing a round trip."""
+        try:
+            with autocommit(conn):
+                leader = room.follow(index) if follows else None
+                return self._commit_batch(conn, batch, staged, rr_offset, room, index, leader)
+        finally:
+            if index == 0:
+                room.shut()  # whatever happened, no one comes in behind this attempt
+            room.entered(index)
 
-    def _commit_batch(self, conn: psycopg.Connection, batch: CommitBatch, rows: pl.DataFrame,
-                      payload: Future[bytes], rr_offset: int) -> BatchOutcome:
-        assert self._ledger_sql is not None
-        job_id = self.job.id
+    def _first_trip(self, conn: psycopg.Connection, batch: CommitBatch, keys: dict[str, str],
+                    leader: int | None) -> tuple[Any, int, bool, int]:
+        """Round trip 1 (see the module docstring): the ledger's row of the batch (or None), the number of
+        its rows that match existing leads, whether it may go on as a follower of the backend ``leader``
+        (which must still hold the commit lock once the room is held), and this backend's pid."""
         cur = psycopg.ClientCursor(conn)
-        # 1: BEGIN, who and timeouts, the lock, the ledger read (a batch done by a run we could not hear
-        # back from is read back, not inserted again), the stage table. The lock comes before the ledger
-        # read, and the batch statement reads the ledger again with a snapshot taken after the lock.
         settings, params = transaction_settings(self.identity)
-        cur.execute(
-            sql.SQL(
-                "BEGIN; SELECT {settings}, pg_advisory_xact_lock(%s), (SELECT to_jsonb(b) FROM (SELECT inserted,"
-                " updated, skipped, rr_next, details FROM public.import_batches WHERE job_id = %s AND batch_no = %s)"
-                " b); {stage}"
-            ).format(settings=sql.SQL(settings), stage=ensure_stage_sql(list(self.custom))),
-            (*params, COMMIT_LOCK_KEY, job_id, batch.no),
-        )
-        cur.nextset()
-        first = cur.fetchone()
-        ledger = first[-1] if first else None
+        parts = [cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params)]
+        high, low = COMMIT_LOCK_KEY >> 32, COMMIT_LOCK_KEY & 0xFFFFFFFF
+        if leader is None:
+            # The commit lock, then the barrier: no batch committing beside another job's leader is left.
+            parts.append(cur.mogrify("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,)))
+            parts.append(cur.mogrify("SELECT pg_advisory_lock(%s), pg_advisory_unlock(%s)", (ROOM_KEY, ROOM_KEY)))
+            in_room = cur.mogrify("true")
+        else:
+            parts.append(cur.mogrify("SELECT pg_advisory_xact_lock_shared(%s)", (ROOM_KEY,)))
+            in_room = cur.mogrify(
+                "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = %s AND granted"
+                " AND mode = 'ExclusiveLock' AND classid = %s::bigint::oid AND objid = %s::bigint::oid"
+                " AND objsubid = 1)", (leader, high, low))
+        parts.append(ensure_stage_sql(list(self.custom)).as_string(conn))
+        matched = "0"
+        if self._match_sql is not None:
+            parts.append(ensure_match_sql().as_string(conn))
+            parts.append(cur.mogrify(self._match_sql, keys))
+            matched = "(SELECT count(*) FROM _crm_match)"
+        parts.append(cur.mogrify(
+            "SELECT (SELECT to_jsonb(b) FROM (SELECT inserted, updated, skipped, rr_next, details"
+            " FROM public.import_batches WHERE job_id = %s AND batch_no = %s) b), ", (self.job.id, batch.no))
+            + matched + ", " + in_room + ", pg_backend_pid()")
+        cur.execute("; ".join(parts))
+        while cur.nextset():
+            pass
+        row = cur.fetchone()
+        assert row is not None
+        return row[0], int(row[1]), bool(row[2]), int(row[3])
+
+    def _commit_batch(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, rr_offset: int,
+                      room: _Room, index: int, leader: int | None) -> BatchOutcome:
+        assert self._ledger_sql is not None
+        payload, keys = staged.data.result()
+        # 1: BEGIN, who and timeouts, the locks, the ledger read (a batch done by a run we could not hear
+        # back from is read back, not inserted again), the stage and match tables, the match.
+        ledger, matched, in_room, pid = self._first_trip(conn, batch, keys, leader)
+        room.entered(index)  # a follower holds the room now (or goes alone): its leader may commit
+        if leader is not None and not in_room:
+            # The leader let the commit lock go before this batch held the room: it goes alone.
+            conn.execute("ROLLBACK")
+            return self._commit_batch(conn, batch, staged, rr_offset, room, index, None)
         if ledger is not None:
+            room.counted(index, int(ledger["rr_next"]))
             outcome = self._from_ledger(conn, batch, ledger)
             conn.execute("COMMIT")
             return outcome
+        rr_counts = self.assignment.mode == "round_robin"
+        room.counted(index, rr_offset + (batch.rows - matched if rr_counts else 0))
+        if index == 0 and leader is None:
+            room.lead(pid)  # holds the commit lock: the round's followers may come in
         # 2, 3: the rows into the stage table.
         with conn.cursor() as copy_cur:
             with copy_cur.copy(
@@ -410,14 +571,17 @@ class JobCommitter:
                     sql.SQL(", ").join(sql.Identifier(c) for c in stage_columns(list(self.custom)))
                 )
             ) as copy:
-                copy.write(payload.result())
+                copy.write(payload)
+        if index == 0:
+            room.close()  # the followers that came in hold the room: the commit lock may go
         # 4: the batch statement with its ledger row, under a savepoint, and COMMIT.
-        row_numbers = rows[ROW_COL].to_list()
+        row_numbers = staged.rows[ROW_COL].to_list()
         params_4 = {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
-                    "rr_counts": self.assignment.mode == "round_robin"}
+                    "rr_counts": rr_counts}
+        cur = psycopg.ClientCursor(conn)
         try:
-            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; COMMIT").format(
-                self._ledger_sql), params_4)
+            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}; COMMIT").format(
+                self._ledger_sql, job_counters_sql()), params_4)
         except ROW_LEVEL_ERRORS as exc:
             # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
             conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
@@ -553,6 +717,89 @@ class JobCommitter:
             inserted=outcome.inserted, updated=outcome.updated, skipped=outcome.skipped,
             rejected=outcome.rejected, result=result, issues=issues,
         )
+
+
+@dataclass
+class _Staged:
+    """A batch's rows, and (made by the stage thread) their COPY data and match keys."""
+
+    rows: pl.DataFrame
+    data: Future[tuple[bytes, dict[str, str]]]
+
+
+class _RoundBroken(Exception):
+    """A batch of a round could not know where its round-robin turns start: the batch before it failed."""
+
+
+class _Room:
+    """One round's batches (see the module docstring): whether its leader holds the commit lock (and its
+    backend), which followers came in, where each batch's round-robin turns end."""
+
+    def __init__(self, n: int) -> None:
+        self._lock = threading.Lock()
+        self._open = False
+        self._leader_pid: int | None = None
+        self._following = [False] * n
+        self._entered = [threading.Event() for _ in range(n)]
+        self._counted = [threading.Event() for _ in range(n)]
+        self.rr_after: list[int | None] = [None] * n
+
+    @property
+    def leader_in(self) -> bool:
+        return self._open
+
+    def lead(self, pid: int) -> None:
+        """The round's leader holds the commit lock, on backend ``pid``: followers may come in."""
+        with self._lock:
+            self._open, self._leader_pid = True, pid
+
+    def follow(self, i: int) -> int | None:
+        """Batch ``i`` comes in as a follower: its leader's backend, or None (the room is shut: it goes
+        alone)."""
+        with self._lock:
+            if not self._open:
+                return None
+            self._following[i] = True
+            return self._leader_pid
+
+    def counted(self, i: int, rr_after: int) -> None:
+        self.rr_after[i] = rr_after
+        self._counted[i].set()
+
+    def entered(self, i: int) -> None:
+        """Batch ``i``'s attempt has held the room, or has ended."""
+        self._entered[i].set()
+
+    def shut(self) -> None:
+        with self._lock:
+            self._open = False
+
+    def close(self) -> None:
+        """The leader is about to commit: no one else comes in, and those who did hold the room first."""
+        with self._lock:
+            self._open = False
+            waiting = [e for e, f in zip(self._entered, self._following, strict=True) if f]
+        for event in waiting:
+            event.wait()
+
+    def wait_counted(self, i: int) -> None:
+        """Until every batch before ``i`` is counted (or gone), holding no lock."""
+        for event in self._counted[:i]:
+            event.wait()
+
+    def gone(self, i: int) -> None:
+        self._entered[i].set()
+        self._counted[i].set()
+
+
+def _array_literal(values: pl.Series) -> str:
+    """A PostgreSQL array literal of these values (text: quoted, ``"`` and ``\\`` escaped; NULL for None)."""
+    if values.dtype.is_integer():
+        return "{" + ",".join(str(v) for v in values.to_list()) + "}"
+    quoted = (pl.when(pl.col("v").is_null()).then(pl.lit("NULL"))
+              .otherwise(pl.lit('"') + pl.col("v").str.replace_all(r'(["\\])', r"\$1") + pl.lit('"')))
+    joined = values.alias("v").to_frame().select(quoted.str.join(",")).item()
+    return "{" + (joined or "") + "}"
 
 
 def _hostname() -> str:

@@ -99,6 +99,14 @@ class CrmLink:
             self._names = self.retrying(read_names)
         return self._names
 
+    def sibling(self) -> CrmLink:
+        """Another link to the same CRM as the same login, acting as the same profile (a commit's second
+        connection): the password this link found is reused, nothing is asked."""
+        other = CrmLink(self.dsn, password=self._password, max_attempts=self.max_attempts,
+                        base_delay=self.base_delay, max_delay=self.max_delay, sleep=self._sleep)
+        other.identity, other._names = self.identity, self._names
+        return other
+
     @property
     def target(self) -> str:
         return redact_dsn(self.dsn)

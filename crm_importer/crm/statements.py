@@ -7,8 +7,9 @@ columns (another job's, on a pooled backend). Then one set-based statement (:fun
 matches the rows against existing leads through the normalized-key indexes, applies the duplicate policy
 (skip / update / create) and the assignment, and writes the inserted and updated leads with their
 ``lead_history`` rows, returning one outcome row per file row; with ``ledger=True`` the same statement
-writes the batch's ledger row and the job's counters (nothing at all when the ledger already has the
-batch), so that a batch costs one statement after its COPY.
+writes the batch's ledger row (nothing at all when the ledger already has the batch), and
+:func:`job_counters_sql` adds it to the job's counters, so that a batch costs one round trip after its
+COPY. The match itself (:func:`build_match_sql`) goes in the batch's first round trip.
 """
 
 from __future__ import annotations
@@ -56,17 +57,62 @@ def ensure_stage_sql(custom: Sequence[str] = ()) -> sql.Composed:
     ).format(signature=sql.Literal(signature), create=stage_table_sql(custom))
 
 
+MATCH_COLUMNS = ("import_row", "k_email", "k_phone", "k_external_id")
+
+
+def ensure_match_sql() -> sql.SQL:
+    """One statement, no round trip of its own: the match table is there afterwards, a temporary table
+    kept for the session and emptied at every commit, its ``lead_id`` typed as the CRM's ``leads.id`` (made
+    again when a pooled backend has one of another CRM's type). Only ``pg_temp`` is touched."""
+    return sql.SQL(
+        "DO $crm_match$ BEGIN"
+        " IF to_regclass('pg_temp._crm_match') IS NOT NULL AND (SELECT atttypid FROM pg_attribute"
+        " WHERE attrelid = to_regclass('pg_temp._crm_match') AND attname = 'lead_id') IS DISTINCT FROM"
+        " (SELECT atttypid FROM pg_attribute WHERE attrelid = 'public.leads'::regclass AND attname = 'id')"
+        " THEN DROP TABLE pg_temp._crm_match; END IF;"
+        " IF to_regclass('pg_temp._crm_match') IS NULL THEN CREATE TEMP TABLE _crm_match ON COMMIT DELETE ROWS AS"
+        " SELECT 0::integer AS import_row, l.id AS lead_id, ''::text AS key FROM public.leads l WITH NO DATA;"
+        " END IF; END $crm_match$"
+    )
+
+
 def _match_branches(names: CrmNames) -> dict[str, str]:
-    """The match of a staged row against existing leads, per key, through the CRM's index expressions."""
+    """The match of a staged row against existing leads, per key, through the CRM's index expressions: the
+    first lead found (``LIMIT 1``: a plain index probe)."""
     return {
-        "email": "SELECT l.id, 'email'::text AS key, 1 AS prio FROM public.leads l "
-        f"WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email",
-        "phone": "SELECT l.id, 'phone'::text AS key, 2 AS prio FROM public.leads l "
-        "WHERE s.k_phone IS NOT NULL AND l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone",
-        "external_id": "SELECT l.id, 'external_id'::text AS key, 3 AS prio FROM public.leads l "
+        "email": "(SELECT l.id, 'email'::text AS key, 1 AS prio FROM public.leads l "
+        f"WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email LIMIT 1)",
+        "phone": "(SELECT l.id, 'phone'::text AS key, 2 AS prio FROM public.leads l "
+        "WHERE s.k_phone IS NOT NULL AND l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone"
+        " LIMIT 1)",
+        "external_id": "(SELECT l.id, 'external_id'::text AS key, 3 AS prio FROM public.leads l "
         "WHERE s.k_external_id IS NOT NULL AND l.external_id IS NOT NULL "
-        f"AND {names.match_expr('external_id')} = s.k_external_id",
+        f"AND {names.match_expr('external_id')} = s.k_external_id LIMIT 1)",
     }
+
+
+def matches(dedupe_keys: Sequence[str], policy: str) -> bool:
+    """Whether a batch is matched against existing leads at all (policy ``create`` inserts every row)."""
+    return bool(dedupe_keys) and policy != "create"
+
+
+def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNames | None = None) -> sql.Composed:
+    """The match of a batch's rows against existing leads, into the match table (:func:`ensure_match_sql`):
+    one row per matched file row, the lead it matches and the key that matched (email before phone before
+    external ID). The rows are given by their keys alone, as four arrays (``%(m_rows)s``, ``%(m_email)s``,
+    ``%(m_phone)s``, ``%(m_external_id)s``: PostgreSQL array literals), so that the match can go in the
+    batch's first round trip, before its rows are copied: a batch's inserted count (its rows less its
+    matched ones) is known from it, and the next batch's round-robin turn with it."""
+    names = names or CrmNames()
+    if not country_code.isdigit():
+        raise ValueError("calling code must be digits")
+    branches = " UNION ALL ".join(_match_branches(names)[k] for k in DEDUPE_KEYS if k in dedupe_keys)
+    return sql.SQL(
+        "INSERT INTO _crm_match (import_row, lead_id, key) SELECT s.import_row, x.id, x.key"
+        " FROM unnest(%(m_rows)s::integer[], %(m_email)s::text[], %(m_phone)s::text[], %(m_external_id)s::text[])"
+        " AS s(import_row, k_email, k_phone, k_external_id) CROSS JOIN LATERAL ("
+        "SELECT c.id, c.key FROM (" + branches + ") c ORDER BY c.prio LIMIT 1) x"
+    ).format(cc=sql.Literal(country_code))
 
 
 def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, country_code: str,
@@ -85,14 +131,15 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
 
     ``ledger``: the statement also writes the ledger row ``import_batches(%(job)s, %(batch_no)s)`` (row count
     ``%(rows)s``, ``rr_next`` = ``%(rr_offset)s`` plus the inserted rows when ``%(rr_counts)s``, the skipped
-    rows in ``details``) and adds the batch to the job's counters; if the ledger has the batch already (read
-    after the commit lock, so a concurrent run's commit is seen) it writes nothing. It then returns one more
+    rows in ``details``; :func:`job_counters_sql` then adds it to the job's counters); if the ledger has the
+    batch already (a concurrent run's commit is seen: the statement's snapshot is taken after the locks) it
+    writes nothing. It then returns one more
     row, ``('ledger', NULL, NULL, NULL)``, when it wrote the ledger row.
     """
     names = names or CrmNames()
     if not country_code.isdigit():
         raise ValueError("calling code must be digits")
-    match = dedupe_keys and policy != "create"
+    match = matches(dedupe_keys, policy)
     fields = [c for c in LEAD_COLUMNS if c in columns] + [c for c in columns if c not in LEAD_COLUMNS]
     defaults = defaults or {}
     casts = casts or {}
@@ -108,14 +155,9 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     parts: list[sql.Composable] = [sql.SQL("WITH s AS (SELECT * FROM _crm_stage WHERE import_row BETWEEN %(lo)s AND %(hi)s{})")
                                    .format(not_in_ledger)]
     if match:
-        match_sql = _match_branches(names)
-        branches = " UNION ALL ".join(match_sql[k] for k in DEDUPE_KEYS if k in dedupe_keys)
-        parts.append(
-            sql.SQL(
-                ", m AS (SELECT s.import_row, x.id AS lead_id, x.key FROM s CROSS JOIN LATERAL ("
-                "SELECT c.id, c.key FROM (" + branches + ") c ORDER BY c.prio LIMIT 1) x)"
-            ).format(cc=sql.Literal(country_code))
-        )
+        # The batch's matches, found by its first round trip (build_match_sql).
+        parts.append(sql.SQL(", m AS (SELECT c.import_row, c.lead_id, c.key FROM _crm_match c"
+                             " WHERE c.import_row IN (SELECT import_row FROM s))"))
         parts.append(
             sql.SQL(
                 ", ins_src AS (SELECT s.*, row_number() OVER (ORDER BY s.import_row) AS rn FROM s"
@@ -207,12 +249,22 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
         " FILTER (WHERE outcome = 'skipped'), '[]'::jsonb) AS skipped FROM o) c"
         " WHERE NOT EXISTS (SELECT 1 FROM public.import_batches b WHERE b.job_id = %(job)s"
         " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped)"
-        ", job AS (UPDATE public.import_jobs SET processed_rows = processed_rows + %(rows)s,"
-        " imported_rows = imported_rows + led.inserted, updated_rows = updated_rows + led.updated,"
-        " skipped_rows = skipped_rows + led.skipped, last_checkpoint = %(batch_no)s, updated_at = now()"
-        " FROM led WHERE id = %(job)s RETURNING 1)"
         " SELECT outcome, import_row, lead_id, key FROM o UNION ALL SELECT 'ledger', NULL, NULL, NULL FROM led"))
     return sql.SQL(" ").join(parts)
+
+
+def job_counters_sql() -> sql.SQL:
+    """The job's counters with the batch's ledger row, if this transaction wrote it: a statement of its own
+    after the batch statement, just before ``COMMIT``, so that the job's row is locked for the commit alone
+    (batches of one job committing side by side each update it; the lock held through a batch statement's
+    foreign-key checks would make them take turns). Parameters ``%(job)s``, ``%(batch_no)s``."""
+    return sql.SQL(
+        "UPDATE public.import_jobs j SET processed_rows = j.processed_rows + b.row_count,"
+        " imported_rows = j.imported_rows + b.inserted, updated_rows = j.updated_rows + b.updated,"
+        " skipped_rows = j.skipped_rows + b.skipped, last_checkpoint = greatest(j.last_checkpoint, b.batch_no),"
+        " updated_at = now() FROM public.import_batches b WHERE j.id = %(job)s AND b.job_id = %(job)s"
+        " AND b.batch_no = %(batch_no)s AND b.xmin = pg_current_xact_id()::xid"
+    )
 
 
 def default_sql(default: str, cast: str | None = None) -> str:
