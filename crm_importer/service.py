@@ -163,7 +163,7 @@ def with_crm_columns(store: JobStore, options: ValidationOptions) -> tuple[Valid
 
 def read_crm_columns(store: JobStore, link: CrmLink) -> tuple[dict[str, CrmColumn], dict[str, Any]]:
     """The CRM's leads table as it is now, kept in the store as the CRM last used."""
-    columns = link.retrying(read_lead_columns)
+    columns = link.lead_columns(fresh=True)
     store.save_crm_schema(link.target, columns.values())
     kept = store.crm_schema(link.target)
     return ({n: c for n, c in columns.items() if c.writable},

@@ -256,9 +256,11 @@ def test_permanent_error_stops_the_job_and_resume_finishes_after_the_fix(
     assert err.code == "commit_failed" and err.exit_code == 3
     assert "leads are read-only during the audit" in err.text() and "crm-importer resume" in err.text()
     [job] = store.list_jobs()
-    assert job.status == FAILED and job.committed_batches == 4
+    # Batches 0 to 3 went in, and maybe the batch beside the failing one (committed side by side).
+    assert job.status == FAILED and job.committed_batches in range(4, 4 + committer.COMMIT_CONNECTIONS)
     assert crm_job(pg_dsn, job.id)["status"] == "failed"
-    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 200
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == job.imported_rows == 50 * job.committed_batches
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads WHERE import_row BETWEEN 202 AND 251") == 0
 
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("DROP TRIGGER crm_test_fault ON public.leads")
@@ -276,7 +278,8 @@ def test_statement_timeout_fails_the_job_resumably(pg_dsn: str, store: JobStore,
         do_import(pg_dsn + " options='-c statement_timeout=300'", path, store)
     assert info.value.code == "statement_timeout"
     [job] = store.list_jobs()
-    assert job.status == FAILED and job.committed_batches == 2
+    assert job.status == FAILED and job.committed_batches in range(2, 2 + committer.COMMIT_CONNECTIONS)
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == job.imported_rows
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("DROP TRIGGER crm_test_fault ON public.leads")
     job = resume_import(job.id, store=store, dsn=pg_dsn)
@@ -309,8 +312,10 @@ def test_batch_committed_but_not_recorded_locally_is_learnt_from_the_ledger(
         do_import(pg_dsn, path, failing, assign="round-robin:" + ",".join(SALES))
     with JobStore(store_path) as store:
         [job] = store.list_jobs()
-        assert job.committed_batches == 2  # batch 2 is in the CRM (its ledger row) but not in the store
-        assert scalar(pg_dsn, "SELECT count(*) FROM public.import_batches") == 3
+        # Batch 2 is in the CRM (its ledger row) but not in the store, and so may be the batch committed
+        # beside it (a round's batches are recorded after the round).
+        assert job.committed_batches == 2
+        assert scalar(pg_dsn, "SELECT count(*) FROM public.import_batches") in range(3, 3 + committer.COMMIT_CONNECTIONS)
         job = resume_import(job.id, store=store)
         assert (job.imported_rows, job.skipped_rows) == (247, 3)
         exactly_once(pg_dsn, job.id, set(range(2, 252)) - {107, 112, 162})

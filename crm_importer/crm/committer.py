@@ -61,7 +61,6 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import CrmError, Identity
 from crm_importer.crm.link import (
     CrmLink,
@@ -74,7 +73,6 @@ from crm_importer.crm.link import (
 )
 from crm_importer.crm.names import CrmNames
 from crm_importer.crm.options import CommitOptions
-from crm_importer.crm.schema import crm_settings
 from crm_importer.crm.statements import (
     build_commit_sql,
     build_match_sql,
@@ -241,11 +239,22 @@ class JobCommitter:
         )
 
     def run(self) -> Job:
+        # The connections beside this one are opened while the job's settings are read.
+        opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-open")
+        siblings = opener.submit(self._siblings, COMMIT_CONNECTIONS - 1)
+        opener.shutdown(wait=False)
+        try:
+            return self._run(siblings)
+        finally:
+            for link in siblings.result():
+                link.close()
+
+    def _run(self, siblings: Future[list[CrmLink]]) -> Job:
         store, job = self.store, self.job
-        settings = self.link.retrying(crm_settings, job_id=job.id)
+        settings = self.link.settings()
         self._country_code = str(settings.get("phone_country_code") or "33")
         self.names = CrmNames.from_settings(settings)
-        crm_columns = self.link.retrying(read_lead_columns, job_id=job.id)
+        crm_columns = self.link.lead_columns()
         self._sql = self.commit_sql(crm_columns)
         self._ledger_sql = self.commit_sql(crm_columns, ledger=True)
         self._match_sql = build_match_sql(self.dedupe_keys, self._country_code, self.names) \
@@ -294,7 +303,7 @@ class JobCommitter:
                 frames[batch.staged_batch] = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
             return frames[batch.staged_batch].slice(batch.offset, batch.rows)
 
-        links += self._siblings(min(COMMIT_CONNECTIONS, len(todo)) - 1)
+        links += siblings.result()[:max(len(todo) - 1, 0)]
         for link in links:
             link.on_retry = reconnecting
             link.is_cancelled = self.is_cancelled
@@ -341,8 +350,6 @@ class JobCommitter:
             for link in links:
                 link.on_retry = None
                 link.is_cancelled = never_cancelled
-            for link in links[1:]:
-                link.close()
             elapsed = time.monotonic() - started
             try:
                 current = store.get_job(job.id)

@@ -24,6 +24,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
+from crm_importer.crm.columns import read_lead_columns
 from crm_importer.crm.connection import (
     AskPassword,
     CrmError,
@@ -39,10 +40,11 @@ from crm_importer.crm.connection import (
     store_password,
 )
 from crm_importer.crm.names import CrmNames, read_names
-from crm_importer.crm.schema import require_schema
+from crm_importer.crm.schema import crm_settings, require_schema
 from crm_importer.engine import errors as E
 from crm_importer.engine.errors import CancelledError, ImporterError, NotCompletedError
 from crm_importer.engine.pipeline import CancelFn, never_cancelled
+from crm_importer.engine.typed import CrmColumn
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,21 @@ class CrmLink:
         #: Asked during a retry's wait (in steps of :data:`RETRY_STEP`): a cancel ends the wait at once.
         self.is_cancelled: CancelFn = never_cancelled
         self._names: CrmNames | None = None
+        self._settings: dict[str, str] | None = None
+        self._columns: dict[str, CrmColumn] | None = None
+
+    def settings(self) -> dict[str, str]:
+        """The CRM's crm-importer settings (read once per link: one command's work)."""
+        if self._settings is None:
+            self._settings = dict(self.retrying(crm_settings))
+        return self._settings
+
+    def lead_columns(self, *, fresh: bool = False) -> dict[str, CrmColumn]:
+        """The CRM's leads columns (read once per link, or again when ``fresh``): an import reads them
+        before it validates and commits with the same, without a second read over a far link."""
+        if self._columns is None or fresh:
+            self._columns = dict(self.retrying(read_lead_columns))
+        return self._columns
 
     def names(self) -> CrmNames:
         """The app's names of what the importer writes (read once per link: db migrate records them)."""
@@ -105,6 +122,7 @@ class CrmLink:
         other = CrmLink(self.dsn, password=self._password, max_attempts=self.max_attempts,
                         base_delay=self.base_delay, max_delay=self.max_delay, sleep=self._sleep)
         other.identity, other._names = self.identity, self._names
+        other._settings, other._columns = self._settings, self._columns
         return other
 
     @property

@@ -248,13 +248,15 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
         " coalesce(jsonb_agg(jsonb_build_array(import_row, key) ORDER BY import_row)"
         " FILTER (WHERE outcome = 'skipped'), '[]'::jsonb) AS skipped FROM o) c"
         " WHERE NOT EXISTS (SELECT 1 FROM public.import_batches b WHERE b.job_id = %(job)s"
-        " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped)"
+        " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped,"
+        " set_config('crm_importer.batch_counted', %(batch_no)s::text, true))"
         " SELECT outcome, import_row, lead_id, key FROM o UNION ALL SELECT 'ledger', NULL, NULL, NULL FROM led"))
     return sql.SQL(" ").join(parts)
 
 
 def job_counters_sql() -> sql.SQL:
-    """The job's counters with the batch's ledger row, if this transaction wrote it: a statement of its own
+    """The job's counters with the batch's ledger row, if this transaction wrote it (the batch statement
+    says so in a transaction-local setting, ``crm_importer.batch_counted``): a statement of its own
     after the batch statement, just before ``COMMIT``, so that the job's row is locked for the commit alone
     (batches of one job committing side by side each update it; the lock held through a batch statement's
     foreign-key checks would make them take turns). Parameters ``%(job)s``, ``%(batch_no)s``."""
@@ -263,7 +265,7 @@ def job_counters_sql() -> sql.SQL:
         " imported_rows = j.imported_rows + b.inserted, updated_rows = j.updated_rows + b.updated,"
         " skipped_rows = j.skipped_rows + b.skipped, last_checkpoint = greatest(j.last_checkpoint, b.batch_no),"
         " updated_at = now() FROM public.import_batches b WHERE j.id = %(job)s AND b.job_id = %(job)s"
-        " AND b.batch_no = %(batch_no)s AND b.xmin = pg_current_xact_id()::xid"
+        " AND b.batch_no = %(batch_no)s AND current_setting('crm_importer.batch_counted', true) = %(batch_no)s::text"
     )
 
 
