@@ -495,11 +495,18 @@ def _import_once(csv_path: Path, dsn: str, cleanup_dsn: str, out_dir: Path, admi
     out: dict[str, Any] = {"end_to_end_s": total_s, "commit_s": commit_s, "job": job,
                            "batches": job.commit_total_batches}
     if per_batch:
-        # The first report also holds the job's own round trips (settings, server job row, the link's
-        # round-trip time): the batches after it are the batch's alone.
-        steady = per_batch[1:] or per_batch
+        # A round's batches (committed side by side over their own connections) are reported at once: its
+        # first report holds the round trips of all of them. The first round also holds the job's own
+        # (settings, server job row, the link's round-trip time): the rounds after it are the batches' alone.
+        rounds: list[list[int]] = []
+        for n in per_batch:
+            if n or not rounds:
+                rounds.append([n])
+            else:
+                rounds[-1].append(n)
+        steady = [sum(r) / len(r) for r in rounds[1:]] or [sum(rounds[0]) / len(rounds[0])]
         out.update(round_trips_per_batch_max=max(steady), round_trips_per_batch_mean=statistics.mean(steady),
-                   round_trips_first_batch=per_batch[0])
+                   round_trips_first_round=sum(rounds[0]), connections=max(len(r) for r in rounds))
     return out
 
 

@@ -69,6 +69,17 @@ def exactly_once(dsn: str, job_id: str, expected_rows: set[int]) -> None:
         dsn, "SELECT count(DISTINCT lower(email)) FROM public.leads")
 
 
+def server_batches(dsn: str) -> list[int]:
+    return [b for (b,) in query(dsn, "SELECT batch_no FROM public.import_batches ORDER BY batch_no")]
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
 def install_fault(dsn: str, body: str, *, row: int) -> None:
     """A trigger on leads running ``body`` (PL/pgSQL) when the importer inserts file row ``row``.
 
@@ -437,6 +448,49 @@ def test_the_same_job_resumed_twice_at_once_commits_each_batch_once(
         check_audit(pg_dsn, store, final)
     owners = list(assignments(pg_dsn, job.id).values())
     assert {owners.count(s) for s in SALES} == {200}
+
+
+def test_a_batch_commits_beside_another_that_the_crm_holds_up_and_another_import_waits_its_turn(
+    pg_dsn: str, tmp_path: Path, small_batches: int
+) -> None:
+    """A job commits over two connections side by side: while the CRM holds up batch 0's insert (a trigger
+    waiting on a lock this test holds), batch 1 goes in beside it. Another import into the same CRM, started
+    meanwhile, waits for the commit lock: nothing of it goes in before the held-up batch is released. Then
+    both finish: each row once, round-robin turns as if the batches had gone one after the other."""
+    install_fault(pg_dsn, "PERFORM pg_advisory_lock_shared(4242); PERFORM pg_advisory_unlock_shared(4242);", row=2)
+    path = leads_file(tmp_path, 200)
+    other = write_leads_csv(tmp_path / "other.csv", [lead(i) for i in range(500, 520)])
+    JobStore().close()
+    jobs: dict[str, Job] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, file: Path, assign: str) -> None:
+        try:
+            jobs[name] = run_import(ImportRequest(file, pg_dsn, ADMIN, assign=assign))
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    with psycopg.connect(pg_dsn, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(4242)")
+        first = threading.Thread(target=run, args=("a", path, "round-robin:" + ",".join(SALES)))
+        first.start()
+        wait_for("batch 1 committed beside the held-up batch 0", lambda: server_batches(pg_dsn) == [1])
+        second = threading.Thread(target=run, args=("b", other, "none"))
+        second.start()
+        key = committer.COMMIT_LOCK_KEY
+        wait_for("the other import waiting for the commit lock", lambda: scalar(
+            pg_dsn, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND classid = %s::bigint::oid AND objid = %s::bigint::oid", (key >> 32, key & 0xFFFFFFFF)) == 1)
+        assert server_batches(pg_dsn) == [1]  # still: batch 0 held up, nothing of the other import
+        assert scalar(pg_dsn, "SELECT count(*) FROM public.leads WHERE import_row BETWEEN 2 AND 51") == 0
+        holder.execute("SELECT pg_advisory_unlock(4242)")
+    for t in (first, second):
+        t.join(120)
+    assert not errors, errors
+    assert (jobs["a"].status, jobs["a"].imported_rows, jobs["b"].imported_rows) == (COMPLETED, 200, 20)
+    exactly_once(pg_dsn, jobs["a"].id, set(range(2, 202)))
+    owners = assignments(pg_dsn, jobs["a"].id)
+    assert [owners[r] for r in sorted(owners)] == [SALES[i % 3] for i in range(200)]
 
 
 def test_reconnect_waits_for_a_free_connection_slot(pg_dsn: str, pg_password_login: PasswordLogin,

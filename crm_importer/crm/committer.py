@@ -31,8 +31,10 @@ between their match and their commit, and batches of one job may. Two advisory l
   it. The next leader, of this job or another, waits at the barrier until they have committed.
 
 A follower never waits for anything while it holds the room, nor a leader while it holds the commit lock,
-except the leader for its followers' first round trip (which waits on no lock): no deadlock is possible.
-A follower's retry (after a lost connection) goes as a leader of its own.
+except the leader, a few seconds at most (:data:`ROOM_WAIT`), for its followers' first round trip: no
+deadlock is possible. The leader's wait is not what keeps the rule: a follower checks, once it holds the
+room, that its leader still holds the commit lock (``pg_locks``), and goes alone if not. So does a
+follower's retry (after a lost connection).
 
 The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
 batch is (re)tried the ledger is read, and the batch statement reads it again (a run committing the same
@@ -114,6 +116,8 @@ COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 #: Advisory lock held (shared) by the batches that commit beside their round's leader: the next holder of
 #: the commit lock waits until none holds it (see the module docstring).
 ROOM_KEY = 0x63726D5F726F6F  # "crm_roo"
+#: How long a leader waits, before it commits, for its followers to hold the room (seconds).
+ROOM_WAIT = 5.0
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -782,12 +786,15 @@ class _Room:
             self._open = False
 
     def close(self) -> None:
-        """The leader is about to commit: no one else comes in, and those who did hold the room first."""
+        """The leader is about to commit: no one else comes in, and those who did are given the time to hold
+        the room first (:data:`ROOM_WAIT` at most: a follower held up, say behind a DBA's lock request on the
+        leads table, must not hold up its leader; it then finds the commit lock gone and goes alone)."""
         with self._lock:
             self._open = False
             waiting = [e for e, f in zip(self._entered, self._following, strict=True) if f]
+        deadline = time.monotonic() + ROOM_WAIT
         for event in waiting:
-            event.wait()
+            event.wait(max(deadline - time.monotonic(), 0.0))
 
     def wait_counted(self, i: int) -> None:
         """Until every batch before ``i`` is counted (or gone), holding no lock."""
