@@ -51,10 +51,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import socket
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -109,7 +111,9 @@ ROW_SECONDS = 1e-4
 LATENCY_SHARE = 0.1
 #: … on a link at least this far (seconds per round trip): the same machine or a LAN never changes them.
 FAR_ROUND_TRIP = 0.010
-#: Connections a job commits over side by side (see the module docstring).
+#: Connections a job commits over side by side (see the module docstring); the environment variable
+#: ``CRM_IMPORTER_COMMIT_CONNECTIONS`` says otherwise (1: one batch after the other, for a CRM with few
+#: connection slots to spare).
 COMMIT_CONNECTIONS = 2
 #: Transaction-level advisory lock serialising the dedupe-and-insert step of concurrent imports.
 COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
@@ -129,6 +133,14 @@ class CommitBatch:
     rows: int
     first_row: int
     last_row: int
+
+
+def commit_connections() -> int:
+    """How many connections a job commits over (:data:`COMMIT_CONNECTIONS`, or the environment's say)."""
+    said = os.environ.get("CRM_IMPORTER_COMMIT_CONNECTIONS", "").strip()
+    if said.isdigit() and int(said) >= 1:
+        return min(int(said), 8)
+    return COMMIT_CONNECTIONS
 
 
 def committable(frame: pl.DataFrame, skip: pl.Series) -> pl.DataFrame:
@@ -245,7 +257,7 @@ class JobCommitter:
     def run(self) -> Job:
         # The connections beside this one are opened while the job's settings are read.
         opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-open")
-        siblings = opener.submit(self._siblings, COMMIT_CONNECTIONS - 1)
+        siblings = opener.submit(self._siblings, commit_connections() - 1)
         opener.shutdown(wait=False)
         try:
             return self._run(siblings)
@@ -320,6 +332,7 @@ class JobCommitter:
                 rows = rows_of(batch)
                 staged[batch.no] = _Staged(rows, stager.submit(self._stage_rows, rows))
 
+        left = len(todo)
         try:
             at = 0
             while at < len(todo):
@@ -331,20 +344,22 @@ class JobCommitter:
                 # Proves the job store is writable before anything more goes to the CRM.
                 store.update_job(job.id, phase="committing")
                 round_started = time.monotonic()
-                results = self._commit_round(batches, [staged.pop(b.no) for b in batches], links, rr_after, workers)
+                committed_before = left
+
+                def committed(batch: CommitBatch, outcome: BatchOutcome) -> None:
+                    """A batch is in the CRM: kept in the store at once (not at the end of its round)."""
+                    nonlocal rows_done, left
+                    rr_after[batch.no] = outcome.rr_next
+                    self._record(batch, outcome)
+                    rows_done += batch.rows
+                    left -= 1
+                    report("committing", left)
+
+                failure = self._commit_round(batches, [staged.pop(b.no) for b in batches], links, rr_after,
+                                             workers, committed)
                 took = time.monotonic() - round_started - ROUND_TRIPS_PER_BATCH * round_trip
                 per_row = max(took, 0.0) / max(sum(b.rows for b in batches), 1)
-                row_seconds = per_row if at == 0 else 0.7 * row_seconds + 0.3 * per_row
-                failure: BaseException | None = None
-                for batch, result in zip(batches, results, strict=True):
-                    if isinstance(result, BaseException):
-                        failure = failure or result
-                        continue
-                    rr_after[batch.no] = result.rr_next
-                    self._record(batch, result)
-                    rows_done += batch.rows
-                    at_batch = todo.index(batch)
-                    report("committing", len(todo) - at_batch - 1)
+                row_seconds = per_row if committed_before == len(todo) else 0.7 * row_seconds + 0.3 * per_row
                 if failure is not None:
                     raise failure
                 at += len(batches)
@@ -382,9 +397,12 @@ class JobCommitter:
         return siblings
 
     def _commit_round(self, batches: list[CommitBatch], staged: list[_Staged], links: list[CrmLink],
-                      rr_after: dict[int, int], workers: ThreadPoolExecutor) -> list[BatchOutcome | BaseException]:
+                      rr_after: dict[int, int], workers: ThreadPoolExecutor,
+                      done: Callable[[CommitBatch, BatchOutcome], None]) -> BaseException | None:
         """One round: its first batch leads (the commit lock), the others follow it over their own
-        connections (see the module docstring). Each batch's outcome, or what stopped it."""
+        connections (see the module docstring). Each batch is handed to ``done`` (in this thread) as soon
+        as it is committed; what stopped the first batch that failed, if one did, is returned once the
+        round's other batches have ended."""
         room = _Room(len(batches))
 
         def rr_base(i: int) -> int | None:
@@ -416,22 +434,29 @@ class JobCommitter:
             finally:
                 room.gone(i)
 
-        results: list[BatchOutcome | BaseException] = []
         if len(batches) == 1:  # alone: in this thread
             try:
-                results.append(task(0))
-            except BaseException as exc:  # noqa: BLE001 - raised by run() after the round's outcomes
-                results.append(exc)
-            return results
-        futures = [workers.submit(task, i) for i in range(len(batches))]
-        for future in futures:
+                done(batches[0], task(0))
+            except _RoundBroken:
+                raise ImporterError("unexpected", error="a batch alone cannot lack its turn") from None
+            except Exception as exc:  # noqa: BLE001 - raised by run()
+                return exc
+            return None
+        futures = {workers.submit(task, i): i for i in range(len(batches))}
+        failures: dict[int, BaseException] = {}
+        for future in as_completed(futures):
+            i = futures[future]
             try:
-                results.append(future.result())
-            except BaseException as exc:  # noqa: BLE001 - raised by run() after the round's outcomes are kept
-                results.append(exc)
-        first_real = next((r for r in results if isinstance(r, BaseException) and not isinstance(r, _RoundBroken)),
-                          None)
-        return [first_real if isinstance(r, _RoundBroken) and first_real is not None else r for r in results]
+                outcome = future.result()
+            except BaseException as exc:  # noqa: BLE001 - raised by run() once the round has ended
+                failures[i] = exc
+                continue
+            try:
+                done(batches[i], outcome)
+            except BaseException as exc:  # noqa: BLE001 - the store failed: the others end first
+                failures.setdefault(-1, exc)
+        real = [failures[i] for i in sorted(failures) if not isinstance(failures[i], _RoundBroken)]
+        return real[0] if real else None
 
     def commit_sql(self, crm_columns: dict[str, CrmColumn], *, ledger: bool = False) -> sql.Composed:
         """The batch statement for this job: it writes the fields the file maps (the standard ones and the
@@ -465,8 +490,9 @@ class JobCommitter:
     def _finish_server_job(self, conn: psycopg.Connection, job: Job) -> None:
         in_one_trip(
             conn, self.identity,
-            "UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed', completed_at = now(),"
-            " updated_at = now(), error_report_path = %s WHERE id = %s",
+            sql.SQL("{}; UPDATE public.import_jobs SET status = %s, crm_importer_status = 'completed',"
+                    " completed_at = now(), updated_at = now(), error_report_path = %s WHERE id = %s").format(
+                job_counters_sql(sql.Literal(job.id))),
             (self.names.status("completed"), job.report_path, job.id),
         )
 
@@ -591,8 +617,10 @@ class JobCommitter:
                     "rr_counts": rr_counts}
         cur = psycopg.ClientCursor(conn)
         try:
-            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}; COMMIT").format(
-                self._ledger_sql, job_counters_sql()), params_4)
+            # A follower leaves the job's counters to the next leader: its row is not queued for.
+            counters = job_counters_sql() + sql.SQL("; ") if leader is None else sql.SQL("")
+            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}COMMIT").format(
+                self._ledger_sql, counters), params_4)
         except ROW_LEVEL_ERRORS as exc:
             # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
             conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
@@ -635,12 +663,7 @@ class JobCommitter:
             (job_id, batch.no, batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rr_next,
              json.dumps(outcome.details())),
         )
-        conn.execute(
-            "UPDATE public.import_jobs SET processed_rows = processed_rows + %s, imported_rows = imported_rows + %s,"
-            " updated_rows = updated_rows + %s, skipped_rows = skipped_rows + %s,"
-            " rejected_rows = rejected_rows + %s, last_checkpoint = %s, updated_at = now() WHERE id = %s",
-            (batch.rows, outcome.inserted, outcome.updated, outcome.skipped, outcome.rejected, batch.no, job_id),
-        )
+        conn.execute(job_counters_sql(), {"job": job_id})
         conn.execute("COMMIT")
         return outcome
 

@@ -8,8 +8,8 @@ matches the rows against existing leads through the normalized-key indexes, appl
 (skip / update / create) and the assignment, and writes the inserted and updated leads with their
 ``lead_history`` rows, returning one outcome row per file row; with ``ledger=True`` the same statement
 writes the batch's ledger row (nothing at all when the ledger already has the batch), and
-:func:`job_counters_sql` adds it to the job's counters, so that a batch costs one round trip after its
-COPY. The match itself (:func:`build_match_sql`) goes in the batch's first round trip.
+:func:`job_counters_sql` makes the job's counters again from the ledger, so that a batch costs one round
+trip after its COPY. The match itself (:func:`build_match_sql`) goes in the batch's first round trip.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
 
     ``ledger``: the statement also writes the ledger row ``import_batches(%(job)s, %(batch_no)s)`` (row count
     ``%(rows)s``, ``rr_next`` = ``%(rr_offset)s`` plus the inserted rows when ``%(rr_counts)s``, the skipped
-    rows in ``details``; :func:`job_counters_sql` then adds it to the job's counters); if the ledger has the
+    rows in ``details``; :func:`job_counters_sql` then counts it in the job's counters); if the ledger has the
     batch already (a concurrent run's commit is seen: the statement's snapshot is taken after the locks) it
     writes nothing. It then returns one more
     row, ``('ledger', NULL, NULL, NULL)``, when it wrote the ledger row.
@@ -248,25 +248,26 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
         " coalesce(jsonb_agg(jsonb_build_array(import_row, key) ORDER BY import_row)"
         " FILTER (WHERE outcome = 'skipped'), '[]'::jsonb) AS skipped FROM o) c"
         " WHERE NOT EXISTS (SELECT 1 FROM public.import_batches b WHERE b.job_id = %(job)s"
-        " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped,"
-        " set_config('crm_importer.batch_counted', %(batch_no)s::text, true))"
+        " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped)"
         " SELECT outcome, import_row, lead_id, key FROM o UNION ALL SELECT 'ledger', NULL, NULL, NULL FROM led"))
     return sql.SQL(" ").join(parts)
 
 
-def job_counters_sql() -> sql.SQL:
-    """The job's counters with the batch's ledger row, if this transaction wrote it (the batch statement
-    says so in a transaction-local setting, ``crm_importer.batch_counted``): a statement of its own
-    after the batch statement, just before ``COMMIT``, so that the job's row is locked for the commit alone
-    (batches of one job committing side by side each update it; the lock held through a batch statement's
-    foreign-key checks would make them take turns). Parameters ``%(job)s``, ``%(batch_no)s``."""
+def job_counters_sql(job: sql.Composable | None = None) -> sql.Composed:
+    """The job's counters on its server row, made again from its ledger (the batches committed, this
+    transaction's own included): a statement of its own, just before ``COMMIT``, run by a round's leader
+    and by a batch committed alone, never by a follower, so that batches committing side by side do not
+    queue for the job's row (a follower's batch is counted by the next leader, and at the end). ``job``:
+    the job id (``%(job)s`` by default)."""
     return sql.SQL(
-        "UPDATE public.import_jobs j SET processed_rows = j.processed_rows + b.row_count,"
-        " imported_rows = j.imported_rows + b.inserted, updated_rows = j.updated_rows + b.updated,"
-        " skipped_rows = j.skipped_rows + b.skipped, last_checkpoint = greatest(j.last_checkpoint, b.batch_no),"
-        " updated_at = now() FROM public.import_batches b WHERE j.id = %(job)s AND b.job_id = %(job)s"
-        " AND b.batch_no = %(batch_no)s AND current_setting('crm_importer.batch_counted', true) = %(batch_no)s::text"
-    )
+        "UPDATE public.import_jobs j SET processed_rows = c.processed, imported_rows = c.imported,"
+        " updated_rows = c.updated, skipped_rows = c.skipped, rejected_rows = c.rejected,"
+        " last_checkpoint = c.last, updated_at = now() FROM (SELECT coalesce(sum(row_count), 0) AS processed,"
+        " coalesce(sum(inserted), 0) AS imported, coalesce(sum(updated), 0) AS updated,"
+        " coalesce(sum(skipped), 0) AS skipped,"
+        " coalesce(sum(jsonb_array_length(coalesce(details->'rejected', '[]'::jsonb))), 0) AS rejected,"
+        " max(batch_no) AS last FROM public.import_batches WHERE job_id = {job}) c WHERE j.id = {job}"
+    ).format(job=job if job is not None else sql.Placeholder("job"))
 
 
 def default_sql(default: str, cast: str | None = None) -> str:
