@@ -25,7 +25,7 @@ from psycopg.conninfo import make_conninfo
 
 from crm_importer import paths
 from crm_importer.crm.columns import read_lead_columns
-from crm_importer.crm.committer import JobCommitter
+from crm_importer.crm.committer import JobCommitter, commit_connections
 from crm_importer.crm.connection import Identity, connect, parse_dsn, redact_dsn, require_admin, sign_in
 from crm_importer.crm.link import CrmLink, Prompts, mark_server, measure_round_trip, open_link, reason
 from crm_importer.crm.options import (
@@ -380,15 +380,21 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
             # What the commit will use is stored with the job before its first row is validated, so that
             # a job killed while it validates is resumed to the end (resume has no command line to ask).
             commit_request = CommitRequest(request.on_duplicate, assignment, request.lang, request.report)
-            job = validate_file(
-                path, store, read_options=request.read_options, mapping=request.mapping,
-                mapping_json=mapping_json, mapping_path=request.mapping_path, options=options,
-                progress=progress, is_cancelled=is_cancelled,
-                extra_job_values={"crm_target": link.target, "actor_email": identity.email,
-                                  "actor_id": str(identity.profile_id)},
-                extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
-                on_job=request.on_job,
-            )
+            # While the file is validated, what the commit asks first is fetched (over a far link, a round
+            # trip each): the CRM's settings, the link's round-trip time, the commit's other connections.
+            join_prefetch = link.prefetch(commit_connections() - 1)
+            try:
+                job = validate_file(
+                    path, store, read_options=request.read_options, mapping=request.mapping,
+                    mapping_json=mapping_json, mapping_path=request.mapping_path, options=options,
+                    progress=progress, is_cancelled=is_cancelled,
+                    extra_job_values={"crm_target": link.target, "actor_email": identity.email,
+                                      "actor_id": str(identity.profile_id)},
+                    extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
+                    on_job=request.on_job,
+                )
+            finally:
+                join_prefetch()
             if job.total_rows == 0:
                 # A header and no data rows: nothing to commit, no job left behind (the caller says so).
                 store.delete_job(job.id)

@@ -168,7 +168,7 @@ def test_a_sales_or_unmapped_login_cannot_import_by_any_route(crm: str, home: Pa
     assert _rows(crm, "select count(*) from import_jobs") == [(0,)]
 
     # An admin's import, cut short; the other login can neither resume nor undo it.
-    n = committer.COMMIT_ROWS + 50
+    n = committer.COMMIT_ROWS * committer.COMMIT_CONNECTIONS + 50  # a round of batches side by side, and one more
     big = write_leads_csv(tmp_path / "big.csv", [lead(i) for i in range(100, 100 + n)])
     job = _cancelled_import(big, _as(crm, ADMIN_LOGIN))
     before = _rows(crm, "select count(*) from leads")

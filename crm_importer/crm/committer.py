@@ -65,13 +65,12 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from crm_importer.crm.connection import CrmError, Identity
+from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import (
     CrmLink,
     act_as,
     autocommit,
     in_one_trip,
-    measure_round_trip,
     reason,
     transaction_settings,
 )
@@ -255,9 +254,12 @@ class JobCommitter:
         )
 
     def run(self) -> Job:
-        # The connections beside this one are opened while the job's settings are read.
+        # The connections beside this one are opened while the job's settings are read (or were, while
+        # the file was validated: CrmLink.prefetch).
+        join = self.link.prefetch(commit_connections() - 1)
+        join()
         opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-open")
-        siblings = opener.submit(self._siblings, commit_connections() - 1)
+        siblings = opener.submit(self.link.take_siblings, commit_connections() - 1)
         opener.shutdown(wait=False)
         try:
             return self._run(siblings)
@@ -276,7 +278,7 @@ class JobCommitter:
         self._match_sql = build_match_sql(self.dedupe_keys, self._country_code, self.names) \
             if matches(self.dedupe_keys, self.policy) else None
         self.link.retrying(self.ensure_server_job, job_id=job.id)
-        round_trip = float(self.link.retrying(measure_round_trip, job_id=job.id))
+        round_trip = self.link.round_trip()
         done = store.committed_batches(job.id)
         batch_rows = self.options.batch_rows
         if batch_rows is None:
@@ -379,22 +381,6 @@ class JobCommitter:
         self.link.retrying(lambda conn: self._finish_server_job(conn, final), job_id=job.id)
         store.update_job(job.id, status=COMPLETED, phase="completed", finished_at=now_iso())
         return store.get_job(job.id)
-
-    def _siblings(self, wanted: int) -> list[CrmLink]:
-        """Up to ``wanted`` more connections to the CRM, as the same login; fewer when the CRM has no free
-        connection slot or refuses another one (the job then commits over the connections it has)."""
-        siblings: list[CrmLink] = []
-        for _ in range(max(wanted, 0)):
-            other = self.link.sibling()
-            try:
-                other.conn  # noqa: B018 - opened now: a refusal is known before the first round
-            except (CrmError, psycopg.Error) as exc:
-                other.close()
-                log.info("committing over %d connection(s): another one was refused (%s)", 1 + len(siblings),
-                         reason(exc))
-                break
-            siblings.append(other)
-        return siblings
 
     def _commit_round(self, batches: list[CommitBatch], staged: list[_Staged], links: list[CrmLink],
                       rr_after: dict[int, int], workers: ThreadPoolExecutor,

@@ -16,6 +16,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,8 @@ class CrmLink:
         self._names: CrmNames | None = None
         self._settings: dict[str, str] | None = None
         self._columns: dict[str, CrmColumn] | None = None
+        self._round_trip: float | None = None
+        self._siblings: Future[list[CrmLink]] | None = None
 
     def settings(self) -> dict[str, str]:
         """The CRM's crm-importer settings (read once per link: one command's work)."""
@@ -109,6 +112,58 @@ class CrmLink:
         if self._columns is None or fresh:
             self._columns = dict(self.retrying(read_lead_columns))
         return self._columns
+
+    def round_trip(self) -> float:
+        """The link's round-trip time in seconds (measured once per link: :func:`measure_round_trip`)."""
+        if self._round_trip is None:
+            self._round_trip = float(self.retrying(measure_round_trip))
+        return self._round_trip
+
+    def prefetch(self, siblings: int = 0) -> Callable[[], None]:
+        """What a commit will ask of the CRM before its first batch (the settings, the round-trip time, and
+        ``siblings`` more connections), fetched on another thread while this one does something else (an
+        import validates its file): over a far link, their round trips are then not waited for. Returns
+        the function to call before this link is used again (it waits for the fetch; a failure is left for
+        the commit to meet again)."""
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="crm-prefetch")
+        try:
+            if siblings > 0 and self._siblings is None:
+                self._siblings = pool.submit(self._open_siblings, siblings)
+            fetched = pool.submit(lambda: (self.settings(), self.round_trip()))
+        finally:
+            pool.shutdown(wait=False)
+
+        def join() -> None:
+            try:
+                fetched.result()
+            except Exception:  # noqa: BLE001 - met again, and said, by the commit itself
+                pass
+        return join
+
+    def take_siblings(self, wanted: int) -> list[CrmLink]:
+        """Up to ``wanted`` more links to the CRM, open (those :meth:`prefetch` opened, else opened now);
+        fewer when the CRM refuses another connection (no free slot). The caller closes them."""
+        future, self._siblings = self._siblings, None
+        opened = future.result() if future is not None else []
+        if len(opened) < wanted and future is None:
+            opened += self._open_siblings(wanted - len(opened))
+        for extra in opened[max(wanted, 0):]:
+            extra.close()
+        return opened[:max(wanted, 0)]
+
+    def _open_siblings(self, wanted: int) -> list[CrmLink]:
+        opened: list[CrmLink] = []
+        for _ in range(max(wanted, 0)):
+            other = self.sibling()
+            try:
+                other.conn  # noqa: B018 - opened now: a refusal is known before the first batch
+            except (CrmError, psycopg.Error) as exc:
+                other.close()
+                log.info("committing over %d connection(s): another one was refused (%s)", 1 + len(opened),
+                         reason(exc))
+                break
+            opened.append(other)
+        return opened
 
     def names(self) -> CrmNames:
         """The app's names of what the importer writes (read once per link: db migrate records them)."""
@@ -157,6 +212,13 @@ class CrmLink:
         return self._conn
 
     def close(self) -> None:
+        if self._siblings is not None:  # opened ahead for a commit that did not come
+            future, self._siblings = self._siblings, None
+            try:
+                for other in future.result():
+                    other.close()
+            except Exception:  # noqa: BLE001 - closing must not hide the real error
+                pass
         if self._conn is not None:
             try:
                 self._conn.close()
