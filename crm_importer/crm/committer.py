@@ -12,7 +12,8 @@ transaction, in four round trips whatever the link's latency (:data:`ROUND_TRIPS
 2. and 3. ``COPY`` of the rows into the stage table (its query, then its data: it cannot be pipelined);
 4. under a savepoint, one set-based statement: the duplicate policy (skip / update / create) on the
    matches, the assignment, the inserted and updated leads and their ``lead_history`` rows, the ledger row
-   ``import_batches(job_id, batch_no)`` and the job's counters; then ``COMMIT``.
+   ``import_batches(job_id, batch_no)``; then the job's counters made again from the ledger (by a round's
+   leader or a batch committed alone: :func:`job_counters_sql`), and ``COMMIT``.
 
 Each round trip is one simple-protocol query string holding its statements (the values bound by the
 client, so no server-side statement is prepared: a transaction pooler stays fine).
@@ -26,9 +27,9 @@ between their match and their commit, and batches of one job may. Two advisory l
 * a round's first batch (its *leader*, or a batch committed alone) takes the commit lock
   (``COMMIT_LOCK_KEY``, transaction-level, exclusive), then waits until no batch holds the room
   (``ROOM_KEY``: a session-level lock taken and released at once, a barrier);
-* the round's other batches (its *followers*) start only once their leader holds the commit lock, take
-  the room in shared mode for their whole transaction, and their leader does not commit before they have
-  it. The next leader, of this job or another, waits at the barrier until they have committed.
+* the round's other batches (its *followers*) start only once their leader holds the commit lock, and
+  take the room in shared mode for their whole transaction; their leader waits for them to have it before
+  it commits. The next leader, of this job or another, waits at the barrier until they have committed.
 
 A follower never waits for anything while it holds the room, nor a leader while it holds the commit lock,
 except the leader, a few seconds at most (:data:`ROOM_WAIT`), for its followers' first round trip: no
