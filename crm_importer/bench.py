@@ -577,7 +577,7 @@ def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_exis
                 "commit_s": commit_s, "commit_rows_per_s": job.valid_rows / commit_s if commit_s else 0,
                 "commit_ratio": (n_rows / commit_s) / raw_rate if commit_s else 0,
                 "commit_batches": run["batches"],
-                **{k: v for k, v in run.items() if k.startswith("round_trips")},
+                **{k: v for k, v in run.items() if k.startswith("round_trips") or k == "connections"},
                 "imported": job.imported_rows, "skipped": job.skipped_rows, "invalid": job.invalid_rows,
                 "duplicates_in_file": job.duplicate_rows, **loader,
             }

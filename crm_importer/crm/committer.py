@@ -25,17 +25,19 @@ imports into one CRM must dedupe against each other's leads; so batches of *diff
 between their match and their commit, and batches of one job may. Two advisory locks say it:
 
 * a round's first batch (its *leader*, or a batch committed alone) takes the commit lock
-  (``COMMIT_LOCK_KEY``, transaction-level, exclusive), then waits until no batch holds the room
-  (``ROOM_KEY``: a session-level lock taken and released at once, a barrier);
-* the round's other batches (its *followers*) start only once their leader holds the commit lock, and
-  take the room in shared mode for their whole transaction; their leader waits for them to have it before
-  it commits. The next leader, of this job or another, waits at the barrier until they have committed.
+  (``COMMIT_LOCK_KEY``, transaction-level, exclusive) in its first round trip, then waits until no batch
+  holds the room (``ROOM_KEY``: a session-level lock taken and released at once, a barrier);
+* the round's other batches (its *followers*) open their transaction and copy their rows without either
+  lock; their last round trip takes the room in shared mode (held to their commit), checks that their
+  leader still holds the commit lock (``pg_locks``: else it raises :data:`LEADER_GONE`, and the batch goes
+  again alone), matches and writes. The next leader, of this job or another, waits at the barrier until
+  they have committed.
 
-A follower never waits for anything while it holds the room, nor a leader while it holds the commit lock,
-except the leader, a few seconds at most (:data:`ROOM_WAIT`), for its followers' first round trip: no
-deadlock is possible. The leader's wait is not what keeps the rule: a follower checks, once it holds the
-room, that its leader still holds the commit lock (``pg_locks``), and goes alone if not. So does a
-follower's retry (after a lost connection).
+So a follower's match and writes always run while its own job holds the commit lock, and no other job's
+batch runs between another's match and commit. No one waits on the client side while holding a lock: a
+leader never waits for its followers, and a follower waits for its leader's first round trip (where its
+round-robin turns start) a few seconds at most (:data:`ROOM_WAIT`), holding no advisory lock, before it
+lets its transaction go and commits alone. A follower's retry (after a lost connection) goes alone too.
 
 The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
 batch is (re)tried the ledger is read, and the batch statement reads it again (a run committing the same
@@ -120,8 +122,11 @@ COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 #: Advisory lock held (shared) by the batches that commit beside their round's leader: the next holder of
 #: the commit lock waits until none holds it (see the module docstring).
 ROOM_KEY = 0x63726D5F726F6F  # "crm_roo"
-#: How long a leader waits, before it commits, for its followers to hold the room (seconds).
+#: How long a follower, its rows copied, waits for its leader to hold the commit lock before it lets its
+#: transaction go and commits alone (seconds).
 ROOM_WAIT = 5.0
+#: SQLSTATE a follower's last round trip raises when its leader no longer holds the commit lock.
+LEADER_GONE = "CRM01"
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -405,17 +410,21 @@ class JobCommitter:
         def task(i: int) -> BatchOutcome:
             batch = batches[i]
             try:
-                if i > 0:
-                    room.wait_counted(i)  # what comes before it (and the room's leader) is known: no lock held
-                rr_offset = rr_base(i)
-                if rr_offset is None:
-                    raise _RoundBroken()
                 attempts = [0]
 
                 def work(conn: psycopg.Connection) -> BatchOutcome:
-                    follows = i > 0 and attempts[0] == 0 and room.leader_in
+                    first = attempts[0] == 0
                     attempts[0] += 1
-                    return self._commit(conn, batch, staged[i], rr_offset, room, i, follows)
+                    if i > 0 and first:
+                        outcome = self._commit_following(conn, batch, staged[i], room, i, lambda: rr_base(i))
+                        if outcome is not None:
+                            return outcome
+                    # Alone (a follower whose leader has let the lock go, or a retry): with the commit lock.
+                    room.wait_counted(i)  # what comes before it is known (no lock held)
+                    rr_offset = rr_base(i)
+                    if rr_offset is None:
+                        raise _RoundBroken()
+                    return self._commit_leading(conn, batch, staged[i], rr_offset, room, i)
 
                 return links[i].retrying(work, job_id=self.job.id)
             finally:
@@ -516,79 +525,135 @@ class JobCommitter:
                                               else pl.Series([None] * staged.height, dtype=pl.String))
         return buf.getvalue(), keys
 
-    def _commit(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, rr_offset: int,
-                room: _Room, index: int, follows: bool) -> BatchOutcome:
-        """One batch in one transaction (see the module docstring), as its round's leader (``index`` 0), a
-        follower (``follows``), or alone. The connection is in autocommit mode for it, so that ``BEGIN``
+    def _commit_leading(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, rr_offset: int,
+                        room: _Room, index: int) -> BatchOutcome:
+        """One batch in one transaction, holding the commit lock: as its round's leader (``index`` 0) or
+        alone (see the module docstring). The connection is in autocommit mode for it, so that ``BEGIN``
         goes with the first statement instead of costing a round trip."""
         try:
             with autocommit(conn):
-                leader = room.follow(index) if follows else None
-                return self._commit_batch(conn, batch, staged, rr_offset, room, index, leader)
+                return self._lead(conn, batch, staged, rr_offset, room, index)
         finally:
             if index == 0:
-                room.shut()  # whatever happened, no one comes in behind this attempt
-            room.entered(index)
+                room.shut()  # this attempt has ended: a follower that comes now goes alone
 
-    def _first_trip(self, conn: psycopg.Connection, batch: CommitBatch, keys: dict[str, str],
-                    leader: int | None) -> tuple[Any, int, bool, int]:
-        """Round trip 1 (see the module docstring): the ledger's row of the batch (or None), the number of
-        its rows that match existing leads, whether it may go on as a follower of the backend ``leader``
-        (which must still hold the commit lock once the room is held), and this backend's pid."""
+    def _lead(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, rr_offset: int, room: _Room,
+              index: int) -> BatchOutcome:
+        assert self._ledger_sql is not None
+        payload, keys = staged.data.result()
+        # 1: BEGIN, who and timeouts, the commit lock and the barrier, the ledger read (a batch done by a run
+        # we could not hear back from is read back, not inserted again), the stage and match tables, the
+        # match.
         cur = psycopg.ClientCursor(conn)
         settings, params = transaction_settings(self.identity)
-        parts = [cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params)]
-        high, low = COMMIT_LOCK_KEY >> 32, COMMIT_LOCK_KEY & 0xFFFFFFFF
-        if leader is None:
-            # The commit lock, then the barrier: no batch committing beside another job's leader is left.
-            parts.append(cur.mogrify("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,)))
-            parts.append(cur.mogrify("SELECT pg_advisory_lock(%s), pg_advisory_unlock(%s)", (ROOM_KEY, ROOM_KEY)))
-            in_room = cur.mogrify("true")
-        else:
-            parts.append(cur.mogrify("SELECT pg_advisory_xact_lock_shared(%s)", (ROOM_KEY,)))
-            in_room = cur.mogrify(
-                "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = %s AND granted"
-                " AND mode = 'ExclusiveLock' AND classid = %s::bigint::oid AND objid = %s::bigint::oid"
-                " AND objsubid = 1)", (leader, high, low))
-        parts.append(ensure_stage_sql(list(self.custom)).as_string(conn))
+        parts = [cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params),
+                 cur.mogrify("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,)),
+                 cur.mogrify("SELECT pg_advisory_lock(%s), pg_advisory_unlock(%s)", (ROOM_KEY, ROOM_KEY)),
+                 *self._ensure_tables(conn)]
         matched = "0"
         if self._match_sql is not None:
-            parts.append(ensure_match_sql().as_string(conn))
             parts.append(cur.mogrify(self._match_sql, keys))
             matched = "(SELECT count(*) FROM _crm_match)"
         parts.append(cur.mogrify(
             "SELECT (SELECT to_jsonb(b) FROM (SELECT inserted, updated, skipped, rr_next, details"
             " FROM public.import_batches WHERE job_id = %s AND batch_no = %s) b), ", (self.job.id, batch.no))
-            + matched + ", " + in_room + ", pg_backend_pid()")
+            + matched + ", pg_backend_pid()")
         cur.execute("; ".join(parts))
         while cur.nextset():
             pass
-        row = cur.fetchone()
-        assert row is not None
-        return row[0], int(row[1]), bool(row[2]), int(row[3])
-
-    def _commit_batch(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, rr_offset: int,
-                      room: _Room, index: int, leader: int | None) -> BatchOutcome:
-        assert self._ledger_sql is not None
-        payload, keys = staged.data.result()
-        # 1: BEGIN, who and timeouts, the locks, the ledger read (a batch done by a run we could not hear
-        # back from is read back, not inserted again), the stage and match tables, the match.
-        ledger, matched, in_room, pid = self._first_trip(conn, batch, keys, leader)
-        room.entered(index)  # a follower holds the room now (or goes alone): its leader may commit
-        if leader is not None and not in_room:
-            # The leader let the commit lock go before this batch held the room: it goes alone.
-            conn.execute("ROLLBACK")
-            return self._commit_batch(conn, batch, staged, rr_offset, room, index, None)
+        first = cur.fetchone()
+        assert first is not None
+        ledger, pid = first[0], int(first[2])
         if ledger is not None:
             room.counted(index, int(ledger["rr_next"]))
             outcome = self._from_ledger(conn, batch, ledger)
             conn.execute("COMMIT")
             return outcome
         rr_counts = self.assignment.mode == "round_robin"
-        room.counted(index, rr_offset + (batch.rows - matched if rr_counts else 0))
-        if index == 0 and leader is None:
+        room.counted(index, rr_offset + (batch.rows - int(first[1]) if rr_counts else 0))
+        if index == 0:
             room.lead(pid)  # holds the commit lock: the round's followers may come in
         # 2, 3: the rows into the stage table.
+        self._copy(conn, payload)
+        # 4: the batch statement with its ledger row, under a savepoint; the job's counters; COMMIT.
+        row_numbers = staged.rows[ROW_COL].to_list()
+        params_4 = {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
+                    "rr_counts": rr_counts}
+        try:
+            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}; COMMIT").format(
+                self._ledger_sql, job_counters_sql()), params_4)
+        except ROW_LEVEL_ERRORS as exc:
+            # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
+            conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
+            return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
+        return self._outcome(conn, cur, batch, rr_offset)
+
+    def _commit_following(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, room: _Room,
+                          index: int, rr_base: Callable[[], int | None]) -> BatchOutcome | None:
+        """One batch in one transaction beside its round's leader (see the module docstring), or None when
+        it must go alone after all (its leader has let the commit lock go, or is late): the connection is
+        then idle, nothing held."""
+        assert self._ledger_sql is not None
+        with autocommit(conn):
+            payload, keys = staged.data.result()
+            # 1: BEGIN, who and timeouts, the stage and match tables; 2, 3: the rows into the stage table.
+            # None of it needs the room: the leader is not waited for yet.
+            cur = psycopg.ClientCursor(conn)
+            settings, params = transaction_settings(self.identity)
+            cur.execute("; ".join([cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params),
+                                   *self._ensure_tables(conn)]))
+            self._copy(conn, payload)
+            # Where its turns start, and its leader's backend: known once the leader's first round trip is
+            # back. Waited for a while at most (a leader held up must not hold this transaction open).
+            rr_offset = rr_base() if room.wait_counted(index, ROOM_WAIT) else None
+            leader = room.follow(index)
+            if rr_offset is None or leader is None:
+                conn.execute("ROLLBACK")
+                return None
+            # 4: the room, then (checked) the leader still holds the commit lock; the match; the batch
+            # statement with its ledger row (which reads the ledger: a batch done meanwhile writes nothing),
+            # under a savepoint; COMMIT. The job's counters are left to the next leader.
+            row_numbers = staged.rows[ROW_COL].to_list()
+            rr_counts = self.assignment.mode == "round_robin"
+            values: dict[str, Any] = {**self._params(row_numbers, rr_offset), "batch_no": batch.no,
+                                      "rows": batch.rows, "rr_counts": rr_counts}
+            high, low = COMMIT_LOCK_KEY >> 32, COMMIT_LOCK_KEY & 0xFFFFFFFF
+            parts = [
+                cur.mogrify("SELECT pg_advisory_xact_lock_shared(%s)", (ROOM_KEY,)),
+                cur.mogrify(
+                    "DO $crm_room$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND pid = %s AND granted AND mode = 'ExclusiveLock' AND classid = %s::bigint::oid"
+                    " AND objid = %s::bigint::oid AND objsubid = 1) THEN RAISE EXCEPTION"
+                    " 'crm-importer: the round''s leader has let the commit lock go' USING ERRCODE = '"
+                    + LEADER_GONE + "'; END IF; END $crm_room$", (leader, high, low)),
+            ]
+            if self._match_sql is not None:
+                parts.append(cur.mogrify(self._match_sql, keys))
+            parts.append(cur.mogrify(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; COMMIT").format(
+                self._ledger_sql), values))
+            try:
+                cur.execute("; ".join(parts))
+            except psycopg.Error as exc:
+                if exc.sqlstate == LEADER_GONE:
+                    conn.execute("ROLLBACK")
+                    return None
+                if not isinstance(exc, ROW_LEVEL_ERRORS) or conn.info.transaction_status != \
+                        psycopg.pq.TransactionStatus.INERROR:
+                    raise
+                conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
+                return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
+            return self._outcome(conn, cur, batch, rr_offset)
+
+    def _ensure_tables(self, conn: psycopg.Connection) -> list[str]:
+        """The statements that make sure of the session's stage table (and match table, if the batch is
+        matched)."""
+        parts = [ensure_stage_sql(list(self.custom)).as_string(conn)]
+        if self._match_sql is not None:
+            parts.append(ensure_match_sql().as_string(conn))
+        return parts
+
+    def _copy(self, conn: psycopg.Connection, payload: bytes) -> None:
+        """The batch's rows into the stage table (two round trips: the query, then the data)."""
         with conn.cursor() as copy_cur:
             with copy_cur.copy(
                 sql.SQL("COPY _crm_stage ({}) FROM STDIN (FORMAT csv)").format(
@@ -596,24 +661,17 @@ class JobCommitter:
                 )
             ) as copy:
                 copy.write(payload)
-        if index == 0:
-            room.close()  # the followers that came in hold the room: the commit lock may go
-        # 4: the batch statement with its ledger row, under a savepoint, and COMMIT.
-        row_numbers = staged.rows[ROW_COL].to_list()
-        params_4 = {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
-                    "rr_counts": rr_counts}
-        cur = psycopg.ClientCursor(conn)
-        try:
-            # A follower leaves the job's counters to the next leader: its row is not queued for.
-            counters = job_counters_sql() + sql.SQL("; ") if leader is None else sql.SQL("")
-            cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}COMMIT").format(
-                self._ledger_sql, counters), params_4)
-        except ROW_LEVEL_ERRORS as exc:
-            # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
-            conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
-            return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
-        cur.nextset()
-        records = cur.fetchall()
+
+    def _outcome(self, conn: psycopg.Connection, cur: psycopg.ClientCursor[Any], batch: CommitBatch,
+                 rr_offset: int) -> BatchOutcome:
+        """The batch statement's outcome rows (its result among the query string's) as the batch's outcome."""
+        records: list[tuple[Any, ...]] = []
+        while True:
+            if cur.description and cur.description[0].name == "outcome":
+                records = cur.fetchall()
+                break
+            if not cur.nextset():
+                break
         if not any(kind == "ledger" for kind, *_ in records):
             # A run committing this very batch got the lock first: its ledger row says what went in.
             return self._read_back(conn, batch)
@@ -753,21 +811,15 @@ class _RoundBroken(Exception):
 
 
 class _Room:
-    """One round's batches (see the module docstring): whether its leader holds the commit lock (and its
-    backend), which followers came in, where each batch's round-robin turns end."""
+    """One round's batches (see the module docstring): whether its leader holds the commit lock (and on
+    which backend), where each batch's round-robin turns end."""
 
     def __init__(self, n: int) -> None:
         self._lock = threading.Lock()
         self._open = False
         self._leader_pid: int | None = None
-        self._following = [False] * n
-        self._entered = [threading.Event() for _ in range(n)]
         self._counted = [threading.Event() for _ in range(n)]
         self.rr_after: list[int | None] = [None] * n
-
-    @property
-    def leader_in(self) -> bool:
-        return self._open
 
     def lead(self, pid: int) -> None:
         """The round's leader holds the commit lock, on backend ``pid``: followers may come in."""
@@ -775,44 +827,28 @@ class _Room:
             self._open, self._leader_pid = True, pid
 
     def follow(self, i: int) -> int | None:
-        """Batch ``i`` comes in as a follower: its leader's backend, or None (the room is shut: it goes
+        """The leader's backend for batch ``i`` to follow, or None (the leader's attempt has ended: it goes
         alone)."""
         with self._lock:
-            if not self._open:
-                return None
-            self._following[i] = True
-            return self._leader_pid
-
-    def counted(self, i: int, rr_after: int) -> None:
-        self.rr_after[i] = rr_after
-        self._counted[i].set()
-
-    def entered(self, i: int) -> None:
-        """Batch ``i``'s attempt has held the room, or has ended."""
-        self._entered[i].set()
+            return self._leader_pid if self._open else None
 
     def shut(self) -> None:
         with self._lock:
             self._open = False
 
-    def close(self) -> None:
-        """The leader is about to commit: no one else comes in, and those who did are given the time to hold
-        the room first (:data:`ROOM_WAIT` at most: a follower held up, say behind a DBA's lock request on the
-        leads table, must not hold up its leader; it then finds the commit lock gone and goes alone)."""
-        with self._lock:
-            self._open = False
-            waiting = [e for e, f in zip(self._entered, self._following, strict=True) if f]
-        deadline = time.monotonic() + ROOM_WAIT
-        for event in waiting:
-            event.wait(max(deadline - time.monotonic(), 0.0))
+    def counted(self, i: int, rr_after: int) -> None:
+        self.rr_after[i] = rr_after
+        self._counted[i].set()
 
-    def wait_counted(self, i: int) -> None:
-        """Until every batch before ``i`` is counted (or gone), holding no lock."""
+    def wait_counted(self, i: int, timeout: float | None = None) -> bool:
+        """Until every batch before ``i`` is counted (or gone), or ``timeout`` seconds; whether they are."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         for event in self._counted[:i]:
-            event.wait()
+            if not event.wait(None if deadline is None else max(deadline - time.monotonic(), 0.0)):
+                return False
+        return True
 
     def gone(self, i: int) -> None:
-        self._entered[i].set()
         self._counted[i].set()
 
 
