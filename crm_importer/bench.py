@@ -457,6 +457,12 @@ def pgloader_seconds(csv_path: Path, dsn: str, link_port: int | None = None) -> 
     return {"pgloader_s": seconds, "pgloader_rows": loaded}
 
 
+def commit_rounds(round_trips: list[int], per_round: int) -> list[list[int]]:
+    """The round trips counted between two commit reports, grouped by round (``per_round`` batches, side by
+    side): a batch's report may hold round trips of the batch beside it, never of the next round's."""
+    return [round_trips[i:i + per_round] for i in range(0, len(round_trips), max(per_round, 1))]
+
+
 def _import_once(csv_path: Path, dsn: str, cleanup_dsn: str, out_dir: Path, admin: str, emails: list[str],
                  link: DelayedLink | None = None) -> dict[str, Any]:
     """The import end to end (validate, stage, commit), its commit phase, and (over ``link``) the round
@@ -495,18 +501,15 @@ def _import_once(csv_path: Path, dsn: str, cleanup_dsn: str, out_dir: Path, admi
     out: dict[str, Any] = {"end_to_end_s": total_s, "commit_s": commit_s, "job": job,
                            "batches": job.commit_total_batches}
     if per_batch:
-        # A round's batches (committed side by side over their own connections) are reported at once: its
-        # first report holds the round trips of all of them. The first round also holds the job's own
-        # (settings, server job row, the link's round-trip time): the rounds after it are the batches' alone.
-        rounds: list[list[int]] = []
-        for n in per_batch:
-            if n or not rounds:
-                rounds.append([n])
-            else:
-                rounds[-1].append(n)
+        # A round's batches (committed side by side over their own connections) are reported one after the
+        # other as they end: its round trips are counted per round. The first round also holds the job's
+        # own (settings, server job row, the link's round-trip time): the rounds after it are the batches'.
+        from crm_importer.crm.committer import commit_connections
+
+        rounds = commit_rounds(per_batch, commit_connections())
         steady = [sum(r) / len(r) for r in rounds[1:]] or [sum(rounds[0]) / len(rounds[0])]
         out.update(round_trips_per_batch_max=max(steady), round_trips_per_batch_mean=statistics.mean(steady),
-                   round_trips_first_round=sum(rounds[0]), connections=max(len(r) for r in rounds))
+                   round_trips_first_round=sum(rounds[0]))
     return out
 
 
@@ -577,7 +580,7 @@ def bench_db(csv_path: Path, n_rows: int, dsn: str | None, out_dir: Path, n_exis
                 "commit_s": commit_s, "commit_rows_per_s": job.valid_rows / commit_s if commit_s else 0,
                 "commit_ratio": (n_rows / commit_s) / raw_rate if commit_s else 0,
                 "commit_batches": run["batches"],
-                **{k: v for k, v in run.items() if k.startswith("round_trips") or k == "connections"},
+                **{k: v for k, v in run.items() if k.startswith("round_trips")},
                 "imported": job.imported_rows, "skipped": job.skipped_rows, "invalid": job.invalid_rows,
                 "duplicates_in_file": job.duplicate_rows, **loader,
             }
