@@ -34,10 +34,12 @@ between their match and their commit, and batches of one job may. Two advisory l
   they have committed.
 
 So a follower's match and writes always run while its own job holds the commit lock, and no other job's
-batch runs between another's match and commit. No one waits on the client side while holding a lock: a
-leader never waits for its followers, and a follower waits for its leader's first round trip (where its
-round-robin turns start) a few seconds at most (:data:`ROOM_WAIT`), holding no advisory lock, before it
-lets its transaction go and commits alone. A follower's retry (after a lost connection) goes alone too.
+batch runs between another's match and commit. Waits on the client side are short and bounded
+(:data:`ROOM_WAIT`): a leader, before its batch statement, waits for its followers to have copied their
+rows (which waits on nothing of it), so that their last round trip meets it still holding the commit lock;
+a follower waits for its leader's first round trip (where its round-robin turns start), holding no
+advisory lock, and past the bound lets its transaction go and commits alone. A follower's retry (after a
+lost connection) goes alone too.
 
 The ledger row commits with the leads, so a batch is in the CRM exactly when its ledger row is. Before a
 batch is (re)tried the ledger is read, and the batch statement reads it again (a run committing the same
@@ -122,8 +124,8 @@ COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 #: Advisory lock held (shared) by the batches that commit beside their round's leader: the next holder of
 #: the commit lock waits until none holds it (see the module docstring).
 ROOM_KEY = 0x63726D5F726F6F  # "crm_roo"
-#: How long a follower, its rows copied, waits for its leader to hold the commit lock before it lets its
-#: transaction go and commits alone (seconds).
+#: How long a follower, its rows copied, waits for its leader's first round trip before it lets its
+#: transaction go and commits alone; and a leader for its followers' rows to be copied (seconds).
 ROOM_WAIT = 5.0
 #: SQLSTATE a follower's last round trip raises when its leader no longer holds the commit lock.
 LEADER_GONE = "CRM01"
@@ -575,6 +577,8 @@ class JobCommitter:
             room.lead(pid)  # holds the commit lock: the round's followers may come in
         # 2, 3: the rows into the stage table.
         self._copy(conn, payload)
+        if index == 0:
+            room.wait_copied(ROOM_WAIT)
         # 4: the batch statement with its ledger row, under a savepoint; the job's counters; COMMIT.
         row_numbers = staged.rows[ROW_COL].to_list()
         params_4 = {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
@@ -603,6 +607,7 @@ class JobCommitter:
             cur.execute("; ".join([cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params),
                                    *self._ensure_tables(conn)]))
             self._copy(conn, payload)
+            room.copied(index)
             # Where its turns start, and its leader's backend: known once the leader's first round trip is
             # back. Waited for a while at most (a leader held up must not hold this transaction open).
             rr_offset = rr_base() if room.wait_counted(index, ROOM_WAIT) else None
@@ -819,6 +824,7 @@ class _Room:
         self._open = False
         self._leader_pid: int | None = None
         self._counted = [threading.Event() for _ in range(n)]
+        self._copied = [threading.Event() for _ in range(n)]
         self.rr_after: list[int | None] = [None] * n
 
     def lead(self, pid: int) -> None:
@@ -848,8 +854,20 @@ class _Room:
                 return False
         return True
 
+    def copied(self, i: int) -> None:
+        """Batch ``i``'s rows are in its stage table: its last round trip goes now."""
+        self._copied[i].set()
+
+    def wait_copied(self, timeout: float) -> None:
+        """The leader, before its batch statement: until its followers have copied their rows (or gone), or
+        ``timeout`` seconds, so that their last round trip meets it still holding the commit lock."""
+        deadline = time.monotonic() + timeout
+        for event in self._copied[1:]:
+            event.wait(max(deadline - time.monotonic(), 0.0))
+
     def gone(self, i: int) -> None:
         self._counted[i].set()
+        self._copied[i].set()
 
 
 def _array_literal(values: pl.Series) -> str:
