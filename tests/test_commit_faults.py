@@ -494,6 +494,27 @@ def test_a_batch_commits_beside_another_that_the_crm_holds_up_and_another_import
     assert [owners[r] for r in sorted(owners)] == [SALES[i % 3] for i in range(200)]
 
 
+def test_a_login_that_cannot_read_pg_locks_commits_one_batch_after_the_other(
+    pg_dsn: str, pg_password_login: PasswordLogin, store: JobStore, tmp_path: Path, small_batches: int
+) -> None:
+    """A follower checks its leader in ``pg_locks``; a CRM that keeps ``pg_lock_status()`` from the import's
+    login refuses the check: the batch goes alone, and the rest of the job one batch after the other."""
+    login = grant_crm_access(pg_dsn, pg_password_login)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_lock_status() FROM PUBLIC")
+    try:
+        job = do_import(with_password(login, login.password), leads_file(tmp_path, 300), store,
+                        assign="round-robin:" + ",".join(SALES))
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute("GRANT EXECUTE ON FUNCTION pg_catalog.pg_lock_status() TO PUBLIC")
+    assert job.status == COMPLETED and job.imported_rows == 300
+    exactly_once(pg_dsn, job.id, set(range(2, 302)))
+    owners = assignments(pg_dsn, job.id)
+    assert [owners[r] for r in sorted(owners)] == [SALES[i % 3] for i in range(300)]
+    check_audit(pg_dsn, store, job)
+
+
 def test_reconnect_waits_for_a_free_connection_slot(pg_dsn: str, pg_password_login: PasswordLogin,
                                                     store: JobStore, tmp_path: Path, small_batches: int) -> None:
     """The backend is lost while the CRM has no free slot for a while (a pooler at its limit): the importer

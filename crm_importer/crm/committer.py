@@ -229,6 +229,8 @@ class JobCommitter:
         self.user_ids = list(options.user_ids)
         self.fallback_id = options.fallback_id
         self._sql: sql.Composed | None = None
+        #: Batches may follow their round's leader (False once a follower was refused: one after the other).
+        self._side_by_side = True
         self._ledger_sql: sql.Composed | None = None
         self._country_code = "33"
         self.names = CrmNames()
@@ -417,7 +419,7 @@ class JobCommitter:
                 def work(conn: psycopg.Connection) -> BatchOutcome:
                     first = attempts[0] == 0
                     attempts[0] += 1
-                    if i > 0 and first:
+                    if i > 0 and first and self._side_by_side:
                         outcome = self._commit_following(conn, batch, staged[i], room, i, lambda: rr_base(i))
                         if outcome is not None:
                             return outcome
@@ -639,7 +641,11 @@ class JobCommitter:
             try:
                 cur.execute("; ".join(parts))
             except psycopg.Error as exc:
-                if exc.sqlstate == LEADER_GONE:
+                if exc.sqlstate == LEADER_GONE or isinstance(exc, pg_errors.InsufficientPrivilege):
+                    # Its leader let the lock go; or a refusal (``pg_locks`` not readable by this login, or
+                    # a right the batch itself lacks): alone, where a real refusal is met again and said.
+                    if isinstance(exc, pg_errors.InsufficientPrivilege):
+                        self._side_by_side = False
                     conn.execute("ROLLBACK")
                     return None
                 if not isinstance(exc, ROW_LEVEL_ERRORS) or conn.info.transaction_status != \
