@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -171,6 +172,24 @@ def query(dsn: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) ->
 
 def scalar(dsn: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
     return query(dsn, sql, params)[0][0]
+
+
+def server_batches(dsn: str) -> list[int]:
+    """The ledger's batch numbers, in order (every job's)."""
+    return [b for (b,) in query(dsn, "SELECT batch_no FROM public.import_batches ORDER BY batch_no")]
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 60, importer: Any | None = None) -> None:
+    """Until ``check()``; fails after ``timeout`` seconds, or as soon as ``importer`` (a process with
+    ``alive()``, ``proc`` and ``err``) has ended."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if importer is not None and not importer.alive():
+            code = importer.proc.returncode
+            raise AssertionError(f"the importer ended ({code}) before {what}: {importer.err}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.02)
 
 
 def grant_crm_access(dsn: str, login: PasswordLogin, email: str = "admin@demo.crm-importer.test") -> PasswordLogin:

@@ -33,6 +33,8 @@ from leadfiles import (
     refuse,
     run_cli,
     scalar,
+    server_batches,
+    wait_for,
     with_password,
     write_generated,
     write_leads_csv,
@@ -67,17 +69,6 @@ def exactly_once(dsn: str, job_id: str, expected_rows: set[int]) -> None:
                   (job_id,)) == len(rows)
     assert scalar(dsn, "SELECT count(*) FROM public.leads") == scalar(
         dsn, "SELECT count(DISTINCT lower(email)) FROM public.leads")
-
-
-def server_batches(dsn: str) -> list[int]:
-    return [b for (b,) in query(dsn, "SELECT batch_no FROM public.import_batches ORDER BY batch_no")]
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def install_fault(dsn: str, body: str, *, row: int) -> None:

@@ -50,7 +50,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +72,8 @@ from leadfiles import (
     query,
     run_cli,
     scalar,
+    server_batches,
+    wait_for,
     write_leads_csv,
 )
 from pgfixture import PasswordLogin, ServerInfo
@@ -178,22 +180,6 @@ def exactly_once(dsn: str, job_id: str, n: int = N_LEADS, *, round_robin: bool =
     if round_robin:
         owners = list(assignments(dsn, job_id).values())
         assert sorted(owners.count(s) for s in SALES) == [n // 3] * 3
-
-
-def server_batches(dsn: str) -> list[int]:
-    return [b for (b,) in query(dsn, "SELECT batch_no FROM public.import_batches ORDER BY batch_no")]
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 60,
-             importer: Importer | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if importer is not None and not importer.alive():
-            code = importer.proc.returncode
-            raise AssertionError(f"the importer ended ({code}) before {what}: {importer.err}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.02)
 
 
 def importer_backends(dsn: str) -> int:

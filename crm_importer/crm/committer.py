@@ -75,9 +75,9 @@ from crm_importer.crm.link import (
     CrmLink,
     act_as,
     autocommit,
+    begin_as,
     in_one_trip,
     reason,
-    transaction_settings,
 )
 from crm_importer.crm.names import CrmNames
 from crm_importer.crm.options import CommitOptions
@@ -124,6 +124,10 @@ COMMIT_LOCK_KEY = 0x63726D5F636F6D  # "crm_com"
 #: Advisory lock held (shared) by the batches that commit beside their round's leader: the next holder of
 #: the commit lock waits until none holds it (see the module docstring).
 ROOM_KEY = 0x63726D5F726F6F  # "crm_roo"
+#: The commit lock, then the barrier (see the module docstring): what a leader, a batch alone and an undo
+#: take before they match or change the CRM's leads.
+COMMIT_LOCK_SQL = (f"SELECT pg_advisory_xact_lock({COMMIT_LOCK_KEY});"
+                   f" SELECT pg_advisory_lock({ROOM_KEY}), pg_advisory_unlock({ROOM_KEY})")
 #: How long a follower, its rows copied, waits for its leader's first round trip before it lets its
 #: transaction go and commits alone; and a leader for its followers' rows to be copied (seconds).
 ROOM_WAIT = 5.0
@@ -265,19 +269,17 @@ class JobCommitter:
 
     def run(self) -> Job:
         # The connections beside this one are opened while the job's settings are read (or were, while
-        # the file was validated: CrmLink.prefetch).
-        join = self.link.prefetch(commit_connections() - 1)
-        join()
-        opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-open")
-        siblings = opener.submit(self.link.take_siblings, commit_connections() - 1)
-        opener.shutdown(wait=False)
+        # the file was validated): CrmLink.prefetch; those not taken are closed with the link.
+        self.link.prefetch(commit_connections() - 1)()
+        links = [self.link]
         try:
-            return self._run(siblings)
+            return self._run(links)
         finally:
-            for link in siblings.result():
+            for link in links[1:]:
                 link.close()
 
-    def _run(self, siblings: Future[list[CrmLink]]) -> Job:
+    def _run(self, links: list[CrmLink]) -> Job:
+        """:meth:`run`, committing over ``links`` (this link's own, then the others taken here)."""
         store, job = self.store, self.job
         settings = self.link.settings()
         self._country_code = str(settings.get("phone_country_code") or "33")
@@ -310,7 +312,6 @@ class JobCommitter:
         #: Where each committed batch left the round-robin turns (its ledger's rr_next).
         rr_after = self._rr_next_of(done)
         row_seconds = ROW_SECONDS
-        links = [self.link]
 
         def eta(batches_left: int, rows_left: int) -> float:
             """What is left: each batch's round trips (overlapped over the connections), and its rows at the
@@ -331,7 +332,7 @@ class JobCommitter:
                 frames[batch.staged_batch] = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
             return frames[batch.staged_batch].slice(batch.offset, batch.rows)
 
-        links += siblings.result()[:max(len(todo) - 1, 0)]
+        links += self.link.take_siblings(min(commit_connections(), len(todo)) - 1)
         for link in links:
             link.on_retry = reconnecting
             link.is_cancelled = self.is_cancelled
@@ -356,7 +357,6 @@ class JobCommitter:
                 # Proves the job store is writable before anything more goes to the CRM.
                 store.update_job(job.id, phase="committing")
                 round_started = time.monotonic()
-                committed_before = left
 
                 def committed(batch: CommitBatch, outcome: BatchOutcome) -> None:
                     """A batch is in the CRM: kept in the store at once (not at the end of its round)."""
@@ -371,7 +371,7 @@ class JobCommitter:
                                              workers, committed)
                 took = time.monotonic() - round_started - ROUND_TRIPS_PER_BATCH * round_trip
                 per_row = max(took, 0.0) / max(sum(b.rows for b in batches), 1)
-                row_seconds = per_row if committed_before == len(todo) else 0.7 * row_seconds + 0.3 * per_row
+                row_seconds = per_row if at == 0 else 0.7 * row_seconds + 0.3 * per_row
                 if failure is not None:
                     raise failure
                 at += len(batches)
@@ -437,8 +437,6 @@ class JobCommitter:
         if len(batches) == 1:  # alone: in this thread
             try:
                 done(batches[0], task(0))
-            except _RoundBroken:
-                raise ImporterError("unexpected", error="a batch alone cannot lack its turn") from None
             except Exception as exc:  # noqa: BLE001 - raised by run()
                 return exc
             return None
@@ -470,7 +468,7 @@ class JobCommitter:
             known = crm_columns.get(c) or self.custom.get(c)
             if known is not None and known.default is not None:
                 defaults[c] = default_sql(known.default, casts.get(c))
-        return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode, self._country_code,
+        return build_commit_sql(self.dedupe_keys, self.policy, self.assignment.mode,
                                 columns=mapped, defaults=defaults, casts=casts, names=self.names, ledger=ledger)
 
     def _rr_next_of(self, done: set[int]) -> dict[int, int]:
@@ -549,10 +547,8 @@ class JobCommitter:
         # we could not hear back from is read back, not inserted again), the stage and match tables, the
         # match.
         cur = psycopg.ClientCursor(conn)
-        settings, params = transaction_settings(self.identity)
-        parts = [cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params),
-                 cur.mogrify("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,)),
-                 cur.mogrify("SELECT pg_advisory_lock(%s), pg_advisory_unlock(%s)", (ROOM_KEY, ROOM_KEY)),
+        parts = [*begin_as(cur, self.identity),
+                 COMMIT_LOCK_SQL,
                  *self._ensure_tables(conn)]
         matched = "0"
         if self._match_sql is not None:
@@ -583,11 +579,9 @@ class JobCommitter:
             room.wait_copied(ROOM_WAIT)
         # 4: the batch statement with its ledger row, under a savepoint; the job's counters; COMMIT.
         row_numbers = staged.rows[ROW_COL].to_list()
-        params_4 = {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
-                    "rr_counts": rr_counts}
         try:
             cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}; COMMIT").format(
-                self._ledger_sql, job_counters_sql()), params_4)
+                self._ledger_sql, job_counters_sql()), self._batch_params(batch, row_numbers, rr_offset))
         except ROW_LEVEL_ERRORS as exc:
             # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
             conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
@@ -605,15 +599,13 @@ class JobCommitter:
             # 1: BEGIN, who and timeouts, the stage and match tables; 2, 3: the rows into the stage table.
             # None of it needs the room: the leader is not waited for yet.
             cur = psycopg.ClientCursor(conn)
-            settings, params = transaction_settings(self.identity)
-            cur.execute("; ".join([cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, params),
-                                   *self._ensure_tables(conn)]))
+            cur.execute("; ".join([*begin_as(cur, self.identity), *self._ensure_tables(conn)]))
             self._copy(conn, payload)
             room.copied(index)
             # Where its turns start, and its leader's backend: known once the leader's first round trip is
             # back. Waited for a while at most (a leader held up must not hold this transaction open).
             rr_offset = rr_base() if room.wait_counted(index, ROOM_WAIT) else None
-            leader = room.follow(index)
+            leader = room.follow()
             if rr_offset is None or leader is None:
                 conn.execute("ROLLBACK")
                 return None
@@ -621,9 +613,6 @@ class JobCommitter:
             # statement with its ledger row (which reads the ledger: a batch done meanwhile writes nothing),
             # under a savepoint; COMMIT. The job's counters are left to the next leader.
             row_numbers = staged.rows[ROW_COL].to_list()
-            rr_counts = self.assignment.mode == "round_robin"
-            values: dict[str, Any] = {**self._params(row_numbers, rr_offset), "batch_no": batch.no,
-                                      "rows": batch.rows, "rr_counts": rr_counts}
             high, low = COMMIT_LOCK_KEY >> 32, COMMIT_LOCK_KEY & 0xFFFFFFFF
             parts = [
                 cur.mogrify("SELECT pg_advisory_xact_lock_shared(%s)", (ROOM_KEY,)),
@@ -637,7 +626,7 @@ class JobCommitter:
             if self._match_sql is not None:
                 parts.append(cur.mogrify(self._match_sql, keys))
             parts.append(cur.mogrify(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; COMMIT").format(
-                self._ledger_sql), values))
+                self._ledger_sql), self._batch_params(batch, row_numbers, rr_offset)))
             try:
                 cur.execute("; ".join(parts))
             except psycopg.Error as exc:
@@ -733,6 +722,11 @@ class JobCommitter:
             "rr_offset": rr_offset,
             "rr_n": max(len(self.user_ids), 1),
         }
+
+    def _batch_params(self, batch: CommitBatch, row_numbers: list[int], rr_offset: int) -> dict[str, Any]:
+        """The values of the batch statement with its ledger row (:func:`build_commit_sql`)."""
+        return {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
+                "rr_counts": self.assignment.mode == "round_robin"}
 
     def _count(self, records: list[tuple[Any, ...]], outcome: BatchOutcome) -> None:
         """Outcome rows of the batch statement into ``outcome``."""
@@ -838,8 +832,8 @@ class _Room:
         with self._lock:
             self._open, self._leader_pid = True, pid
 
-    def follow(self, i: int) -> int | None:
-        """The leader's backend for batch ``i`` to follow, or None (the leader's attempt has ended: it goes
+    def follow(self) -> int | None:
+        """The leader's backend for a follower to follow, or None (the leader's attempt has ended: it goes
         alone)."""
         with self._lock:
             return self._leader_pid if self._open else None
@@ -879,7 +873,7 @@ class _Room:
 def _array_literal(values: pl.Series) -> str:
     """A PostgreSQL array literal of these values (text: quoted, ``"`` and ``\\`` escaped; NULL for None)."""
     if values.dtype.is_integer():
-        return "{" + ",".join(str(v) for v in values.to_list()) + "}"
+        return "{" + (values.cast(pl.String).str.join(",").item() or "") + "}"
     quoted = (pl.when(pl.col("v").is_null()).then(pl.lit("NULL"))
               .otherwise(pl.lit('"') + pl.col("v").str.replace_all(r'(["\\])', r"\$1") + pl.lit('"')))
     joined = values.alias("v").to_frame().select(quoted.str.join(",")).item()

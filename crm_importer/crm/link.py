@@ -371,33 +371,30 @@ def autocommit(conn: psycopg.Connection) -> Iterator[None]:
                 conn.autocommit = False
 
 
-def in_one_trip(conn: psycopg.Connection, profile_id: Identity | object, statement: str | sql.Composable,
-                params: Sequence[Any] = ()) -> None:
-    """``statement`` in a transaction of its own, acting as ``profile_id`` (:func:`transaction_settings`),
-    in one round trip: ``BEGIN``, the settings, the statement and ``COMMIT`` as one query string, the
-    values bound by the client (nothing prepared on the server: fine behind a transaction pooler)."""
-    settings, settings_params = transaction_settings(profile_id)
-    query = sql.SQL("BEGIN; SELECT {}; {}; COMMIT").format(
-        sql.SQL(settings), sql.SQL(statement) if isinstance(statement, str) else statement)
-    with autocommit(conn):
-        psycopg.ClientCursor(conn).execute(query, (*settings_params, *params))
+def begin_as(cur: psycopg.ClientCursor[Any], who: Identity | object | None) -> list[str]:
+    """``BEGIN`` and, acting as ``who``, the transaction's settings (:func:`transaction_settings`; none for
+    None), as statements of one query string, their values bound by the client (nothing prepared on the
+    server: fine behind a transaction pooler)."""
+    statements = [cur.mogrify("BEGIN")]
+    if who is not None:
+        settings, params = transaction_settings(who)
+        statements.append(cur.mogrify("SELECT " + settings, params))
+    return statements
 
 
-def read_in_one_trip(conn: psycopg.Connection, profile_id: Identity | object, query: str,
-                     params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """The rows of ``query``, read in a transaction of its own acting as ``profile_id``, in one round trip
-    (``BEGIN``, the settings, the query and ``COMMIT`` as one query string, as :func:`in_one_trip`): over a
-    far link a read costs one round trip, not four. The connection must hold no work of its own (an open
-    transaction is rolled back first)."""
-    settings, settings_params = transaction_settings(profile_id)
+def in_one_trip(conn: psycopg.Connection, who: Identity | object | None, statement: str | sql.SQL | sql.Composed,
+                params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """``statement`` in a transaction of its own, acting as ``who`` (:func:`begin_as`), in one round trip:
+    ``BEGIN``, the settings, the statement and ``COMMIT`` as one query string (over a far link, a read or a
+    write costs one round trip, not four). Returns the rows of the statement's (first) result. The
+    connection must hold no work of its own (an open transaction is rolled back first)."""
     cur = psycopg.ClientCursor(conn)
-    text = "; ".join([cur.mogrify("BEGIN"), cur.mogrify("SELECT " + settings, settings_params),
-                      cur.mogrify(query, params), cur.mogrify("COMMIT")])
+    head = begin_as(cur, who)
     with autocommit(conn):
-        cur.execute(text)
-        cur.nextset()
-        cur.nextset()
-        return list(cur.fetchall())
+        cur.execute("; ".join([*head, cur.mogrify(statement, params), "COMMIT"]))
+        for _ in head:
+            cur.nextset()
+        return list(cur.fetchall()) if cur.description else []
 
 
 def reason(exc: BaseException | None) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 import psycopg
 
-from crm_importer.crm.link import CrmLink, act_as, read_in_one_trip
+from crm_importer.crm.link import CrmLink, act_as, in_one_trip
 from crm_importer.crm.options import Assignment, CommitOptions, check_policy
 from crm_importer.engine.errors import RefusedError, UnusableFileError
 from crm_importer.engine.jobstore import Job, JobStore
@@ -47,11 +47,7 @@ def resolve_users(conn: psycopg.Connection, emails: Sequence[str], option: str,
     query = ("SELECT (SELECT p.id FROM public.profiles p WHERE lower(btrim(p.email)) = lower(btrim(e.email))"
              " AND p.active IS NOT FALSE ORDER BY p.id LIMIT 1) FROM unnest(%s::text[]) WITH ORDINALITY AS e(email, n)"
              " ORDER BY e.n")
-    if actor is not None:
-        found = read_in_one_trip(conn, actor, query, (list(emails),))
-    else:
-        with conn.transaction():
-            found = conn.execute(query, (list(emails),)).fetchall()
+    found = in_one_trip(conn, actor, query, (list(emails),))
     ids: list[str] = []
     for email, (profile_id,) in zip(emails, found, strict=True):
         if profile_id is None:
@@ -92,20 +88,17 @@ def previous_import(conn: psycopg.Connection, file_hash: str, job_id: str,
                     actor_id: object | None = None) -> tuple[str, str, str] | None:
     """The most recent import of the same file into this CRM (not undone): (job id, date, who).
 
-    ``import_jobs`` is admin-only (RLS): without ``actor_id`` the session's acting profile must be set.
+    ``import_jobs`` is admin-only (RLS, decided by the login's mapping); ``actor_id``: the profile whose
+    claims an app's own policies read. One round trip.
     """
     query = ("SELECT j.id, j.created_at, coalesce(p.full_name, p.email, '?') FROM public.import_jobs j"
              " LEFT JOIN public.profiles p ON p.id = j.created_by"
              " WHERE j.file_hash = %s AND j.id::text <> %s AND coalesce(j.crm_importer_status, j.status::text)"
              " NOT IN ('undone', 'validated') ORDER BY j.created_at DESC LIMIT 1")
-    if actor_id is not None:
-        rows = read_in_one_trip(conn, actor_id, query, (file_hash, job_id))
-        row = rows[0] if rows else None
-    else:
-        with conn.transaction():
-            row = conn.execute(query, (file_hash, job_id)).fetchone()
-    if row is None:
+    rows = in_one_trip(conn, actor_id, query, (file_hash, job_id))
+    if not rows:
         return None
+    row = rows[0]
     return str(row[0]), row[1].strftime("%Y-%m-%d %H:%M"), str(row[2])
 
 

@@ -57,9 +57,6 @@ def ensure_stage_sql(custom: Sequence[str] = ()) -> sql.Composed:
     ).format(signature=sql.Literal(signature), create=stage_table_sql(custom))
 
 
-MATCH_COLUMNS = ("import_row", "k_email", "k_phone", "k_external_id")
-
-
 def ensure_match_sql() -> sql.SQL:
     """One statement, no round trip of its own: the match table is there afterwards, a temporary table
     kept for the session and emptied at every commit, its ``lead_id`` typed as the CRM's ``leads.id`` (made
@@ -115,7 +112,7 @@ def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNam
     ).format(cc=sql.Literal(country_code))
 
 
-def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, country_code: str,
+def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str,
                      columns: Sequence[str] = LEAD_COLUMNS,
                      defaults: Mapping[str, str] | None = None,
                      casts: Mapping[str, str] | None = None,
@@ -137,8 +134,6 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str, 
     row, ``('ledger', NULL, NULL, NULL)``, when it wrote the ledger row.
     """
     names = names or CrmNames()
-    if not country_code.isdigit():
-        raise ValueError("calling code must be digits")
     match = matches(dedupe_keys, policy)
     fields = [c for c in LEAD_COLUMNS if c in columns] + [c for c in columns if c not in LEAD_COLUMNS]
     defaults = defaults or {}

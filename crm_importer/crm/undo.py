@@ -8,7 +8,7 @@ import psycopg
 from psycopg import sql
 
 from crm_importer.crm.columns import read_lead_columns
-from crm_importer.crm.committer import COMMIT_LOCK_KEY, ROOM_KEY
+from crm_importer.crm.committer import COMMIT_LOCK_SQL
 from crm_importer.crm.connection import Identity
 from crm_importer.crm.link import act_as
 from crm_importer.crm.names import read_names
@@ -36,8 +36,7 @@ def undo_job(conn: psycopg.Connection, job_id: str, identity: Identity) -> dict[
         cascades = history_fk is not None
         act_as(conn, identity)
         # The commit lock, then no batch left committing beside another import's leader (the barrier).
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (COMMIT_LOCK_KEY,))
-        conn.execute("SELECT pg_advisory_lock(%s), pg_advisory_unlock(%s)", (ROOM_KEY, ROOM_KEY))
+        conn.execute(COMMIT_LOCK_SQL)
         kept = [str(r[0]) for r in conn.execute(
             "SELECT id FROM public.leads WHERE import_job_id = %s AND updated_at > created_at ORDER BY import_row",
             (job_id,),
