@@ -20,7 +20,8 @@ from psycopg.conninfo import conninfo_to_dict
 from seedcrm import ADMIN_ID, SALES_ID, SeedVariant, fix_app_policies, jwt_session, make_seed_crm
 from test_cli_import import CancelAfter
 
-from crm_importer.crm import committer
+from crm_importer.crm import committer, statements
+from crm_importer.crm.link import begin_as, open_link
 from crm_importer.engine.errors import CancelledError
 from crm_importer.service import ImportRequest, run_import
 
@@ -290,3 +291,47 @@ def test_signing_in_leaves_no_transaction_open(crm: str) -> None:
     finally:
         link.close()
     assert _rows(crm, "select value from crm_importer_settings where key = 'probe'") == [("written",)]
+
+
+def test_a_login_under_row_level_security_matches_a_batch_with_one_scan_per_key(crm: str, home: Path,
+                                                                                tmp_path: Path) -> None:
+    """For a login that does not bypass row-level security, the leads' policies are checked before any other
+    condition, and the key expressions (``lower()``, the phone's) are not leakproof: no key index is usable,
+    and a probe per row would scan the leads once per row (a batch of 3,000 rows took minutes). The match is then
+    a join: each key's branch scans the leads once for the whole batch, and finds what the probes find."""
+    existing = write_leads_csv(tmp_path / "existing.csv", [lead(i) for i in range(1000)])
+    done = run_cli(home, "import", str(existing), "--db", _as(crm, ADMIN_LOGIN), "--json")
+    assert done.returncode == 0, done.stderr
+    rows = list(range(1, 151))
+    # 150 rows (their normalized keys): one in three has the email of a lead already there, one in three its
+    # phone, the rest nothing known.
+    emails = [f"elodie.lefevre{r * 5}@exemple.fr" if r % 3 == 0 else f"new{r}@z.fr" for r in rows]
+    phones = [f"+3361200{r * 5 // 100 % 100:02d}{r * 5 % 100:02d}" if r % 3 == 1 else None for r in rows]
+    keys = {"m_rows": "{" + ",".join(map(str, rows)) + "}",
+            "m_email": "{" + ",".join(emails) + "}",
+            "m_phone": "{" + ",".join(p or "NULL" for p in phones) + "}",
+            "m_external_id": "{" + ",".join("NULL" for _ in rows) + "}"}
+    link, identity = open_link(_as(crm, ADMIN_LOGIN), None)
+    try:
+        conn = link.conn
+        cur = psycopg.ClientCursor(conn)
+        found = {}
+        for row_security in (True, False):
+            stmt = statements.build_match_sql(("email", "phone", "external_id"), "33", row_security=row_security)
+            for statement in begin_as(cur, identity):
+                cur.execute(statement)
+            assert cur.execute("SELECT row_security_active('public.leads')").fetchone() == (True,)
+            cur.execute(statements.ensure_match_sql())
+            plan = "\n".join(r[0] for r in cur.execute(sql.SQL("EXPLAIN (ANALYZE, COSTS OFF) ") + stmt, keys))
+            found[row_security] = cur.execute("SELECT import_row, key FROM _crm_match ORDER BY 1").fetchall()
+            conn.rollback()
+            scans = [line for line in plan.splitlines() if "Seq Scan on leads" in line]
+            if row_security:
+                assert len(scans) == 3 and all("loops=1)" in line for line in scans), plan
+            else:  # the probes' plan: what the join avoids (a scan of the leads per row)
+                assert not all("loops=1)" in line for line in scans), plan
+    finally:
+        link.close()
+    assert found[True] == found[False]
+    assert [r for r, key in found[True] if key == "email"] == [r for r in rows if r % 3 == 0]
+    assert [r for r, key in found[True] if key == "phone"] == [r for r in rows if r % 3 == 1]

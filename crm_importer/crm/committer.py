@@ -139,8 +139,9 @@ LEADER_GONE = "CRM01"
 @dataclass(frozen=True)
 class CommitBatch:
     no: int
-    staged_batch: int
-    offset: int  # index of the first row within the staged batch's committable rows
+    #: Where its rows are: (staged batch, index of the first row among its committable rows, rows) for each
+    #: staged batch it takes rows from, in file order.
+    parts: tuple[tuple[int, int, int], ...]
     rows: int
     first_row: int
     last_row: int
@@ -173,17 +174,47 @@ def batch_rows_for(round_trip: float) -> int:
     return rows
 
 
-def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None) -> list[CommitBatch]:
+def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None, *,
+                 balanced: bool = True) -> list[CommitBatch]:
     """Commit batches of at most ``batch_rows`` rows (``COMMIT_ROWS`` by default), numbered the same way on
-    every run with the same ``batch_rows`` (the job keeps the size it was first committed with)."""
+    every run with the same ``batch_rows`` (the job keeps the size it was first committed with).
+
+    ``balanced``: as few batches as that size allows, all of the same size (give or take a row), taking
+    rows across staged batches (whose sizes follow the reader's chunks), so that batches committed side by
+    side end together. Otherwise (the plan of jobs first committed by older versions, kept for their
+    resume): each staged batch cut on its own, its last batch short."""
     size = batch_rows or COMMIT_ROWS
     dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
+    staged = [committable(frame, dup_rows)[ROW_COL]
+              for frame in store.iter_batches(job.id, [ROW_COL, VALID_COL])]
     plan: list[CommitBatch] = []
-    for staged_no, frame in enumerate(store.iter_batches(job.id, [ROW_COL, VALID_COL])):
-        rows = committable(frame, dup_rows)[ROW_COL]
-        for start in range(0, rows.len(), size):
-            part = rows.slice(start, size)
-            plan.append(CommitBatch(len(plan), staged_no, start, part.len(), int(part[0]), int(part[-1])))
+    if not balanced:
+        for staged_no, rows in enumerate(staged):
+            for start in range(0, rows.len(), size):
+                part = rows.slice(start, size)
+                plan.append(CommitBatch(len(plan), ((staged_no, start, part.len()),), part.len(),
+                                        int(part[0]), int(part[-1])))
+        return plan
+    total = sum(rows.len() for rows in staged)
+    count = -(-total // size)
+    cuts = [total * i // count for i in range(count + 1)]
+    staged_no, offset = 0, 0
+    for no in range(count):
+        want = cuts[no + 1] - cuts[no]
+        parts: list[tuple[int, int, int]] = []
+        first, last = -1, -1
+        while want:
+            rows = staged[staged_no]
+            take = min(want, rows.len() - offset)
+            if take:
+                parts.append((staged_no, offset, take))
+                first = int(rows[offset]) if first < 0 else first
+                last = int(rows[offset + take - 1])
+                offset += take
+                want -= take
+            if offset == rows.len():
+                staged_no, offset = staged_no + 1, 0
+        plan.append(CommitBatch(no, tuple(parts), cuts[no + 1] - cuts[no], first, last))
     return plan
 
 
@@ -245,17 +276,20 @@ class JobCommitter:
         self.custom = {c: col for c, col in validation.custom().items() if c in self.mapping.field_columns()}
 
     # -- the server-side job row --
-    def ensure_server_job(self, conn: psycopg.Connection) -> None:
+    def ensure_server_job(self, conn: psycopg.Connection) -> bool:
+        """The job's row on the server, made or marked importing again; returns whether this session is
+        subject to the leads' row-level security (:func:`build_match_sql`), read in the same round trip."""
         job = self.job
-        in_one_trip(
+        [(row_security,)] = in_one_trip(
             conn, self.identity,
-            "INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
+            "WITH j AS (INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
             " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
             " worker_id, created_by, crm_importer_login, crm_importer_identity, started_at)"
             " VALUES (%s, %s, %s, %s, 'importing', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())"
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
             " crm_importer_login = excluded.crm_importer_login,"
-            " crm_importer_identity = excluded.crm_importer_identity, error_message = NULL, updated_at = now()",
+            " crm_importer_identity = excluded.crm_importer_identity, error_message = NULL, updated_at = now())"
+            " SELECT row_security_active('public.leads')",
             (
                 job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
                 job.valid_rows, job.invalid_rows,
@@ -266,6 +300,7 @@ class JobCommitter:
                 self.identity.assurance,
             ),
         )
+        return bool(row_security)
 
     def run(self) -> Job:
         # The connections beside this one are opened while the job's settings are read (or were, while
@@ -287,20 +322,21 @@ class JobCommitter:
         crm_columns = self.link.lead_columns()
         self._sql = self.commit_sql(crm_columns)
         self._ledger_sql = self.commit_sql(crm_columns, ledger=True)
-        self._match_sql = build_match_sql(self.dedupe_keys, self._country_code, self.names) \
+        row_security = self.link.retrying(self.ensure_server_job, job_id=job.id)
+        self._match_sql = build_match_sql(self.dedupe_keys, self._country_code, self.names,
+                                          row_security=row_security) \
             if matches(self.dedupe_keys, self.policy) else None
-        self.link.retrying(self.ensure_server_job, job_id=job.id)
         round_trip = self.link.round_trip()
         done = store.committed_batches(job.id)
         batch_rows = self.options.batch_rows
         if batch_rows is None:
             # Chosen once per job, for the link it first commits over; a job committed before sizes were
-            # kept (batches already done) keeps the size it was committed with.
+            # kept (batches already done) keeps the size and the plan it was committed with.
             batch_rows = COMMIT_ROWS if done else batch_rows_for(round_trip)
-            self.options = replace(self.options, batch_rows=batch_rows)
+            self.options = replace(self.options, batch_rows=batch_rows, balanced=not done)
             store.update_job(job.id, options=self.options.stored_in(store.get_job(job.id).options))
             job = self.job = store.get_job(job.id)
-        plan = plan_batches(store, job, batch_rows)
+        plan = plan_batches(store, job, batch_rows, balanced=self.options.balanced)
         store.update_job(job.id, status=IMPORTING, phase="committing", commit_total_batches=len(plan),
                          error_code=None, error_message=None)
         rows_total = sum(b.rows for b in plan)
@@ -326,11 +362,16 @@ class JobCommitter:
             report("reconnecting", len(todo))
 
         def rows_of(batch: CommitBatch) -> pl.DataFrame:
-            """The batch's rows (its staged batch read once from the store, in this thread)."""
-            if batch.staged_batch not in frames:
-                frames.clear()
-                frames[batch.staged_batch] = committable(store.load_batch(job.id, batch.staged_batch), dup_rows)
-            return frames[batch.staged_batch].slice(batch.offset, batch.rows)
+            """The batch's rows (each staged batch read once from the store, in this thread; batches are
+            made in file order, so two staged batches at most are held)."""
+            pieces = []
+            for staged_no, offset, rows in batch.parts:
+                if staged_no not in frames:
+                    for older in [no for no in frames if no < batch.parts[0][0]]:
+                        del frames[older]
+                    frames[staged_no] = committable(store.load_batch(job.id, staged_no), dup_rows)
+                pieces.append(frames[staged_no].slice(offset, rows))
+            return pieces[0] if len(pieces) == 1 else pl.concat(pieces, how="vertical")
 
         links += self.link.take_siblings(min(commit_connections(), len(todo)) - 1)
         for link in links:

@@ -125,12 +125,16 @@ class CommitOptions:
     #: Rows per commit batch, chosen for the link's latency when the first batch goes and kept with the job,
     #: so that a resume numbers the batches as the import did (None: not chosen yet).
     batch_rows: int | None = None
+    #: The batches planned all of one size across staged batches (:func:`~crm_importer.crm.committer.plan_batches`);
+    #: False for a job first committed by a version that cut each staged batch on its own.
+    balanced: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"on_duplicate": self.on_duplicate, "assignment": self.assignment.to_json(),
                 "user_ids": list(self.user_ids), "owner_ids": dict(self.owner_ids),
                 "unknown_owners": list(self.unknown_owners), "fallback_id": self.fallback_id, "lang": self.lang,
-                "report": self.report, "batch_rows": self.batch_rows}
+                "report": self.report, "batch_rows": self.batch_rows,
+                "balanced": self.balanced}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> CommitOptions:
@@ -144,6 +148,7 @@ class CommitOptions:
             lang=obj.get("lang", "en"),
             report=obj.get("report"),
             batch_rows=obj.get("batch_rows"),
+            balanced=bool(obj.get("balanced", False)),
         )
 
     @classmethod

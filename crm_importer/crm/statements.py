@@ -93,22 +93,45 @@ def matches(dedupe_keys: Sequence[str], policy: str) -> bool:
     return bool(dedupe_keys) and policy != "create"
 
 
-def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNames | None = None) -> sql.Composed:
+def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNames | None = None, *,
+                    row_security: bool = False) -> sql.Composed:
     """The match of a batch's rows against existing leads, into the match table (:func:`ensure_match_sql`):
     one row per matched file row, the lead it matches and the key that matched (email before phone before
     external ID). The rows are given by their keys alone, as four arrays (``%(m_rows)s``, ``%(m_email)s``,
     ``%(m_phone)s``, ``%(m_external_id)s``: PostgreSQL array literals), so that the match can go in the
     batch's first round trip, before its rows are copied: a batch's inserted count (its rows less its
-    matched ones) is known from it, and the next batch's round-robin turn with it."""
+    matched ones) is known from it, and the next batch's round-robin turn with it.
+
+    ``row_security``: the session is subject to the leads' row-level security (a login that does not bypass
+    it). Its policies are then checked before any other condition on a lead, and the key expressions
+    (``lower()``, the phone's) are not leakproof: the CRM's key indexes cannot be used, and a probe per row
+    would scan the leads once per row. The match is then one hash join per key instead (the leads the login
+    sees, scanned once per key and batch)."""
     names = names or CrmNames()
     if not country_code.isdigit():
         raise ValueError("calling code must be digits")
+    keys = ("FROM unnest(%(m_rows)s::integer[], %(m_email)s::text[], %(m_phone)s::text[],"
+            " %(m_external_id)s::text[]) AS s(import_row, k_email, k_phone, k_external_id)")
+    if row_security:
+        joins = {
+            "email": "SELECT s.import_row, l.id, 'email'::text AS key, 1 AS prio FROM s JOIN public.leads l"
+                     f" ON l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email",
+            "phone": "SELECT s.import_row, l.id, 'phone'::text AS key, 2 AS prio FROM s JOIN public.leads l"
+                     " ON l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone",
+            "external_id": "SELECT s.import_row, l.id, 'external_id'::text AS key, 3 AS prio FROM s JOIN"
+                           f" public.leads l ON l.external_id IS NOT NULL AND {names.match_expr('external_id')}"
+                           " = s.k_external_id",
+        }
+        branches = " UNION ALL ".join(joins[k] for k in DEDUPE_KEYS if k in dedupe_keys)
+        return sql.SQL(
+            "WITH s AS MATERIALIZED (SELECT * " + keys + ") INSERT INTO _crm_match (import_row, lead_id, key)"
+            " SELECT DISTINCT ON (c.import_row) c.import_row, c.id, c.key FROM (" + branches + ") c"
+            " ORDER BY c.import_row, c.prio"
+        ).format(cc=sql.Literal(country_code))
     branches = " UNION ALL ".join(_match_branches(names)[k] for k in DEDUPE_KEYS if k in dedupe_keys)
     return sql.SQL(
-        "INSERT INTO _crm_match (import_row, lead_id, key) SELECT s.import_row, x.id, x.key"
-        " FROM unnest(%(m_rows)s::integer[], %(m_email)s::text[], %(m_phone)s::text[], %(m_external_id)s::text[])"
-        " AS s(import_row, k_email, k_phone, k_external_id) CROSS JOIN LATERAL ("
-        "SELECT c.id, c.key FROM (" + branches + ") c ORDER BY c.prio LIMIT 1) x"
+        "INSERT INTO _crm_match (import_row, lead_id, key) SELECT s.import_row, x.id, x.key " + keys +
+        " CROSS JOIN LATERAL (SELECT c.id, c.key FROM (" + branches + ") c ORDER BY c.prio LIMIT 1) x"
     ).format(cc=sql.Literal(country_code))
 
 
