@@ -12,6 +12,7 @@ import re
 
 import psycopg
 
+from crm_importer.crm.connection import one_trip, scalar
 from crm_importer.engine.typed import CrmColumn
 
 _COLUMNS_SQL = """
@@ -82,16 +83,26 @@ _OWNER_SQL = "SELECT value FROM public.crm_importer_settings WHERE key = 'leads_
 def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> dict[str, CrmColumn]:
     """The table's columns in order, by name (one short read-only transaction). The app's owner column
     (recorded by db migrate) is the importer's to fill: it is marked ``managed``, never offered to a file."""
+    # Two round trips: the columns (and the owner column where the importer's settings are there), then
+    # their types and rules. In a transaction of its own, the owner column is read at once (a CRM not
+    # migrated yet fails that read, and only its own transaction); in the caller's, once the settings are
+    # known to be there.
     owner: str | None = None
-    with conn.transaction():
-        raw = conn.execute(_COLUMNS_SQL, {"rel": table}).fetchall()
-        if table == "public.leads" and conn.execute(
-                "SELECT to_regclass('public.crm_importer_settings') IS NOT NULL").fetchone() == (True,):
-            found = conn.execute(_OWNER_SQL).fetchone()
-            owner = found[0] if found else None
-        oids = sorted({oid for r in raw for oid in r[9]})
-        types = {r[0]: r for r in conn.execute(_TYPE_SQL, {"oids": oids}).fetchall()}
-        checks = conn.execute(_CHECKS_SQL, {"rel": table, "oids": oids}).fetchall()
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    with_owner = table == "public.leads" and (idle or scalar(
+        conn, "SELECT to_regclass('public.crm_importer_settings') IS NOT NULL"))
+    try:
+        raw, *owner_rows = one_trip(conn, [(_COLUMNS_SQL, {"rel": table}), *([(_OWNER_SQL, None)] if with_owner else [])])
+    except psycopg.errors.UndefinedTable:
+        if not (idle and with_owner):
+            raise
+        [raw] = one_trip(conn, [(_COLUMNS_SQL, {"rel": table})])  # the leads, but no settings table
+        owner_rows = []
+    if owner_rows and owner_rows[0]:
+        owner = owner_rows[0][0][0]
+    oids = sorted({oid for r in raw for oid in r[9]})
+    type_rows, checks = one_trip(conn, [(_TYPE_SQL, {"oids": oids}), (_CHECKS_SQL, {"rel": table, "oids": oids})])
+    types = {r[0]: r for r in type_rows}
     table_lists: dict[str, tuple[str, ...]] = {}
     domain_lists: dict[int, tuple[str, ...]] = {}
     for on_table, domain, definition in checks:

@@ -27,6 +27,7 @@ from urllib.parse import quote
 import keyring
 import keyring.errors
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from crm_importer.engine.errors import DEFAULT_LANG, ImporterError
@@ -393,6 +394,44 @@ def scalar(conn: psycopg.Connection, query: Any, params: Any = None) -> Any:
     return row[0]
 
 
+def one_trip(conn: psycopg.Connection, statements: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
+    """``statements`` (query and params, or None for a query without) as one transaction in one round trip:
+    ``BEGIN``, them and ``COMMIT`` as one query string, their values bound by the client (nothing prepared
+    on the server). Returns each statement's rows ([] for one without a result). Over a far link a read of
+    several statements costs one round trip, not one per statement and two more for the transaction; a
+    failure rolls the transaction back and is raised. On a connection inside a transaction already, the
+    statements go in that one (one round trip, nothing committed)."""
+    cur = psycopg.ClientCursor(conn)
+    parts = [cur.mogrify(q, p) if p is not None else (q.as_string(conn) if isinstance(q, sql.Composable) else q)
+             for q, p in statements]
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+        cur.execute("; ".join(parts))
+        found = [list(cur.fetchall()) if cur.description else []]
+        while cur.nextset():
+            found.append(list(cur.fetchall()) if cur.description else [])
+        return found
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    text = "; ".join(["BEGIN", *parts, "COMMIT"])
+    was = conn.autocommit
+    conn.autocommit = True
+    try:
+        cur.execute(text)
+        results: list[list[tuple[Any, ...]]] = []
+        while cur.nextset():
+            results.append(list(cur.fetchall()) if cur.description else [])
+        return results[:-1]
+    finally:
+        if not conn.closed and not conn.broken:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                try:
+                    conn.execute("ROLLBACK")
+                except psycopg.Error:
+                    pass
+            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                conn.autocommit = was
+
+
 # --- who the importer acts as ------------------------------------------------------------------------------------
 
 
@@ -432,40 +471,48 @@ def sign_in(conn: psycopg.Connection, email: str | None = None) -> Identity:
     cannot be checked by the database: it acts as ``email`` (else its mapping; else ``as_required``), the
     identity is *declared*, and the CRM may refuse that (``declared_refused``).
     """
-    with conn.transaction():
-        row = conn.execute("select login, bypass, profile_id, email, full_name, role, active"
-                           " from public.crm_importer_whoami()").fetchone()
-        if row is None:  # a function returning one row always does; a broken one is a bug
-            raise psycopg.ProgrammingError("crm_importer_whoami() returned no row")
-        login, bypass, mapped_id, mapped_email, mapped_name, mapped_role, active = row
-        if not bypass:
-            if mapped_id is None:
-                raise CrmError("login_not_mapped", login=login)
-            if not active:
-                raise CrmError("login_profile_inactive", login=login, email=mapped_email)
-            if email is not None and email.strip().lower() != (mapped_email or "").strip().lower():
-                raise CrmError("as_mismatch", login=login, profile=mapped_email, email=email.strip())
-            return Identity(profile_id=mapped_id, email=mapped_email, full_name=mapped_name,
-                            role=mapped_role or "", login=login, verified=True)
-        if email is None:
-            if mapped_id is None or not active:
-                raise CrmError("as_required", login=login)
-            email = mapped_email
-        if scalar(conn, "select (select value from public.crm_importer_settings"
-                  " where key = 'declared_identity')") == "refused":
-            raise CrmError("declared_refused", login=login)
-        wanted = (email or "").strip()
-        rows = conn.execute(
-            "select id, email, full_name, role::text from public.profiles"
-            " where lower(btrim(email)) = lower(%s) and active is not false",
-            (wanted,),
-        ).fetchall()
-        # A login that bypasses row-level security writes under the profile's rights where the app decides:
-        # its transactions take Supabase's `authenticated` role (it is a member, as Supabase's postgres is)
-        # with the profile's claims, the way the app's API runs its users' requests.
-        api_role = scalar(conn, "select case when to_regprocedure('auth.uid()') is not null and exists"
-                                " (select 1 from pg_roles where rolname = 'authenticated') and"
-                                " pg_has_role(session_user, 'authenticated', 'MEMBER') then 'authenticated' end")
+    whoami_sql = ("select login, bypass, profile_id, email, full_name, role, active"
+                  " from public.crm_importer_whoami()", None)
+    # A login that bypasses row-level security writes under the profile's rights where the app decides: its
+    # transactions take Supabase's `authenticated` role (it is a member, as Supabase's postgres is) with the
+    # profile's claims, the way the app's API runs its users' requests.
+    api_sql = ("select case when to_regprocedure('auth.uid()') is not null and exists (select 1 from pg_roles"
+               " where rolname = 'authenticated') and pg_has_role(session_user, 'authenticated', 'MEMBER')"
+               " then 'authenticated' end", None)
+    # What a declared identity needs besides: the CRM's say on them, and the profile (the one given, else the
+    # login's mapping).
+    declared_sql = [
+        ("select (select value from public.crm_importer_settings where key = 'declared_identity')", None),
+        ("select id, email, full_name, role::text from public.profiles where lower(btrim(email)) ="
+         " lower(btrim(coalesce(%s, (select email from public.crm_importer_whoami())))) and active is not false",
+         (email,)),
+    ]
+    try:  # everything in one round trip; a login refused those reads (mapped, with no rights on them) in two
+        whoami, api, *more = one_trip(conn, [whoami_sql, api_sql, *declared_sql])
+    except psycopg.errors.InsufficientPrivilege:
+        whoami, api = one_trip(conn, [whoami_sql, api_sql])
+        more = []
+    if not whoami:  # a function returning one row always does; a broken one is a bug
+        raise psycopg.ProgrammingError("crm_importer_whoami() returned no row")
+    login, bypass, mapped_id, mapped_email, mapped_name, mapped_role, active = whoami[0]
+    if not bypass:
+        if mapped_id is None:
+            raise CrmError("login_not_mapped", login=login)
+        if not active:
+            raise CrmError("login_profile_inactive", login=login, email=mapped_email)
+        if email is not None and email.strip().lower() != (mapped_email or "").strip().lower():
+            raise CrmError("as_mismatch", login=login, profile=mapped_email, email=email.strip())
+        return Identity(profile_id=mapped_id, email=mapped_email, full_name=mapped_name,
+                        role=mapped_role or "", login=login, verified=True)
+    if email is None:
+        if mapped_id is None or not active:
+            raise CrmError("as_required", login=login)
+        email = mapped_email
+    declared, rows = more or one_trip(conn, declared_sql)
+    if declared[0][0] == "refused":
+        raise CrmError("declared_refused", login=login)
+    wanted = (email or "").strip()
+    api_role = api[0][0]
     if not rows:
         raise CrmError("profile_not_found", email=wanted)
     if len(rows) > 1:

@@ -34,13 +34,14 @@ from crm_importer.crm.connection import (
     connect_asking,
     dsn_endpoint,
     dsn_has_password,
+    one_trip,
     redact_dsn,
     require_admin,
     saved_password_for,
     sign_in,
     store_password,
 )
-from crm_importer.crm.names import CrmNames, read_names
+from crm_importer.crm.names import CrmNames
 from crm_importer.crm.schema import crm_settings, require_schema
 from crm_importer.engine import errors as E
 from crm_importer.engine.errors import CancelledError, ImporterError, NotCompletedError
@@ -168,7 +169,7 @@ class CrmLink:
     def names(self) -> CrmNames:
         """The app's names of what the importer writes (read once per link: db migrate records them)."""
         if self._names is None:
-            self._names = self.retrying(read_names)
+            self._names = CrmNames.from_settings(self.settings())  # among the settings, read once
         return self._names
 
     def sibling(self) -> CrmLink:
@@ -384,17 +385,17 @@ def begin_as(cur: psycopg.ClientCursor[Any], who: Identity | object | None) -> l
 
 def in_one_trip(conn: psycopg.Connection, who: Identity | object | None, statement: str | sql.SQL | sql.Composed,
                 params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """``statement`` in a transaction of its own, acting as ``who`` (:func:`begin_as`), in one round trip:
-    ``BEGIN``, the settings, the statement and ``COMMIT`` as one query string (over a far link, a read or a
-    write costs one round trip, not four). Returns the rows of the statement's (first) result. The
-    connection must hold no work of its own (an open transaction is rolled back first)."""
-    cur = psycopg.ClientCursor(conn)
-    head = begin_as(cur, who)
-    with autocommit(conn):
-        cur.execute("; ".join([*head, cur.mogrify(statement, params), "COMMIT"]))
-        for _ in head:
-            cur.nextset()
-        return list(cur.fetchall()) if cur.description else []
+    """``statement`` in a transaction of its own, acting as ``who`` (:func:`begin_as`), in one round trip
+    (:func:`one_trip`: over a far link, a read or a write costs one round trip, not four). Returns the rows
+    of the statement's (first) result. The connection must hold no work of its own (an open transaction is
+    rolled back first)."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    acting: list[tuple[Any, Any]] = []
+    if who is not None:
+        settings, values = transaction_settings(who)
+        acting.append(("SELECT " + settings, values))
+    return one_trip(conn, [*acting, (statement, params)])[len(acting)]
 
 
 def reason(exc: BaseException | None) -> str:

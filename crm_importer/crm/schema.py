@@ -39,7 +39,7 @@ import psycopg
 from psycopg import sql
 
 from crm_importer.crm.columns import read_lead_columns
-from crm_importer.crm.connection import CrmError, scalar
+from crm_importer.crm.connection import CrmError, one_trip, scalar
 from crm_importer.crm.names import (
     EVENT_SYNONYMS,
     OWNER_KEY,
@@ -967,8 +967,16 @@ def schema_version(conn: psycopg.Connection) -> int | None:
 
 
 def require_schema(conn: psycopg.Connection) -> int:
-    """The installed version; ``schema_missing`` (exit code 4) when absent or older than this importer's."""
-    found = schema_version(conn)
+    """The installed version; ``schema_missing`` (exit code 4) when absent or older than this importer's.
+    Read in one round trip where the ledger is there (a CRM migrated already: the usual case)."""
+    found: int | None = None
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        try:
+            [[(found,)]] = one_trip(conn, [("select max(version) from public.crm_importer_migrations", None)])
+        except psycopg.errors.UndefinedTable:  # not installed (a failure of its own transaction only)
+            found = None
+    else:
+        found = schema_version(conn)
     if found is None or found < SCHEMA_VERSION:
         raise CrmError(
             "schema_missing", found="none" if found is None else str(found), required=str(SCHEMA_VERSION)
@@ -977,7 +985,14 @@ def require_schema(conn: psycopg.Connection) -> int:
 
 
 def crm_settings(conn: psycopg.Connection) -> dict[str, str]:
-    """The CRM's crm-importer settings, e.g. ``{'phone_region': 'FR', 'phone_country_code': '33'}``."""
+    """The CRM's crm-importer settings, e.g. ``{'phone_region': 'FR', 'phone_country_code': '33'}``: in
+    one round trip where they are there (in the caller's transaction, if it has one open)."""
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        try:
+            [rows] = one_trip(conn, [("select key, value from public.crm_importer_settings", None)])
+        except psycopg.errors.UndefinedTable:  # not migrated yet (a failure of its own transaction only)
+            return {}
+        return {key: value for key, value in rows}
     with conn.transaction():
         if not _exists(conn, "public.crm_importer_settings"):
             return {}
