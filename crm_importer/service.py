@@ -14,6 +14,7 @@ an import back out.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -598,11 +599,26 @@ def _commit_and_report(store: JobStore, job: Job, link: CrmLink, identity: Ident
         mark_server(link, job.id, "failed", err.text())
         err.job_id = job.id  # type: ignore[attr-defined]
         raise err from None
-    job = _write_job_report(store, job)
-    if job.report_path:
-        mark_server(link, job.id, COMPLETED, None, report_path=job.report_path)
-    compact_finished_jobs(store)
+    # The store is compacted beside the report being written (on a connection of its own: the report reads
+    # the rows compaction keeps, the same either way); the import ends when both have.
+    compacting = threading.Thread(target=_compact_beside, args=(store.path,), name="store-compact")
+    compacting.start()
+    try:
+        job = _write_job_report(store, job)
+        if job.report_path:
+            mark_server(link, job.id, COMPLETED, None, report_path=job.report_path)
+    finally:
+        compacting.join()
     return store.get_job(job.id)
+
+
+def _compact_beside(path: Path) -> None:
+    """:func:`compact_finished_jobs` on another connection to the store at ``path`` (best effort too)."""
+    try:
+        with JobStore(path) as store:
+            compact_finished_jobs(store)
+    except Exception as exc:  # noqa: BLE001 - the import already succeeded
+        log.warning("job store not compacted: %s", exc)
 
 
 def _write_job_report(store: JobStore, job: Job) -> Job:

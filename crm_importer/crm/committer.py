@@ -197,6 +197,8 @@ def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None, *,
         return plan
     total = sum(rows.len() for rows in staged)
     count = -(-total // size)
+    if count == 0:
+        return plan
     cuts = [total * i // count for i in range(count + 1)]
     staged_no, offset = 0, 0
     for no in range(count):
