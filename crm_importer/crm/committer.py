@@ -220,6 +220,9 @@ def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None, *,
     return plan
 
 
+#: A batch's outcome per row, as kept in the job store.
+RESULT_SCHEMA = {ROW_COL: pl.UInt32, "lead_id": pl.String, "outcome": pl.String}
+
 ROW_LEVEL_ERRORS = (pg_errors.DataError, pg_errors.IntegrityError, pg_errors.RaiseException)
 
 
@@ -232,6 +235,8 @@ class BatchOutcome:
     rejected: int = 0
     rr_next: int = 0
     result: list[tuple[int, str, str]] = field(default_factory=list)  # (row, lead_id, outcome)
+    #: More of the same, as frames (``__row``, ``lead_id``, ``outcome``): what the batch statement sends joined.
+    result_frames: list[pl.DataFrame] = field(default_factory=list)
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, key)
     rejected_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, detail)
 
@@ -777,11 +782,19 @@ class JobCommitter:
         for kind, row, lead_id, key in records:
             if kind == "ledger":
                 continue
-            outcome.result.append((int(row), str(lead_id), kind))
+            if kind != "skipped" and isinstance(row, str):  # the rows of one outcome, joined (the ledger's way)
+                joined = pl.DataFrame({ROW_COL: [row], "lead_id": [lead_id]}).select(
+                    pl.col(ROW_COL).str.split(","), pl.col("lead_id").str.split(",")).explode(ROW_COL, "lead_id")
+                frame = joined.select(pl.col(ROW_COL).cast(pl.UInt32), "lead_id", pl.lit(kind).alias("outcome"))
+                outcome.result_frames.append(frame)
+                count = frame.height
+            else:
+                outcome.result.append((int(row), str(lead_id), kind))
+                count = 1
             if kind == "inserted":
-                inserted += 1
+                inserted += count
             elif kind == "updated":
-                outcome.updated += 1
+                outcome.updated += count
             else:
                 outcome.skipped_rows.append((int(row), key))
         outcome.inserted += inserted
@@ -836,9 +849,8 @@ class JobCommitter:
             issues.append(("crm_duplicate", row, [RowError(E.DUPLICATE_IN_CRM, params={"key": key})]))
         for row, detail in outcome.rejected_rows:
             issues.append(("rejected", row, [RowError(E.REJECTED_BY_CRM, params={"detail": detail})]))
-        result = pl.DataFrame(
-            outcome.result, schema={ROW_COL: pl.UInt32, "lead_id": pl.String, "outcome": pl.String}, orient="row"
-        )
+        result = pl.concat([pl.DataFrame(outcome.result, schema=RESULT_SCHEMA, orient="row"),
+                            *outcome.result_frames], how="vertical")
         self.store.record_commit(
             self.job.id, batch.no, first_row=batch.first_row, last_row=batch.last_row,
             inserted=outcome.inserted, updated=outcome.updated, skipped=outcome.skipped,

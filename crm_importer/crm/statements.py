@@ -267,7 +267,13 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str,
         " FILTER (WHERE outcome = 'skipped'), '[]'::jsonb) AS skipped FROM o) c"
         " WHERE NOT EXISTS (SELECT 1 FROM public.import_batches b WHERE b.job_id = %(job)s"
         " AND b.batch_no = %(batch_no)s) RETURNING inserted, updated, skipped)"
-        " SELECT outcome, import_row, lead_id, key FROM o UNION ALL SELECT 'ledger', NULL, NULL, NULL FROM led"))
+        # The inserted and updated rows as one row per outcome (their row numbers and lead ids, comma-joined
+        # in the same order: no per-row value to parse on the client), the skipped ones (with their key)
+        # one by one.
+        " SELECT outcome, string_agg(import_row::text, ','), string_agg(lead_id::text, ','), NULL::text FROM o"
+        " WHERE outcome <> 'skipped' GROUP BY outcome"
+        " UNION ALL SELECT outcome, import_row::text, lead_id::text, key FROM o WHERE outcome = 'skipped'"
+        " UNION ALL SELECT 'ledger', NULL, NULL, NULL FROM led"))
     return sql.SQL(" ").join(parts)
 
 
