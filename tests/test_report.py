@@ -263,3 +263,22 @@ def test_report_round_trip_phones_extra_cells_and_a_corrected_report(tmp_path: P
     heading, row = read_csv_report(write_report(store, again, tmp_path / "erreurs-2.csv", "fr"), ";")
     assert heading == ["Ligne", "Motifs", "E-mail", "Téléphone", "Nom"]
     assert row[2:] == ["encore-faux", "+33 6 12 34 56 79", "Dupont"]
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_the_csv_report_is_byte_for_byte_what_the_csv_module_writes(tmp_path: Path, store: JobStore,
+                                                                    delimiter: str) -> None:
+    """Batches are written by polars (the csv module is kept for lone carriage returns and extra cells): the
+    bytes are the csv module's, quoting, empty cells and neutralised formulas included."""
+    tricky = ["b,c", 'd"e', "f\ng", " j ", "", "k;l", "=x", "+33 6 00", "-5", "@cmd", "\tTab", "-2+3", "+A1",
+              "Œuvre « é »", "'quoted", "=", "+", "1,5"]
+    rows = [["Nom", f"bad{i}", value, "x"] for i, value in enumerate(tricky)]
+    path = write_csv(tmp_path / "t.csv", [["Nom", "E-mail", "Commentaire", "Autre"], *rows], delimiter=delimiter)
+    job = validate_file(path, store, read_options=ReadOptions(batch_rows=7))
+    out = write_report(store, job, tmp_path / "r.csv", "fr")
+    expected = io.StringIO()
+    writer = csv.writer(expected, delimiter=delimiter, lineterminator="\r\n")
+    for line in report_lines(store, job, "fr"):
+        writer.writerow([neutralise(c) for c in line])
+    assert out.read_bytes() == codecs.BOM_UTF8 + expected.getvalue().encode("utf-8")
+    assert [line[4] for line in read_csv_report(out, delimiter)[1:]] == [neutralise(v) for v in tricky]

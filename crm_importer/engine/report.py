@@ -16,6 +16,7 @@ next to its destination, renamed into place, and gets the permissions the user's
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import os
 import re
@@ -80,27 +81,46 @@ def report_lines(store: JobStore, job: Job, lang: str = "en") -> Iterator[list[s
     Issues are fetched batch by batch too: a file where every row is rejected must not put millions
     of them in memory at once.
     """
+    heading, extra, frames = _report_frames(store, job, lang)
+    yield heading
+    for frame, by_row in frames:
+        for rec in frame.iter_rows():
+            line = [c or "" for c in rec]
+            if extra:  # the cells beyond the header, as the sender typed them (tab-joined when staged)
+                line += [v for e in by_row[int(rec[0])].errors if e.code == EXTRA_CELLS and e.value
+                         for v in e.value.split("\t")]
+            yield line
+
+
+def _report_frames(store: JobStore, job: Job, lang: str
+                   ) -> tuple[list[str], bool, Iterator[tuple[pl.DataFrame, dict[int, Issue]]]]:
+    """The report's heading, whether it has the Extra cells column, and its rows one staged batch at a time:
+    a frame of text cells (Row, Reasons, the file's columns; an empty cell is null) with the issues of its
+    rows by row number."""
     row_h, reasons_h = message("report_heading_row", lang), message("report_heading_reasons", lang)
     keep = source_columns(job.headers)
     extra = bool(store.issues(job.id, statuses=REPORTED, code=EXTRA_CELLS, limit=1))
-    yield [row_h, reasons_h, *[job.headers[i] for i in keep],
-           *([message("report_heading_extra", lang)] if extra else [])]
+    heading = [row_h, reasons_h, *[job.headers[i] for i in keep],
+               *([message("report_heading_extra", lang)] if extra else [])]
     cols = [cell_col(i) for i in keep]
-    for frame in store.iter_batches(job.id, [ROW_COL, *cols]):
-        if frame.height == 0:
-            continue
-        rows = (int(frame[ROW_COL].min()), int(frame[ROW_COL].max()))  # type: ignore[arg-type]
-        by_row: dict[int, Issue] = {i.row_no: i for i in store.issues(job.id, statuses=REPORTED, rows=rows)}
-        if not by_row:
-            continue
-        wanted = pl.Series(sorted(by_row), dtype=pl.UInt32)
-        hits = frame.filter(pl.col(ROW_COL).is_in(wanted.implode()))
-        for rec in hits.iter_rows():
-            issue = by_row[rec[0]]
-            line = [str(rec[0]), reasons_text(issue.errors, lang), *[c or "" for c in rec[1:]]]
-            if extra:  # the cells beyond the header, as the sender typed them (tab-joined when staged)
-                line += [v for e in issue.errors if e.code == EXTRA_CELLS and e.value for v in e.value.split("\t")]
-            yield line
+
+    def frames() -> Iterator[tuple[pl.DataFrame, dict[int, Issue]]]:
+        for frame in store.iter_batches(job.id, [ROW_COL, *cols]):
+            if frame.height == 0:
+                continue
+            rows = (int(frame[ROW_COL].min()), int(frame[ROW_COL].max()))  # type: ignore[arg-type]
+            by_row: dict[int, Issue] = {i.row_no: i for i in store.issues(job.id, statuses=REPORTED, rows=rows)}
+            if not by_row:
+                continue
+            wanted = pl.Series(sorted(by_row), dtype=pl.UInt32)
+            hits = frame.filter(pl.col(ROW_COL).is_in(wanted.implode()))
+            reasons = pl.Series("__reasons", [reasons_text(by_row[r].errors, lang) for r in hits[ROW_COL]],
+                                dtype=pl.String)
+            yield hits.select(pl.col(ROW_COL).cast(pl.String), reasons,
+                              *[pl.col(c).cast(pl.String) for c in cols]).select(
+                pl.all().replace("", None)), by_row
+
+    return heading, extra, frames()
 
 
 def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -> Path:
@@ -121,11 +141,10 @@ def write_report(store: JobStore, job: Job, out: str | Path, lang: str = "en") -
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        lines = report_lines(store, job, lang)
         if suffix == ".csv":
-            _write_csv(tmp, lines, _report_delimiter(job, lang))
+            _write_csv(tmp, store, job, lang, _report_delimiter(job, lang))
         else:
-            _write_xlsx(tmp, lines, lang)
+            _write_xlsx(tmp, report_lines(store, job, lang), lang)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp made it 0600: a report is an ordinary file of the user's
         os.replace(tmp, out)
     except OSError as exc:
@@ -157,13 +176,36 @@ def _report_delimiter(job: Job, lang: str) -> str:
     return ";" if lang == "fr" else ","
 
 
-def _write_csv(path: Path, lines: Iterator[list[str]], delimiter: str) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
+def _write_csv(path: Path, store: JobStore, job: Job, lang: str, delimiter: str) -> None:
+    """The report as CSV: a batch's rows written by polars (formulas neutralised, quoted where the csv module
+    would quote them, an empty cell left empty); a batch with a cell holding a lone carriage return, and a
+    report with extra cells, row by row through the csv module."""
+    heading, extra, frames = _report_frames(store, job, lang)
+    with path.open("wb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", write_through=True) as f:
         writer = csv.writer(f, delimiter=delimiter, lineterminator="\r\n")
-        for line in lines:
-            writer.writerow([neutralise(c) for c in line])
+        writer.writerow([neutralise(c) for c in heading])
+        for frame, by_row in frames:
+            if extra or frame.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
+                for rec in frame.iter_rows():
+                    line = [c or "" for c in rec]
+                    if extra:
+                        line += [v for e in by_row[int(rec[0])].errors if e.code == EXTRA_CELLS and e.value
+                                 for v in e.value.split("\t")]
+                    writer.writerow([neutralise(c) for c in line])
+                continue
+            out = io.BytesIO()
+            frame.select(_neutralised(c) for c in frame.columns).write_csv(
+                out, include_header=False, separator=delimiter, line_terminator="\r\n", quote_style="necessary")
+            raw.write(out.getvalue())
         f.flush()
-        os.fsync(f.fileno())
+        os.fsync(raw.fileno())
+
+
+def _neutralised(column: str) -> pl.Expr:
+    """:func:`neutralise` as an expression."""
+    cell = pl.col(column)
+    formula = cell.str.contains(r"^[=+\-@\t\r]") & ~cell.str.contains(r"^[+-][0-9][0-9 .,()/\-]*$")
+    return pl.when(formula).then(pl.lit("'") + cell).otherwise(cell).alias(column)
 
 
 def _write_xlsx(path: Path, lines: Iterator[list[str]], lang: str) -> None:
