@@ -487,9 +487,11 @@ def sign_in(conn: psycopg.Connection, email: str | None = None) -> Identity:
          " lower(btrim(coalesce(%s, (select email from public.crm_importer_whoami())))) and active is not false",
          (email,)),
     ]
-    try:  # everything in one round trip; a login refused those reads (mapped, with no rights on them) in two
+    try:  # everything in one round trip
         whoami, api, *more = one_trip(conn, [whoami_sql, api_sql, *declared_sql])
-    except psycopg.errors.InsufficientPrivilege:
+    except psycopg.DatabaseError:
+        # A login those reads fail for (one mapped to its profile, with no right on them, or under an app's
+        # policy that fails without claims): they are only a declared identity's, read after the rest.
         whoami, api = one_trip(conn, [whoami_sql, api_sql])
         more = []
     if not whoami:  # a function returning one row always does; a broken one is a bug
