@@ -7,7 +7,8 @@ columns (another job's, on a pooled backend). Then one set-based statement (:fun
 matches the rows against existing leads through the normalized-key indexes, applies the duplicate policy
 (skip / update / create) and the assignment, and writes the inserted and updated leads with their
 ``lead_history`` rows, returning one outcome row per file row; with ``ledger=True`` the same statement
-writes the batch's ledger row (nothing at all when the ledger already has the batch), and
+writes the batch's ledger row (nothing at all when the ledger already has the batch) and returns its
+inserted and updated rows joined (one row per outcome), and
 :func:`job_counters_sql` makes the job's counters again from the ledger, so that a batch costs one round
 trip after its COPY. The match itself (:func:`build_match_sql`) goes in the batch's first round trip.
 """
@@ -153,8 +154,9 @@ def build_commit_sql(dedupe_keys: Sequence[str], policy: str, assign_mode: str,
     ``%(rows)s``, ``rr_next`` = ``%(rr_offset)s`` plus the inserted rows when ``%(rr_counts)s``, the skipped
     rows in ``details``; :func:`job_counters_sql` then counts it in the job's counters); if the ledger has the
     batch already (a concurrent run's commit is seen: the statement's snapshot is taken after the locks) it
-    writes nothing. It then returns one more
-    row, ``('ledger', NULL, NULL, NULL)``, when it wrote the ledger row.
+    writes nothing. Its inserted and updated rows come back as one row per outcome, their row numbers and
+    lead ids comma-joined in the same order (the skipped ones one by one, with their key), and one more row,
+    ``('ledger', NULL, NULL, NULL)``, when it wrote the ledger row.
     """
     names = names or CrmNames()
     match = matches(dedupe_keys, policy)
