@@ -81,12 +81,12 @@ _OWNER_SQL = "SELECT value FROM public.crm_importer_settings WHERE key = 'leads_
 
 
 def read_lead_columns(conn: psycopg.Connection, table: str = "public.leads") -> dict[str, CrmColumn]:
-    """The table's columns in order, by name (one short read-only transaction). The app's owner column
-    (recorded by db migrate) is the importer's to fill: it is marked ``managed``, never offered to a file."""
-    # Two round trips: the columns (and the owner column where the importer's settings are there), then
-    # their types and rules. In a transaction of its own, the owner column is read at once (a CRM not
-    # migrated yet fails that read, and only its own transaction); in the caller's, once the settings are
-    # known to be there.
+    """The table's columns in order, by name, in two round trips (:func:`one_trip`: in the caller's
+    transaction if it has one open, else in two short ones of their own): the columns, then their types and
+    rules. The app's owner column (recorded by db migrate) is the importer's to fill: it is marked
+    ``managed``, never offered to a file."""
+    # The owner column goes with the columns: at once in a transaction of its own (a CRM not migrated yet
+    # fails that read, and only its own transaction); in the caller's, once the settings are known there.
     owner: str | None = None
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with_owner = table == "public.leads" and (idle or scalar(
