@@ -15,11 +15,13 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from crm_importer.bench import DelayedLink, commit_rounds
 from crm_importer.crm import committer, statements
 from crm_importer.crm.link import measure_round_trip
+from crm_importer.crm.options import Assignment, CommitOptions
 from crm_importer.engine.errors import CancelledError
 from crm_importer.engine.jobstore import CANCELLED, COMPLETED, JobStore
 from crm_importer.engine.pipeline import Progress
+from crm_importer.engine.readers import ReadOptions
 from crm_importer.gui import tasks
-from crm_importer.service import ImportRequest, resume_import, run_import
+from crm_importer.service import ImportRequest, commit_validated, resume_import, run_import, validate
 
 
 def socket_of(dsn: str) -> str | tuple[str, int]:
@@ -105,6 +107,27 @@ def test_far_link_batches_keep_their_size_on_resume_and_the_eta_counts_round_tri
     assert sorted(rows) == list(range(2, 302))
     assert [n for (n,) in query(pg_dsn, "SELECT row_count FROM public.import_batches WHERE job_id = %s"
                                         " ORDER BY batch_no", (cancelled.id,))] == [60, 60, 60, 60, 60]
+
+
+def test_a_job_first_committed_by_an_older_version_keeps_its_plan(pg_dsn: str, store: JobStore,
+                                                                  tmp_path: Path) -> None:
+    """A job whose options say nothing of batches all of one size (an older version cut each staged batch on
+    its own, the last one short) is committed, cut short and resumed with that plan: its batches keep their
+    numbers and rows, nothing twice."""
+    path = write_leads_csv(tmp_path / "leads.csv", [lead(i) for i in range(300)])
+    job = validate(path, store, read_options=ReadOptions(batch_rows=100))  # three staged batches of 100
+    store.update_job(job.id, options=CommitOptions(batch_rows=64).stored_in(store.get_job(job.id).options))
+    stop = Batches(cancel_after=2)
+    with pytest.raises(CancelledError):
+        commit_validated(store, job.id, dsn=pg_dsn, actor_email=ADMIN, policy="skip", assignment=Assignment(),
+                         lang="en", progress=stop.progress, is_cancelled=stop.cancelled)
+    assert store.get_job(job.id).commit_total_batches == 6
+    resumed = resume_import(job.id, dsn=pg_dsn, store=store)
+    assert (resumed.status, resumed.imported_rows, resumed.commit_total_batches) == (COMPLETED, 300, 6)
+    assert [n for (n,) in query(pg_dsn, "SELECT row_count FROM public.import_batches WHERE job_id = %s"
+                                        " ORDER BY batch_no", (job.id,))] == [64, 36] * 3
+    rows = [r for (r,) in query(pg_dsn, "SELECT import_row FROM public.leads WHERE import_job_id = %s", (job.id,))]
+    assert sorted(rows) == list(range(2, 302))
 
 
 def test_connection_check_measures_the_round_trip(pg_dsn: str) -> None:

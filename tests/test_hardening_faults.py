@@ -83,7 +83,8 @@ from tcpproxy import TcpProxy
 
 from crm_importer.crm import committer
 
-N_LEADS = 12_000  # three commit batches of 5,000: rows 2-5001, 5002-10001, 10002-12001
+N_LEADS = 12_000  # three commit batches of one size (at most 5,000): rows 2-4001, 4002-8001, 8002-12001
+BATCH = N_LEADS // 3
 GATED_ROW = 7_000  # a row of the second batch
 ROUND_ROBIN = "round-robin:" + ",".join(SALES)
 GATE_KEY = 7_400_001
@@ -345,7 +346,7 @@ def test_sigkill_at_each_point_of_a_commit_then_resume(pg_dsn: str, tmp_path: Pa
     learnt = list(range(committer.COMMIT_CONNECTIONS)) if point == "before-copy" else [0]
     committed = [0, 1] if point == "after-commit-sent" else learnt
     assert server_batches(pg_dsn) == committed
-    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 5_000 * len(committed)
+    assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == BATCH * len(committed)
     # The importer learnt each batch as soon as it was in, never the gated one.
     assert read_store(home, "SELECT batch_no FROM commits ORDER BY batch_no") == [(b,) for b in learnt]
     assert integrity(home) == "ok"
@@ -388,7 +389,7 @@ def test_sigkill_after_the_server_commit_before_the_local_checkpoint(pg_dsn: str
     assert resumed.returncode == 0, resumed.stderr
     exactly_once(pg_dsn, job_id)
     # Batch 1's rows still map to their leads locally (learnt from the ledger, not re-inserted).
-    mapped = read_store(home, "SELECT count(*) FROM commits WHERE batch_no = 1 AND inserted = 5000")
+    mapped = read_store(home, "SELECT count(*) FROM commits WHERE batch_no = 1 AND inserted = ?", (BATCH,))
     assert mapped == [(1,)]
 
 
@@ -1002,7 +1003,7 @@ def test_job_store_on_a_read_only_file_system(pg_dsn: str, tmp_path: Path, gates
             assert (tmp_path / "report.csv").read_bytes().startswith(b"\xef\xbb\xbf")
             assert server_batches(pg_dsn) == [0]  # no batch went to the CRM without its checkpoint
             assert scalar(pg_dsn, "SELECT count(*) FROM public.import_jobs") == 1
-            assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == 5_000
+            assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == BATCH
         assert integrity(home) == "ok"
         resumed = run_cli(home, "resume", job_id, "--json")
         assert resumed.returncode == 0, resumed.stderr

@@ -335,3 +335,58 @@ def test_a_login_under_row_level_security_matches_a_batch_with_one_scan_per_key(
     assert found[True] == found[False]
     assert [r for r, key in found[True] if key == "email"] == [r for r in rows if r % 3 == 0]
     assert [r for r, key in found[True] if key == "phone"] == [r for r in rows if r % 3 == 1]
+
+
+def test_a_declared_identity_probes_its_matches_as_the_login_and_keeps_those_its_profile_sees(
+        crm: str, home: Path, tmp_path: Path) -> None:
+    """Supabase's ``postgres`` (a login that bypasses row-level security) imports as the app's
+    ``authenticated`` role: its batches are subject to the app's policies, the login itself is not. Its
+    matches are found through the key indexes as the login (no scan of the leads), then those the profile's
+    policies hide are dropped: the same matches as the join a mapped login makes under the policies."""
+    existing = write_leads_csv(tmp_path / "existing.csv", [lead(i) for i in range(1000)])
+    done = run_cli(home, "import", str(existing), "--db", _as(crm, ADMIN_LOGIN), "--json")
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(crm, autocommit=True) as conn:  # leads 140-149 hidden from the app's users
+        conn.execute("update public.leads set city = 'Caché' where email ~ '^elodie\\.lefevre14[0-9]@'")
+        conn.execute("create policy leads_hidden on public.leads as restrictive for select"
+                     " using (city is distinct from 'Caché')")
+    # 150 rows (their normalized keys): one in three has the email of lead 100 + row / 2, one in three its
+    # phone, the rest nothing known.
+    rows = list(range(1, 151))
+    lead_of = {r: 100 + r // 2 for r in rows}
+    emails = [f"elodie.lefevre{lead_of[r]}@exemple.fr" if r % 3 == 0 else f"new{r}@z.fr" for r in rows]
+    phones = [f"+3361200{lead_of[r] // 100 % 100:02d}{lead_of[r] % 100:02d}" if r % 3 == 1 else None for r in rows]
+    keys = {"m_rows": "{" + ",".join(map(str, rows)) + "}", "m_email": "{" + ",".join(emails) + "}",
+            "m_phone": "{" + ",".join(p or "NULL" for p in phones) + "}",
+            "m_external_id": "{" + ",".join("NULL" for _ in rows) + "}"}
+
+    def match(login: str, email: str | None) -> tuple[list[tuple], tuple]:
+        link, identity = open_link(_as(crm, login), email)
+        try:
+            conn = link.conn
+            cur = psycopg.ClientCursor(conn)
+            for statement in begin_as(cur, identity):
+                cur.execute(statement)
+            assert cur.execute("SELECT row_security_active('public.leads')").fetchone() == (True,)
+            cur.execute(statements.ensure_match_sql())
+            probes = identity.api_role if login == BYPASS_LOGIN else None
+            stmt = statements.build_match_sql(("email", "phone", "external_id"), "33", row_security=True,
+                                              login_probes_for=probes)
+            cur.execute(stmt, keys)
+            while cur.nextset():
+                pass
+            found = cur.execute("SELECT import_row, key, lead_id FROM _crm_match ORDER BY 1").fetchall()
+            scans = cur.execute("SELECT seq_scan FROM pg_stat_xact_all_tables WHERE relid = 'public.leads'::regclass"
+                                ).fetchone()
+            conn.rollback()
+            return found, scans
+        finally:
+            link.close()
+
+    probed, probe_scans = match(BYPASS_LOGIN, ADMIN_EMAIL)
+    joined, join_scans = match(ADMIN_LOGIN, None)
+    assert probe_scans == (0,) and join_scans[0] > 0
+    assert probed == joined
+    seen = [r for r in rows if not 140 <= lead_of[r] <= 149]
+    assert [r for r, key, _ in probed if key == "email"] == [r for r in seen if r % 3 == 0]
+    assert [r for r, key, _ in probed if key == "phone"] == [r for r in seen if r % 3 == 1]

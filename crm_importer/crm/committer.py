@@ -283,11 +283,18 @@ class JobCommitter:
         self.custom = {c: col for c, col in validation.custom().items() if c in self.mapping.field_columns()}
 
     # -- the server-side job row --
-    def ensure_server_job(self, conn: psycopg.Connection) -> bool:
-        """The job's row on the server, made or marked importing again; returns whether this session is
-        subject to the leads' row-level security (:func:`build_match_sql`), read in the same round trip."""
+    def ensure_server_job(self, conn: psycopg.Connection) -> tuple[bool, bool]:
+        """The job's row on the server, made or marked importing again. Returns, read in the same round
+        trip (for :func:`build_match_sql`): whether the batches are subject to the leads' row-level
+        security; and whether the login itself is not, and may use the rights of the role they act as
+        (a declared identity's API role: its matches are then probed as the login)."""
         job = self.job
-        [(row_security,)] = in_one_trip(
+        role = self.identity.api_role
+        login_probes = sql.SQL(
+            ", pg_has_role(session_user, {r}, 'USAGE') AND has_table_privilege(session_user, 'public.leads',"
+            " 'SELECT') AND coalesce((SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = session_user),"
+            " false)").format(r=sql.Literal(role)) if role else sql.SQL(", false")
+        [(row_security, probes)] = in_one_trip(
             conn, self.identity,
             "WITH j AS (INSERT INTO public.import_jobs (id, file_name, file_hash, status, crm_importer_status, total_rows,"
             " valid_rows, invalid_rows, duplicate_rows, assignment_config, duplicate_config, column_mapping,"
@@ -296,7 +303,7 @@ class JobCommitter:
             " ON CONFLICT (id) DO UPDATE SET status = excluded.status, crm_importer_status = 'importing',"
             " crm_importer_login = excluded.crm_importer_login,"
             " crm_importer_identity = excluded.crm_importer_identity, error_message = NULL, updated_at = now())"
-            " SELECT row_security_active('public.leads')",
+            " SELECT row_security_active('public.leads')" + login_probes.as_string(conn),
             (
                 job.id, job.file_name, job.file_hash, self.names.status("importing"), job.total_rows,
                 job.valid_rows, job.invalid_rows,
@@ -307,7 +314,7 @@ class JobCommitter:
                 self.identity.assurance,
             ),
         )
-        return bool(row_security)
+        return bool(row_security), bool(probes)
 
     def run(self) -> Job:
         # The connections beside this one are opened while the job's settings are read (or were, while
@@ -329,10 +336,11 @@ class JobCommitter:
         crm_columns = self.link.lead_columns()
         self._sql = self.commit_sql(crm_columns)
         self._ledger_sql = self.commit_sql(crm_columns, ledger=True)
-        row_security = self.link.retrying(self.ensure_server_job, job_id=job.id)
-        self._match_sql = build_match_sql(self.dedupe_keys, self._country_code, self.names,
-                                          row_security=row_security) \
-            if matches(self.dedupe_keys, self.policy) else None
+        row_security, login_probes = self.link.retrying(self.ensure_server_job, job_id=job.id)
+        self._match_sql = build_match_sql(
+            self.dedupe_keys, self._country_code, self.names, row_security=row_security,
+            login_probes_for=self.identity.api_role if login_probes else None,
+        ) if matches(self.dedupe_keys, self.policy) else None
         round_trip = self.link.round_trip()
         done = store.committed_batches(job.id)
         batch_rows = self.options.batch_rows

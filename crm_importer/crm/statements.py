@@ -74,18 +74,19 @@ def ensure_match_sql() -> sql.SQL:
     )
 
 
-def _match_branches(names: CrmNames) -> dict[str, str]:
+def _match_branches(names: CrmNames, first: bool = True) -> dict[str, str]:
     """The match of a staged row against existing leads, per key, through the CRM's index expressions: the
-    first lead found (``LIMIT 1``: a plain index probe)."""
+    first lead found (``LIMIT 1``: a plain index probe), or every one (``first`` False)."""
+    limit = " LIMIT 1" if first else ""
     return {
         "email": "(SELECT l.id, 'email'::text AS key, 1 AS prio FROM public.leads l "
-        f"WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email LIMIT 1)",
+        f"WHERE s.k_email IS NOT NULL AND l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email{limit})",
         "phone": "(SELECT l.id, 'phone'::text AS key, 2 AS prio FROM public.leads l "
         "WHERE s.k_phone IS NOT NULL AND l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone"
-        " LIMIT 1)",
+        f"{limit})",
         "external_id": "(SELECT l.id, 'external_id'::text AS key, 3 AS prio FROM public.leads l "
         "WHERE s.k_external_id IS NOT NULL AND l.external_id IS NOT NULL "
-        f"AND {names.match_expr('external_id')} = s.k_external_id LIMIT 1)",
+        f"AND {names.match_expr('external_id')} = s.k_external_id{limit})",
     }
 
 
@@ -95,7 +96,7 @@ def matches(dedupe_keys: Sequence[str], policy: str) -> bool:
 
 
 def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNames | None = None, *,
-                    row_security: bool = False) -> sql.Composed:
+                    row_security: bool = False, login_probes_for: str | None = None) -> sql.Composed:
     """The match of a batch's rows against existing leads, into the match table (:func:`ensure_match_sql`):
     one row per matched file row, the lead it matches and the key that matched (email before phone before
     external ID). The rows are given by their keys alone, as four arrays (``%(m_rows)s``, ``%(m_email)s``,
@@ -107,12 +108,32 @@ def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNam
     it). Its policies are then checked before any other condition on a lead, and the key expressions
     (``lower()``, the phone's) are not leakproof: the CRM's key indexes cannot be used, and a probe per row
     would scan the leads once per row. The match is then one hash join per key instead (the leads the login
-    sees, scanned once per key and batch)."""
+    sees, scanned once per key and batch).
+
+    ``login_probes_for``: under row-level security, the role the transaction acts as (a declared identity's
+    API role, ``authenticated``) when the login itself bypasses it and may use that role's rights (on the
+    session's tables). The leads of each key are then found by index probes as the login (``SET LOCAL ROLE
+    NONE`` for the statement), and those the acting role does not see are dropped under its policies (a
+    probe of the primary key each, which they allow): what the join finds, at the probes' cost."""
     names = names or CrmNames()
     if not country_code.isdigit():
         raise ValueError("calling code must be digits")
     keys = ("FROM unnest(%(m_rows)s::integer[], %(m_email)s::text[], %(m_phone)s::text[],"
             " %(m_external_id)s::text[]) AS s(import_row, k_email, k_phone, k_external_id)")
+    if row_security and login_probes_for is not None:
+        every = " UNION ALL ".join(_match_branches(names, first=False)[k] for k in DEDUPE_KEYS if k in dedupe_keys)
+        order = "array_position(ARRAY['email', 'phone', 'external_id'], {k}.key)"
+        return sql.SQL(
+            "SELECT set_config('role', 'none', true); "
+            "INSERT INTO _crm_match (import_row, lead_id, key) SELECT s.import_row, x.id, x.key " + keys +
+            " CROSS JOIN LATERAL (" + every + ") x; "
+            "SELECT set_config('role', {role}, true); "
+            # OFFSET 0 keeps it a probe of the primary key per match (not a join that scans the leads).
+            "DELETE FROM _crm_match m WHERE NOT EXISTS (SELECT 1 FROM public.leads l WHERE l.id = m.lead_id"
+            " OFFSET 0); "
+            "DELETE FROM _crm_match m USING _crm_match o WHERE o.import_row = m.import_row AND ("
+            + order.format(k="o") + ", o.ctid) < (" + order.format(k="m") + ", m.ctid)"
+        ).format(cc=sql.Literal(country_code), role=sql.Literal(login_probes_for))
     if row_security:
         joins = {
             "email": "SELECT s.import_row, l.id, 'email'::text AS key, 1 AS prio FROM s JOIN public.leads l"
