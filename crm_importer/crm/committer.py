@@ -346,8 +346,11 @@ class JobCommitter:
         batch_rows = self.options.batch_rows
         if batch_rows is None:
             # Chosen once per job, for the link it first commits over; a job committed before sizes were
-            # kept (batches already done) keeps the size and the plan it was committed with.
-            batch_rows = COMMIT_ROWS if done else batch_rows_for(round_trip)
+            # kept (batches already done) keeps the size and the plan it was committed with. A match that
+            # scans the leads (under row-level security: build_match_sql) costs a scan per batch: then batches
+            # as large as a staged batch.
+            scans = self._match_sql is not None and row_security and not login_probes
+            batch_rows = COMMIT_ROWS if done else MAX_COMMIT_ROWS if scans else batch_rows_for(round_trip)
             self.options = replace(self.options, batch_rows=batch_rows, balanced=not done)
             store.update_job(job.id, options=self.options.stored_in(store.get_job(job.id).options))
             job = self.job = store.get_job(job.id)

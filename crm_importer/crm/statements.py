@@ -107,8 +107,8 @@ def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNam
     ``row_security``: the session is subject to the leads' row-level security (a login that does not bypass
     it). Its policies are then checked before any other condition on a lead, and the key expressions
     (``lower()``, the phone's) are not leakproof: the CRM's key indexes cannot be used, and a probe per row
-    would scan the leads once per row. The match is then one hash join per key instead (the leads the login
-    sees, scanned once per key and batch).
+    would scan the leads once per row. The match is then one hash join instead: the leads the login sees,
+    scanned once per batch, their keys against the batch's.
 
     ``login_probes_for``: under row-level security, the role the transaction acts as (a declared identity's
     API role, ``authenticated``) when the login itself bypasses it and may use that role's rights (on the
@@ -135,20 +135,22 @@ def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNam
             + order.format(k="o") + ", o.ctid) < (" + order.format(k="m") + ", m.ctid)"
         ).format(cc=sql.Literal(country_code), role=sql.Literal(login_probes_for))
     if row_security:
-        joins = {
-            "email": "SELECT s.import_row, l.id, 'email'::text AS key, 1 AS prio FROM s JOIN public.leads l"
-                     f" ON l.email IS NOT NULL AND {names.match_expr('email')} = s.k_email",
-            "phone": "SELECT s.import_row, l.id, 'phone'::text AS key, 2 AS prio FROM s JOIN public.leads l"
-                     " ON l.phone IS NOT NULL AND public.crm_phone_e164(l.phone, {cc}) = s.k_phone",
-            "external_id": "SELECT s.import_row, l.id, 'external_id'::text AS key, 3 AS prio FROM s JOIN"
-                           f" public.leads l ON l.external_id IS NOT NULL AND {names.match_expr('external_id')}"
-                           " = s.k_external_id",
+        # One scan of the leads for every key (the policies evaluated once per lead): each lead's keys and the
+        # batch's, one row per key, hash-joined on (key, value).
+        lead_keys = {
+            "email": f"CASE WHEN l.email IS NOT NULL THEN {names.match_expr('email')} END",
+            "phone": "CASE WHEN l.phone IS NOT NULL THEN public.crm_phone_e164(l.phone, {cc}) END",
+            "external_id": f"CASE WHEN l.external_id IS NOT NULL THEN {names.match_expr('external_id')} END",
         }
-        branches = " UNION ALL ".join(joins[k] for k in DEDUPE_KEYS if k in dedupe_keys)
+        used = [(prio, key) for prio, key in enumerate(DEDUPE_KEYS, 1) if key in dedupe_keys]
+        batch_values = ", ".join(f"('{key}'::text, {prio}, s.k_{key})" for prio, key in used)
+        lead_values = ", ".join(f"('{key}'::text, {lead_keys[key]})" for _, key in used)
         return sql.SQL(
-            "WITH s AS MATERIALIZED (SELECT * " + keys + ") INSERT INTO _crm_match (import_row, lead_id, key)"
-            " SELECT DISTINCT ON (c.import_row) c.import_row, c.id, c.key FROM (" + branches + ") c"
-            " ORDER BY c.import_row, c.prio"
+            "WITH s AS MATERIALIZED (SELECT * " + keys + "), k AS MATERIALIZED (SELECT s.import_row, v.key, v.prio,"
+            " v.val FROM s CROSS JOIN LATERAL (VALUES " + batch_values + ") v(key, prio, val) WHERE v.val IS NOT NULL)"
+            " INSERT INTO _crm_match (import_row, lead_id, key) SELECT DISTINCT ON (k.import_row) k.import_row, l.id,"
+            " k.key FROM public.leads l CROSS JOIN LATERAL (VALUES " + lead_values + ") lk(key, val)"
+            " JOIN k ON k.key = lk.key AND k.val = lk.val ORDER BY k.import_row, k.prio"
         ).format(cc=sql.Literal(country_code))
     branches = " UNION ALL ".join(_match_branches(names)[k] for k in DEDUPE_KEYS if k in dedupe_keys)
     return sql.SQL(
