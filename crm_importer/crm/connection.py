@@ -19,7 +19,8 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -410,17 +411,26 @@ def one_trip(conn: psycopg.Connection, statements: list[tuple[Any, Any]]) -> lis
         while cur.nextset():
             found.append(list(cur.fetchall()) if cur.description else [])
         return found
-    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        conn.rollback()
-    text = "; ".join(["BEGIN", *parts, "COMMIT"])
-    was = conn.autocommit
-    conn.autocommit = True
-    try:
-        cur.execute(text)
+    with autocommit(conn):
+        cur.execute("; ".join(["BEGIN", *parts, "COMMIT"]))
         results: list[list[tuple[Any, ...]]] = []
         while cur.nextset():
             results.append(list(cur.fetchall()) if cur.description else [])
         return results[:-1]
+
+
+@contextmanager
+def autocommit(conn: psycopg.Connection) -> Iterator[None]:
+    """The connection in autocommit mode for a while (an idle one: a transaction left open is rolled back
+    first), so that an explicit ``BEGIN`` goes with the statements after it instead of costing a round trip
+    of its own; a transaction the block leaves open (a failure) is rolled back, and the connection's mode is
+    given back."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    was = conn.autocommit
+    conn.autocommit = True
+    try:
+        yield
     finally:
         if not conn.closed and not conn.broken:
             if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:

@@ -15,9 +15,8 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from crm_importer.crm.connection import (
     AskPassword,
     CrmError,
     Identity,
+    autocommit,
     connect,
     connect_asking,
     dsn_endpoint,
@@ -349,27 +349,6 @@ def measure_round_trip(conn: psycopg.Connection, samples: int = 2) -> float:
             conn.execute("SELECT 1").fetchone()
             best = min(best, time.perf_counter() - start)
     return best
-
-
-@contextmanager
-def autocommit(conn: psycopg.Connection) -> Iterator[None]:
-    """The connection in autocommit mode for a while (an idle one: a transaction left open is rolled back
-    first), so that an explicit ``BEGIN`` goes with the statements after it instead of costing a round trip
-    of its own; a transaction the block leaves open (a failure) is rolled back."""
-    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        conn.rollback()
-    conn.autocommit = True
-    try:
-        yield
-    finally:
-        if not conn.closed and not conn.broken:
-            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                try:
-                    conn.execute("ROLLBACK")
-                except psycopg.Error:
-                    pass
-            if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                conn.autocommit = False
 
 
 def begin_as(cur: psycopg.ClientCursor[Any], who: Identity | object | None) -> list[str]:
