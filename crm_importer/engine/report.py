@@ -85,11 +85,17 @@ def report_lines(store: JobStore, job: Job, lang: str = "en") -> Iterator[list[s
     yield heading
     for frame, by_row in frames:
         for rec in frame.iter_rows():
-            line = [c or "" for c in rec]
-            if extra:  # the cells beyond the header, as the sender typed them (tab-joined when staged)
-                line += [v for e in by_row[int(rec[0])].errors if e.code == EXTRA_CELLS and e.value
-                         for v in e.value.split("\t")]
-            yield line
+            yield _line(rec, by_row, extra)
+
+
+def _line(rec: tuple[str | None, ...], by_row: dict[int, Issue], extra: bool) -> list[str]:
+    """A row of a report frame as its cells; with ``extra``, the cells beyond the header after them, as the
+    sender typed them (tab-joined when staged)."""
+    line = [c or "" for c in rec]
+    if extra:
+        line += [v for e in by_row[int(line[0])].errors if e.code == EXTRA_CELLS and e.value
+                 for v in e.value.split("\t")]
+    return line
 
 
 def _report_frames(store: JobStore, job: Job, lang: str
@@ -187,11 +193,7 @@ def _write_csv(path: Path, store: JobStore, job: Job, lang: str, delimiter: str)
         for frame, by_row in frames:
             if extra or frame.select(pl.any_horizontal(pl.all().str.contains("\r", literal=True)).any()).item():
                 for rec in frame.iter_rows():
-                    line = [c or "" for c in rec]
-                    if extra:
-                        line += [v for e in by_row[int(rec[0])].errors if e.code == EXTRA_CELLS and e.value
-                                 for v in e.value.split("\t")]
-                    writer.writerow([neutralise(c) for c in line])
+                    writer.writerow([neutralise(c) for c in _line(rec, by_row, extra)])
                 continue
             out = io.BytesIO()
             frame.select(_neutralised(c) for c in frame.columns).write_csv(
