@@ -131,8 +131,9 @@ def build_match_sql(dedupe_keys: Sequence[str], country_code: str, names: CrmNam
             # OFFSET 0 keeps it a probe of the primary key per match (not a join that scans the leads).
             "DELETE FROM _crm_match m WHERE NOT EXISTS (SELECT 1 FROM public.leads l WHERE l.id = m.lead_id"
             " OFFSET 0); "
+            # One match per row: its first key's, and of several leads the first by id.
             "DELETE FROM _crm_match m USING _crm_match o WHERE o.import_row = m.import_row AND ("
-            + order.format(k="o") + ", o.ctid) < (" + order.format(k="m") + ", m.ctid)"
+            + order.format(k="o") + ", o.lead_id::text) < (" + order.format(k="m") + ", m.lead_id::text)"
         ).format(cc=sql.Literal(country_code), role=sql.Literal(login_probes_for))
     if row_security:
         # One scan of the leads for every key (the policies evaluated once per lead): each lead's keys and the
