@@ -435,9 +435,6 @@ def commit_validated(store: JobStore, job_id: str, *, dsn: str, actor_email: str
         if job.error_code and job.status == VALIDATED:  # refused before; going ahead now
             store.update_job(job.id, error_code=None, error_message=None, error_params=None)
         options = prepare_commit_options(link, store, job, policy=policy, assignment=assignment, lang=lang)
-        kept = CommitOptions.of(job.options)
-        if kept is not None and kept.batch_rows is not None:  # committed before: its batches keep their numbers
-            options = replace(options, batch_rows=kept.batch_rows, balanced=kept.balanced)
         store.update_job(job.id, options=options.stored_in(job.options), crm_target=link.target,
                          actor_email=identity.email, actor_id=str(identity.profile_id))
         return _commit_and_report(store, store.get_job(job.id), link, identity, progress, is_cancelled)

@@ -230,11 +230,11 @@ def test_a_transaction_the_server_ends_as_idle_is_retried(pg_dsn: str, store: Jo
     params = committer.JobCommitter._params  # the batch statement's values, made after the COPY
     stalls: list[int] = []
 
-    def stalled(self: Any, row_numbers: list[int], rr_offset: int) -> dict[str, Any]:
-        if not stalls and row_numbers[0] > 100:  # after the COPY, the transaction idle on the server
+    def stalled(self: Any, lo: int, hi: int, rr_offset: int) -> dict[str, Any]:
+        if not stalls and lo > 100:  # after the COPY, the transaction idle on the server
             stalls.append(1)
             time.sleep(2.5)
-        return params(self, row_numbers, rr_offset)
+        return params(self, lo, hi, rr_offset)
 
     monkeypatch.setattr(committer.JobCommitter, "_params", stalled)
     phases: list[str] = []

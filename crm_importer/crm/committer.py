@@ -637,14 +637,13 @@ class JobCommitter:
         if index == 0:
             room.wait_copied(ROOM_WAIT)
         # 4: the batch statement with its ledger row, under a savepoint; the job's counters; COMMIT.
-        row_numbers = staged.rows[ROW_COL].to_list()
         try:
             cur.execute(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; {}; COMMIT").format(
-                self._ledger_sql, job_counters_sql()), self._batch_params(batch, row_numbers, rr_offset))
+                self._ledger_sql, job_counters_sql()), self._batch_params(batch, rr_offset))
         except ROW_LEVEL_ERRORS as exc:
             # A row the CRM refuses (or a refusal of the ledger row): the slow way, which finds the rows.
             conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
-            return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
+            return self._commit_split(conn, batch, staged, rr_offset, exc)
         return self._outcome(conn, cur, batch, rr_offset)
 
     def _commit_following(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged, room: _Room,
@@ -671,7 +670,6 @@ class JobCommitter:
             # 4: the room, then (checked) the leader still holds the commit lock; the match; the batch
             # statement with its ledger row (which reads the ledger: a batch done meanwhile writes nothing),
             # under a savepoint; COMMIT. The job's counters are left to the next leader.
-            row_numbers = staged.rows[ROW_COL].to_list()
             high, low = COMMIT_LOCK_KEY >> 32, COMMIT_LOCK_KEY & 0xFFFFFFFF
             parts = [
                 cur.mogrify("SELECT pg_advisory_xact_lock_shared(%s)", (ROOM_KEY,)),
@@ -685,7 +683,7 @@ class JobCommitter:
             if self._match_sql is not None:
                 parts.append(cur.mogrify(self._match_sql, keys))
             parts.append(cur.mogrify(sql.SQL("SAVEPOINT crm_batch; {}; RELEASE SAVEPOINT crm_batch; COMMIT").format(
-                self._ledger_sql), self._batch_params(batch, row_numbers, rr_offset)))
+                self._ledger_sql), self._batch_params(batch, rr_offset)))
             try:
                 cur.execute("; ".join(parts))
             except psycopg.Error as exc:
@@ -700,7 +698,7 @@ class JobCommitter:
                         psycopg.pq.TransactionStatus.INERROR:
                     raise
                 conn.execute("ROLLBACK TO SAVEPOINT crm_batch")
-                return self._commit_split(conn, batch, row_numbers, rr_offset, exc)
+                return self._commit_split(conn, batch, staged, rr_offset, exc)
             return self._outcome(conn, cur, batch, rr_offset)
 
     def _ensure_tables(self, conn: psycopg.Connection) -> list[str]:
@@ -749,14 +747,14 @@ class JobCommitter:
                 raise ImporterError("unexpected", error=f"ledger row of batch {batch.no} not found")
             return self._from_ledger(conn, batch, ledger[0])
 
-    def _commit_split(self, conn: psycopg.Connection, batch: CommitBatch, row_numbers: list[int],
+    def _commit_split(self, conn: psycopg.Connection, batch: CommitBatch, staged: _Staged,
                       rr_offset: int, refused: BaseException) -> BatchOutcome:
         """The batch with rows the CRM rejects: split under savepoints to find them, the rest goes in; then
         the ledger row and the job's counters, and COMMIT (the open transaction is the batch's). If no row
         is rejected, what the CRM ``refused`` was the ledger row or the counters: that error is raised."""
         job_id = self.job.id
         outcome = BatchOutcome(rr_next=rr_offset)
-        self._insert_range(conn, row_numbers, outcome)
+        self._insert_range(conn, staged.rows[ROW_COL].to_list(), outcome)
         if not outcome.rejected_rows:
             raise refused
         outcome.skipped = len(outcome.skipped_rows)
@@ -771,10 +769,11 @@ class JobCommitter:
         conn.execute("COMMIT")
         return outcome
 
-    def _params(self, row_numbers: list[int], rr_offset: int) -> dict[str, Any]:
+    def _params(self, lo: int, hi: int, rr_offset: int) -> dict[str, Any]:
+        """The values of the batch statement for the staged rows numbered ``lo`` to ``hi``."""
         return {
-            "lo": row_numbers[0],
-            "hi": row_numbers[-1],
+            "lo": lo,
+            "hi": hi,
             "actor": self.identity.profile_id,
             "job": self.job.id,
             "rr_users": self.user_ids,
@@ -782,10 +781,11 @@ class JobCommitter:
             "rr_n": max(len(self.user_ids), 1),
         }
 
-    def _batch_params(self, batch: CommitBatch, row_numbers: list[int], rr_offset: int) -> dict[str, Any]:
-        """The values of the batch statement with its ledger row (:func:`build_commit_sql`)."""
-        return {**self._params(row_numbers, rr_offset), "batch_no": batch.no, "rows": batch.rows,
-                "rr_counts": self.assignment.mode == "round_robin"}
+    def _batch_params(self, batch: CommitBatch, rr_offset: int) -> dict[str, Any]:
+        """The values of the batch statement with its ledger row (:func:`build_commit_sql`): the whole batch
+        (the stage table holds its rows only)."""
+        return {**self._params(batch.first_row, batch.last_row, rr_offset), "batch_no": batch.no,
+                "rows": batch.rows, "rr_counts": self.assignment.mode == "round_robin"}
 
     def _count(self, records: list[tuple[Any, ...]], outcome: BatchOutcome) -> None:
         """Outcome rows of the batch statement into ``outcome``."""
@@ -817,7 +817,7 @@ class JobCommitter:
     def _insert_range(self, conn: psycopg.Connection, row_numbers: list[int], outcome: BatchOutcome) -> None:
         """Insert these rows; if the server rejects some, split the range to find them (pgloader-style)."""
         assert self._sql is not None
-        params = self._params(row_numbers, outcome.rr_next)
+        params = self._params(row_numbers[0], row_numbers[-1], outcome.rr_next)
         try:
             with conn.transaction():  # a savepoint
                 records = conn.execute(self._sql, params).fetchall()

@@ -124,5 +124,8 @@ def prepare_commit_options(link: CrmLink, store: JobStore, job: Job, *, policy: 
         unknown = tuple(unknown_list)
         if assignment.fallback:
             fallback_id = resolve_users(conn, [assignment.fallback], "--unknown-owner", actor)[0]
+    # A job committed before keeps its batch size and plan: its batches keep their numbers.
+    kept = CommitOptions.of(job.options) or CommitOptions()
     return CommitOptions(on_duplicate=policy, assignment=assignment, user_ids=user_ids, owner_ids=owner_ids,
-                         unknown_owners=unknown, fallback_id=fallback_id, lang=lang, report=report)
+                         unknown_owners=unknown, fallback_id=fallback_id, lang=lang, report=report,
+                         batch_rows=kept.batch_rows, balanced=kept.balanced)
