@@ -275,11 +275,11 @@ def test_resume_json_contract(pg_dsn: str, tmp_path: Path, home: Path) -> None:
     n = committer.COMMIT_ROWS * 2 + 100
     path = leads_file(tmp_path, n)
     job_id = cancelled_import(path, pg_dsn, assign="round-robin:" + ",".join(SALES))
-    # Cancelled after its first batch: the batch committed beside it goes in too; one is left. Three
-    # batches of one size: 10,100 rows by at most 5,000.
+    # Cancelled after its first batch: the batch committed beside it goes in too; two are left. Four
+    # batches of one size: 10,100 rows by at most 5,000, as many as fill every round of two.
     batches = query(pg_dsn, "SELECT batch_no, row_count FROM public.import_batches ORDER BY batch_no")
     assert [no for no, _ in batches] in ([0], [0, 1][:committer.COMMIT_CONNECTIONS])
-    assert all(count in (n // 3, n // 3 + 1) for _, count in batches)
+    assert all(count in (n // 4, n // 4 + 1) for _, count in batches)
     assert scalar(pg_dsn, "SELECT count(*) FROM public.leads") == sum(count for _, count in batches)
     [entry] = one_json(run_cli(home, "history", "--json").stdout)
     assert (entry["job_id"], entry["status"]) == (job_id, "cancelled")

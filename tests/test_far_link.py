@@ -93,39 +93,46 @@ def test_far_link_batches_keep_their_size_on_resume_and_the_eta_counts_round_tri
             run_import(ImportRequest(path, through(link, pg_dsn), ADMIN), store=store, progress=seen.progress,
                        is_cancelled=seen.cancelled)
     [cancelled] = [j for j in store.list_jobs() if j.status == CANCELLED]
-    assert cancelled.committed_batches == 2 and cancelled.commit_total_batches == 5  # 300 rows by 64
+    # 300 rows by at most 64: 5 batches would leave the last round's second connection idle; 6 fill 3 rounds.
+    assert cancelled.committed_batches == 2 and cancelled.commit_total_batches == 6
     # From the first batch, the ETA holds at least the round trips of the batches left (overlapped over the
     # connections that commit side by side).
     first = seen.etas[0]
     assert first is not None and first >= 3 * committer.ROUND_TRIPS_PER_BATCH * 0.020 / committer.COMMIT_CONNECTIONS
-    # Resumed on a near link: the batches are numbered as the import numbered them (all of one size: 300
-    # rows in as few batches of at most 64 as can be).
+    # Resumed on a near link, over one connection: the batches are numbered as the import numbered them (all
+    # of one size: 300 rows in as few batches of at most 64 as fill every round of two).
+    monkeypatch.setenv("CRM_IMPORTER_COMMIT_CONNECTIONS", "1")
     resumed = resume_import(cancelled.id, dsn=pg_dsn, store=store)
-    assert (resumed.status, resumed.imported_rows, resumed.commit_total_batches) == (COMPLETED, 300, 5)
+    assert (resumed.status, resumed.imported_rows, resumed.commit_total_batches) == (COMPLETED, 300, 6)
     rows = [r for (r,) in query(pg_dsn, "SELECT import_row FROM public.leads WHERE import_job_id = %s",
                                 (cancelled.id,))]
     assert sorted(rows) == list(range(2, 302))
     assert [n for (n,) in query(pg_dsn, "SELECT row_count FROM public.import_batches WHERE job_id = %s"
-                                        " ORDER BY batch_no", (cancelled.id,))] == [60, 60, 60, 60, 60]
+                                        " ORDER BY batch_no", (cancelled.id,))] == [50] * 6
 
 
-def test_a_job_first_committed_by_an_older_version_keeps_its_plan(pg_dsn: str, store: JobStore,
-                                                                  tmp_path: Path) -> None:
-    """A job whose options say nothing of batches all of one size (an older version cut each staged batch on
-    its own, the last one short) is committed, cut short and resumed with that plan: its batches keep their
-    numbers and rows, nothing twice."""
+@pytest.mark.parametrize(("kept", "sizes"), [
+    # an older version cut each staged batch on its own, the last one short
+    (CommitOptions(batch_rows=64), [64, 36] * 3),
+    # a later one balanced them without filling the last round (5 batches of 60 over 2 connections)
+    (CommitOptions(batch_rows=64, balanced=True), [60] * 5),
+])
+def test_a_job_first_committed_by_an_older_version_keeps_its_plan(pg_dsn: str, store: JobStore, tmp_path: Path,
+                                                                  kept: CommitOptions, sizes: list[int]) -> None:
+    """A job whose options say it was planned by an older version is committed, cut short and resumed with
+    that plan: its batches keep their numbers and rows, nothing twice."""
     path = write_leads_csv(tmp_path / "leads.csv", [lead(i) for i in range(300)])
     job = validate(path, store, read_options=ReadOptions(batch_rows=100))  # three staged batches of 100
-    store.update_job(job.id, options=CommitOptions(batch_rows=64).stored_in(store.get_job(job.id).options))
+    store.update_job(job.id, options=kept.stored_in(store.get_job(job.id).options))
     stop = Batches(cancel_after=2)
     with pytest.raises(CancelledError):
         commit_validated(store, job.id, dsn=pg_dsn, actor_email=ADMIN, policy="skip", assignment=Assignment(),
                          lang="en", progress=stop.progress, is_cancelled=stop.cancelled)
-    assert store.get_job(job.id).commit_total_batches == 6
+    assert store.get_job(job.id).commit_total_batches == len(sizes)
     resumed = resume_import(job.id, dsn=pg_dsn, store=store)
-    assert (resumed.status, resumed.imported_rows, resumed.commit_total_batches) == (COMPLETED, 300, 6)
+    assert (resumed.status, resumed.imported_rows, resumed.commit_total_batches) == (COMPLETED, 300, len(sizes))
     assert [n for (n,) in query(pg_dsn, "SELECT row_count FROM public.import_batches WHERE job_id = %s"
-                                        " ORDER BY batch_no", (job.id,))] == [64, 36] * 3
+                                        " ORDER BY batch_no", (job.id,))] == sizes
     rows = [r for (r,) in query(pg_dsn, "SELECT import_row FROM public.leads WHERE import_job_id = %s", (job.id,))]
     assert sorted(rows) == list(range(2, 302))
 

@@ -175,7 +175,7 @@ def batch_rows_for(round_trip: float) -> int:
 
 
 def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None, *,
-                 balanced: bool = True) -> list[CommitBatch]:
+                 balanced: bool = True, rounds: int = 1) -> list[CommitBatch]:
     """Commit batches of at most ``batch_rows`` rows (``COMMIT_ROWS`` by default), numbered the same way on
     every run with the same ``batch_rows`` (the job keeps the size it was first committed with).
 
@@ -199,6 +199,8 @@ def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None, *,
     count = -(-total // size)
     if count == 0:
         return plan
+    if count > 1 and rounds > 1:
+        count = min(-(-count // rounds) * rounds, total)
     cuts = [total * i // count for i in range(count + 1)]
     staged_no, offset = 0, 0
     for no in range(count):
@@ -351,10 +353,11 @@ class JobCommitter:
             # as large as a staged batch.
             scans = self._match_sql is not None and row_security and not login_probes
             batch_rows = COMMIT_ROWS if done else MAX_COMMIT_ROWS if scans else batch_rows_for(round_trip)
-            self.options = replace(self.options, batch_rows=batch_rows, balanced=not done)
+            self.options = replace(self.options, batch_rows=batch_rows, balanced=not done,
+                                   rounds=1 if done else commit_connections())
             store.update_job(job.id, options=self.options.stored_in(store.get_job(job.id).options))
             job = self.job = store.get_job(job.id)
-        plan = plan_batches(store, job, batch_rows, balanced=self.options.balanced)
+        plan = plan_batches(store, job, batch_rows, balanced=self.options.balanced, rounds=self.options.rounds)
         store.update_job(job.id, status=IMPORTING, phase="committing", commit_total_batches=len(plan),
                          error_code=None, error_message=None)
         rows_total = sum(b.rows for b in plan)

@@ -128,13 +128,16 @@ class CommitOptions:
     #: The batches planned all of one size across staged batches (:func:`~crm_importer.crm.committer.plan_batches`);
     #: False for a job first committed by a version that cut each staged batch on its own.
     balanced: bool = False
+    #: Balanced batches whose number is a multiple of this (the connections the job first committed over,
+    #: so that every round is full); 1 for a job first committed by a version that did not round it.
+    rounds: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {"on_duplicate": self.on_duplicate, "assignment": self.assignment.to_json(),
                 "user_ids": list(self.user_ids), "owner_ids": dict(self.owner_ids),
                 "unknown_owners": list(self.unknown_owners), "fallback_id": self.fallback_id, "lang": self.lang,
                 "report": self.report, "batch_rows": self.batch_rows,
-                "balanced": self.balanced}
+                "balanced": self.balanced, "rounds": self.rounds}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> CommitOptions:
@@ -149,6 +152,7 @@ class CommitOptions:
             report=obj.get("report"),
             batch_rows=obj.get("batch_rows"),
             balanced=bool(obj.get("balanced", False)),
+            rounds=max(int(obj.get("rounds") or 1), 1),
         )
 
     @classmethod

@@ -128,4 +128,5 @@ def prepare_commit_options(link: CrmLink, store: JobStore, job: Job, *, policy: 
     kept = CommitOptions.of(job.options) or CommitOptions()
     return CommitOptions(on_duplicate=policy, assignment=assignment, user_ids=user_ids, owner_ids=owner_ids,
                          unknown_owners=unknown, fallback_id=fallback_id, lang=lang, report=report,
-                         batch_rows=kept.batch_rows, balanced=kept.balanced)
+                         batch_rows=kept.batch_rows, balanced=kept.balanced,
+                         rounds=kept.rounds)

@@ -195,8 +195,12 @@ def validate_file(
     extra_job_values: dict[str, Any] | None = None,
     extra_options: dict[str, Any] | None = None,
     on_job: Callable[[Job], None] | None = None,
+    scan: FileScan | None = None,
 ) -> Job:
     """Validate and stage every row of ``path``; returns the job (status ``validated``).
+
+    ``scan``: the file's, made by the caller already (an import hashes the file first, to find an earlier
+    import of it); the file is then not read twice. It must still be as scanned when validation ends.
 
     ``on_job`` is told the job (new, or continued) before its first row is read: the CLI says its id.
 
@@ -215,11 +219,12 @@ def validate_file(
     # The phone rules (~0.15 s, once per process) build on a thread while the file is hashed and opened;
     # the thread is joined whatever happens (a file refused early included): a thread still running
     # polars code while the interpreter exits aborts the process (SIGABRT).
-    with _warming_phones(options.region):
-        try:
-            scan = scan_file(path, progress, is_cancelled)
-        except OSError as exc:
-            raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
+    with warming_phones(options.region):
+        if scan is None:
+            try:
+                scan = scan_file(path, progress, is_cancelled)
+            except OSError as exc:
+                raise UnusableFileError("file_unreadable", path=str(path), reason=exc.strerror or str(exc)) from None
         reader = open_for_import(path, read_options, scan)
     try:
         if mapping is None:
@@ -269,11 +274,22 @@ def validate_file(
         reader.close()
 
 
+#: The threads building a region's phone rules (:func:`warming_phones`), by region.
+_warming: dict[str, threading.Thread] = {}
+_warming_lock = threading.Lock()
+
+
 @contextmanager
-def _warming_phones(region: str) -> Iterator[None]:
-    """The phone rules built on a thread while the body runs; the thread never outlives the body."""
-    warm = threading.Thread(target=warm_up_phones, args=(region,), name="crm-importer-phones")
-    warm.start()
+def warming_phones(region: str) -> Iterator[None]:
+    """The region's phone rules built on a thread while the body runs; the thread never outlives the body.
+    Nested (an import warms them while it signs in, then validation asks again), the thread already
+    building them is waited for, not a second one started."""
+    with _warming_lock:
+        warm = _warming.get(region)
+        if warm is None:  # a thread that has ended built them: the rules are kept for the process
+            warm = _warming[region] = threading.Thread(target=warm_up_phones, args=(region,),
+                                                       name="crm-importer-phones")
+            warm.start()
     try:
         yield
     finally:
