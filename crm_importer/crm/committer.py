@@ -414,8 +414,14 @@ class JobCommitter:
                 if self.is_cancelled():
                     raise CancelledError()
                 batches = todo[at:at + len(links)]
-                for batch in [*batches, *todo[at + len(links):at + 2 * len(links)]]:
-                    prepare(batch)  # the next round's COPY data is made while this one is on the wire
+                for batch in batches:
+                    prepare(batch)  # made while the round before was on the wire, but for the first
+
+                def prepare_next(start: int = at + len(links)) -> None:
+                    """The next round's rows read from the store and its COPY data made while this round is
+                    on the wire (not between rounds, where the connections would wait for it)."""
+                    for batch in todo[start:start + len(links)]:
+                        prepare(batch)
                 # Proves the job store is writable before anything more goes to the CRM.
                 store.update_job(job.id, phase="committing")
                 round_started = time.monotonic()
@@ -430,7 +436,7 @@ class JobCommitter:
                     report("committing", left)
 
                 failure = self._commit_round(batches, [staged.pop(b.no) for b in batches], links, rr_after,
-                                             workers, committed)
+                                             workers, committed, prepare_next)
                 took = time.monotonic() - round_started - ROUND_TRIPS_PER_BATCH * round_trip
                 per_row = max(took, 0.0) / max(sum(b.rows for b in batches), 1)
                 row_seconds = per_row if at == 0 else 0.7 * row_seconds + 0.3 * per_row
@@ -456,11 +462,13 @@ class JobCommitter:
 
     def _commit_round(self, batches: list[CommitBatch], staged: list[_Staged], links: list[CrmLink],
                       rr_after: dict[int, int], workers: ThreadPoolExecutor,
-                      done: Callable[[CommitBatch, BatchOutcome], None]) -> BaseException | None:
+                      done: Callable[[CommitBatch, BatchOutcome], None],
+                      meanwhile: Callable[[], None] = lambda: None) -> BaseException | None:
         """One round: its first batch leads (the commit lock), the others follow it over their own
         connections (see the module docstring). Each batch is handed to ``done`` (in this thread) as soon
         as it is committed; what stopped the first batch that failed, if one did, is returned once the
-        round's other batches have ended."""
+        round's other batches have ended. ``meanwhile`` runs in this thread while the round is on the wire
+        (before it, for a batch alone)."""
         room = _Room(len(batches))
 
         def rr_base(i: int) -> int | None:
@@ -498,12 +506,17 @@ class JobCommitter:
 
         if len(batches) == 1:  # alone: in this thread
             try:
+                meanwhile()
                 done(batches[0], task(0))
             except Exception as exc:  # noqa: BLE001 - raised by run()
                 return exc
             return None
         futures = {workers.submit(task, i): i for i in range(len(batches))}
         failures: dict[int, BaseException] = {}
+        try:
+            meanwhile()
+        except BaseException as exc:  # noqa: BLE001 - the store failed: the round's batches end first
+            failures[-1] = exc
         for future in as_completed(futures):
             i = futures[future]
             try:
