@@ -44,9 +44,10 @@ from psycopg.conninfo import conninfo_to_dict
 
 from crm_importer.crm import committer
 from crm_importer.crm import link as link_mod
+from crm_importer.crm.options import Assignment
 from crm_importer.engine.errors import ImporterError, NotCompletedError, StoreError
 from crm_importer.engine.jobstore import COMPLETED, FAILED, Job, JobStore
-from crm_importer.service import ImportRequest, resume_import, run_import
+from crm_importer.service import ImportRequest, commit_validated, resume_import, run_import, validate
 
 
 @pytest.fixture
@@ -353,6 +354,27 @@ def test_rows_rejected_by_a_crm_constraint_are_isolated_and_reported(pg_dsn: str
     assert [line[lines[0].index("Ville")] for line in lines[1:]] == [bad[r] for r in sorted(bad)]
     exactly_once(pg_dsn, result["job_id"], set(range(2, 12_002)) - set(bad))
     assert crm_job(pg_dsn, result["job_id"])["rejected_rows"] == 3
+
+
+def test_a_row_of_the_job_found_in_the_crm_already_is_reported_not_dropped(pg_dsn: str, store: JobStore,
+                                                                          tmp_path: Path) -> None:
+    """The batch insert has no ON CONFLICT clause: were one of the job's rows in the CRM already while the
+    ledger does not have its batch (it cannot happen through the importer), the CRM's unique
+    (import_job_id, import_row) refuses it, and it is reported with why; the batch's other rows go in."""
+    job = validate(leads_file(tmp_path, 30), store)
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute("INSERT INTO public.import_jobs (id, file_name, status) VALUES (%s, 'leads.csv', 'pending')",
+                     (job.id,))
+        conn.execute("INSERT INTO public.leads (first_name, email, import_job_id, import_row)"
+                     " VALUES ('Déjà', 'deja@exemple.fr', %s, 7)", (job.id,))
+    done = commit_validated(store, job.id, dsn=pg_dsn, actor_email=ADMIN, policy="skip", assignment=Assignment(),
+                            lang="en")
+    assert (done.status, done.imported_rows, done.rejected_rows) == (COMPLETED, 29, 1)
+    [refused] = store.issues(job.id, statuses=["rejected"])
+    assert refused.row_no == 7 and "leads_import_job_row_key" in refused.errors[0].params["detail"]
+    rows = [r for (r,) in query(pg_dsn, "SELECT import_row FROM public.leads WHERE import_job_id = %s"
+                                        " AND first_name <> 'Déjà'", (job.id,))]
+    assert sorted(rows) == sorted(set(range(2, 32)) - {7})
 
 
 # --- concurrency ---------------------------------------------------------------------------------------------
