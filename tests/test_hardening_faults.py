@@ -83,8 +83,10 @@ from tcpproxy import TcpProxy
 
 from crm_importer.crm import committer
 
-N_LEADS = 12_000  # three commit batches of one size (at most 5,000): rows 2-4001, 4002-8001, 8002-12001
-BATCH = N_LEADS // 3
+# Four commit batches of one size (at most 5,000; as many as fill rounds of two): rows 2-4501, 4502-9001 (the
+# first round), 9002-13501, 13502-18001 (the second). A multiple of 3: round-robin gives each user as many.
+N_LEADS = 18_000
+BATCH = N_LEADS // 4
 GATED_ROW = 7_000  # a row of the second batch
 ROUND_ROBIN = "round-robin:" + ",".join(SALES)
 GATE_KEY = 7_400_001
@@ -357,7 +359,7 @@ def test_sigkill_at_each_point_of_a_commit_then_resume(pg_dsn: str, tmp_path: Pa
     result = one_json(resumed.stdout)
     assert (result["status"], result["imported_rows"], result["duplicate_rows"]) == ("completed", N_LEADS, 0)
     exactly_once(pg_dsn, job_id)
-    assert read_store(home, "SELECT count(*), sum(inserted) FROM commits") == [(3, N_LEADS)]
+    assert read_store(home, "SELECT count(*), sum(inserted) FROM commits") == [(4, N_LEADS)]
     assert integrity(home) == "ok"
 
 
