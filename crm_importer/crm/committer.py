@@ -578,8 +578,6 @@ class JobCommitter:
         for name in self.custom:
             cols.append((pl.col(fcol(name)) if fcol(name) in rows.columns else pl.lit(None, pl.String))
                         .alias(stage_name(name)))
-        for key in DEDUPE_KEYS:
-            cols.append((pl.col(kcol(key)) if kcol(key) in rows.columns else pl.lit(None, pl.String)).alias(f"k_{key}"))
         mode = self.assignment.mode
         if mode == "user":
             owner = pl.lit(self.user_ids[0], pl.String)
@@ -598,7 +596,7 @@ class JobCommitter:
         staged.write_csv(buf, include_header=False)
         keys = {"m_rows": _array_literal(staged["import_row"])}
         for key in DEDUPE_KEYS:
-            keys[f"m_{key}"] = _array_literal(staged[f"k_{key}"] if key in self.dedupe_keys
+            keys[f"m_{key}"] = _array_literal(rows[kcol(key)] if key in self.dedupe_keys and kcol(key) in rows.columns
                                               else pl.Series([None] * staged.height, dtype=pl.String))
         return buf.getvalue(), keys
 

@@ -22,17 +22,19 @@ from psycopg import sql
 from crm_importer.crm.names import CrmNames
 from crm_importer.engine.fields import DEDUPE_KEYS, LEAD_COLUMNS
 
-STAGE_COLUMNS = ("import_row", *LEAD_COLUMNS, "k_email", "k_phone", "k_external_id", "owner_id")
+#: The stage table's columns (the CRM's own fields go before ``owner_id``). A batch's normalized keys are not
+#: in it: the match takes them as arrays, in the batch's first round trip (:func:`build_match_sql`).
+STAGE_COLUMNS = ("import_row", *LEAD_COLUMNS, "owner_id")
 
 
 def stage_name(column: str) -> str:
     """The stage table's column for a CRM column: its own name for a standard field, ``x_<name>`` for one
-    of the CRM's own (so that none can take the name of the stage's keys)."""
+    of the CRM's own (so that none can take the name of the stage's own columns)."""
     return column if column in LEAD_COLUMNS else f"x_{column}"
 
 
 def stage_columns(custom: Sequence[str] = ()) -> tuple[str, ...]:
-    return (*STAGE_COLUMNS[:-4], *(stage_name(c) for c in custom), *STAGE_COLUMNS[-4:])
+    return (*STAGE_COLUMNS[:-1], *(stage_name(c) for c in custom), STAGE_COLUMNS[-1])
 
 
 def stage_table_sql(custom: Sequence[str] = ()) -> sql.Composed:
