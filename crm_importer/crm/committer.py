@@ -20,6 +20,8 @@ client, so no server-side statement is prepared: a transaction pooler stays fine
 
 **Side by side.** A job commits over :data:`COMMIT_CONNECTIONS` connections at once, in rounds: the
 server works on one batch while it works on another (its cores), and a far link's round trips overlap.
+A job has as many batches as fill every round (:func:`plan_batches`), and the next round's rows are read
+from the job store and its COPY data made while a round is on the wire.
 Batches of one job never match each other's rows (the file's own duplicates are left out), but two
 imports into one CRM must dedupe against each other's leads; so batches of *different* jobs never overlap
 between their match and their commit, and batches of one job may. Two advisory locks say it:
@@ -177,11 +179,13 @@ def batch_rows_for(round_trip: float) -> int:
 def plan_batches(store: JobStore, job: Job, batch_rows: int | None = None, *,
                  balanced: bool = True, rounds: int = 1) -> list[CommitBatch]:
     """Commit batches of at most ``batch_rows`` rows (``COMMIT_ROWS`` by default), numbered the same way on
-    every run with the same ``batch_rows`` (the job keeps the size it was first committed with).
+    every run with the same options (the job keeps those it was first committed with).
 
     ``balanced``: as few batches as that size allows, all of the same size (give or take a row), taking
     rows across staged batches (whose sizes follow the reader's chunks), so that batches committed side by
-    side end together. Otherwise (the plan of jobs first committed by older versions, kept for their
+    side end together; when there is more than one, their number is a multiple of ``rounds`` (the
+    connections committing side by side: the last round is full, not one batch committed alone while the
+    other connections wait). Otherwise (the plan of jobs first committed by older versions, kept for their
     resume): each staged batch cut on its own, its last batch short."""
     size = batch_rows or COMMIT_ROWS
     dup_rows = pl.Series(sorted(store.issue_rows(job.id, ["duplicate"])), dtype=pl.UInt32)
