@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -349,6 +350,16 @@ class ImportRequest:
     on_job: Callable[[Job], None] | None = None
 
 
+@contextmanager
+def _store_for(store: JobStore | None) -> Iterator[JobStore]:
+    """``store``; or, when None, the user's job store, opened for the call and closed after it."""
+    if store is not None:
+        yield store
+        return
+    with JobStore() as own:
+        yield own
+
+
 def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_cancelled: CancelFn = never_cancelled,
                store: JobStore | None = None) -> Job:
     """``crm-importer import``: connect and check, validate and stage, then commit every batch."""
@@ -356,65 +367,59 @@ def run_import(request: ImportRequest, progress: ProgressFn = no_progress, is_ca
     assignment = request.assign if isinstance(request.assign, Assignment) else parse_assign(
         request.assign, request.unknown_owner)
     check_policy(request.on_duplicate)
-    own_store = store is None
-    store = store or JobStore()
-    try:
-        # The phone rules (about 0.15 s of CPU, once per process) build while the CRM is signed in to and the
-        # file hashed; validation waits for the same thread.
-        with warming_phones(request.region):
-            link, identity = open_link(request.dsn, request.actor_email, password=request.password,
-                                       prompts=request.prompts)
-            try:
-                relist_quietly(store, link, identity)
-                path = Path(request.file)
-                if not path.exists():
-                    raise UnusableFileError("file_not_found", path=str(path))
-                scan = scan_file(path, progress, is_cancelled)
-                prior = link.retrying(lambda conn: previous_import(conn, scan.sha256, "", identity.profile_id))
-                if prior and not request.confirm_reimport:
-                    raise RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
-                mapping_json = request.mapping_json
-                if assignment.mode == "column" and request.mapping is None:
-                    reader = open_for_import(path, request.read_options, scan)
-                    try:
-                        mapping_json = _mapping_for_assign(request.mapping_json, reader.info.headers, assignment)
-                    finally:
-                        reader.close()
-                columns, schema = read_crm_columns(store, link)
-                options = ValidationOptions(region=request.region, dedupe_keys=dedupe, columns=columns)
-                # What the commit will use is stored with the job before its first row is validated, so that
-                # a job killed while it validates is resumed to the end (resume has no command line to ask).
-                commit_request = CommitRequest(request.on_duplicate, assignment, request.lang, request.report)
-                # While the file is validated, what the commit asks first is fetched (over a far link, a round
-                # trip each): the CRM's settings, the link's round-trip time, the commit's other connections.
-                join_prefetch = link.prefetch(commit_connections() - 1)
+    # The phone rules (about 0.15 s of CPU, once per process) build while the CRM is signed in to and the file
+    # hashed; validation waits for the same thread.
+    with _store_for(store) as store, warming_phones(request.region):
+        link, identity = open_link(request.dsn, request.actor_email, password=request.password,
+                                   prompts=request.prompts)
+        try:
+            relist_quietly(store, link, identity)
+            path = Path(request.file)
+            if not path.exists():
+                raise UnusableFileError("file_not_found", path=str(path))
+            scan = scan_file(path, progress, is_cancelled)
+            prior = link.retrying(lambda conn: previous_import(conn, scan.sha256, "", identity.profile_id))
+            if prior and not request.confirm_reimport:
+                raise RefusedError("already_imported", job_id=prior[0], date=prior[1], who=prior[2])
+            mapping_json = request.mapping_json
+            if assignment.mode == "column" and request.mapping is None:
+                reader = open_for_import(path, request.read_options, scan)
                 try:
-                    job = validate_file(
-                        path, store, read_options=request.read_options, mapping=request.mapping,
-                        mapping_json=mapping_json, mapping_path=request.mapping_path, options=options,
-                        progress=progress, is_cancelled=is_cancelled,
-                        extra_job_values={"crm_target": link.target, "actor_email": identity.email,
-                                          "actor_id": str(identity.profile_id)},
-                        extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
-                        on_job=request.on_job, scan=scan,
-                    )
+                    mapping_json = _mapping_for_assign(request.mapping_json, reader.info.headers, assignment)
                 finally:
-                    join_prefetch()
-                if job.total_rows == 0:
-                    # A header and no data rows: nothing to commit, no job left behind (the caller says so).
-                    store.delete_job(job.id)
-                    return job
-                if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
-                    store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
-                                     actor_id=str(identity.profile_id))
-                    job = store.get_job(job.id)
-                job = _settle_commit_options(link, store, job, request.on_unknown_owners)
-                return _commit_and_report(store, job, link, identity, progress, is_cancelled)
+                    reader.close()
+            columns, schema = read_crm_columns(store, link)
+            options = ValidationOptions(region=request.region, dedupe_keys=dedupe, columns=columns)
+            # What the commit will use is stored with the job before its first row is validated, so that
+            # a job killed while it validates is resumed to the end (resume has no command line to ask).
+            commit_request = CommitRequest(request.on_duplicate, assignment, request.lang, request.report)
+            # While the file is validated, what the commit asks first is fetched (over a far link, a round
+            # trip each): the CRM's settings, the link's round-trip time, the commit's other connections.
+            join_prefetch = link.prefetch(commit_connections() - 1)
+            try:
+                job = validate_file(
+                    path, store, read_options=request.read_options, mapping=request.mapping,
+                    mapping_json=mapping_json, mapping_path=request.mapping_path, options=options,
+                    progress=progress, is_cancelled=is_cancelled,
+                    extra_job_values={"crm_target": link.target, "actor_email": identity.email,
+                                      "actor_id": str(identity.profile_id)},
+                    extra_options={"commit_request": commit_request.to_json(), "crm_schema": schema},
+                    on_job=request.on_job, scan=scan,
+                )
             finally:
-                link.close()
-    finally:
-        if own_store:
-            store.close()
+                join_prefetch()
+            if job.total_rows == 0:
+                # A header and no data rows: nothing to commit, no job left behind (the caller says so).
+                store.delete_job(job.id)
+                return job
+            if (job.crm_target, job.actor_email) != (link.target, identity.email):  # a cut-short one continued
+                store.update_job(job.id, crm_target=link.target, actor_email=identity.email,
+                                 actor_id=str(identity.profile_id))
+                job = store.get_job(job.id)
+            job = _settle_commit_options(link, store, job, request.on_unknown_owners)
+            return _commit_and_report(store, job, link, identity, progress, is_cancelled)
+        finally:
+            link.close()
 
 
 def commit_validated(store: JobStore, job_id: str, *, dsn: str, actor_email: str | None, policy: str,
@@ -461,9 +466,7 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
                   is_cancelled: CancelFn = never_cancelled, prompts: Prompts | None = None,
                   store: JobStore | None = None, password: str | None = None) -> Job:
     """``crm-importer resume``: finish validating if needed, then commit the batches not yet committed."""
-    own_store = store is None
-    store = store or JobStore()
-    try:
+    with _store_for(store) as store:
         job = store.get_job(job_id)
         if job.status in (COMPLETED, UNDONE):
             raise ImporterError("job_not_resumable", job_id=job.id[:8], status=job.status)
@@ -497,18 +500,13 @@ def resume_import(job_id: str, *, dsn: str | None = None, progress: ProgressFn =
             return _commit_and_report(store, job, link, identity, progress, is_cancelled)
         finally:
             link.close()
-    finally:
-        if own_store:
-            store.close()
 
 
 def undo_import(job_id: str, *, dsn: str, actor_email: str | None, prompts: Prompts | None = None,
                 store: JobStore | None = None, password: str | None = None) -> dict[str, Any]:
     """``crm-importer undo``: remove the leads the import created (keeping those edited since), restore
     those it updated."""
-    own_store = store is None
-    store = store or JobStore()
-    try:
+    with _store_for(store) as store:
         job = store.get_job(job_id)
         if job.status not in (COMPLETED, FAILED, CANCELLED, INTERRUPTED, IMPORTING):
             raise ImporterError("job_not_undoable", job_id=job.id[:8], status=job.status)
@@ -523,9 +521,6 @@ def undo_import(job_id: str, *, dsn: str, actor_email: str | None, prompts: Prom
         store.update_job(job.id, status=UNDONE, phase="undone", finished_at=now_iso())
         compact_finished_jobs(store)
         return result
-    finally:
-        if own_store:
-            store.close()
 
 
 def compact_finished_jobs(store: JobStore) -> None:

@@ -298,6 +298,13 @@ def test_signing_in_leaves_no_transaction_open(crm: str) -> None:
     assert _rows(crm, "select value from crm_importer_settings where key = 'probe'") == [("written",)]
 
 
+def match_keys(rows: list[int], emails: list[str], phones: list[str | None]) -> dict[str, str]:
+    """A batch's rows and normalized keys as the match takes them (PostgreSQL array literals; no external ID)."""
+    return {"m_rows": "{" + ",".join(map(str, rows)) + "}", "m_email": "{" + ",".join(emails) + "}",
+            "m_phone": "{" + ",".join(p or "NULL" for p in phones) + "}",
+            "m_external_id": "{" + ",".join("NULL" for _ in rows) + "}"}
+
+
 def test_a_login_under_row_level_security_matches_a_batch_with_one_scan_of_the_leads(
         crm: str, home: Path, tmp_path: Path) -> None:
     """For a login that does not bypass row-level security, the leads' policies are checked before any other
@@ -316,10 +323,7 @@ def test_a_login_under_row_level_security_matches_a_batch_with_one_scan_of_the_l
     # phone, the rest nothing known.
     emails = [f"elodie.lefevre{r * 5}@exemple.fr" if r % 3 == 0 else f"new{r}@z.fr" for r in rows]
     phones = [f"+3361200{r * 5 // 100 % 100:02d}{r * 5 % 100:02d}" if r % 3 == 1 else None for r in rows]
-    keys = {"m_rows": "{" + ",".join(map(str, rows)) + "}",
-            "m_email": "{" + ",".join(emails) + "}",
-            "m_phone": "{" + ",".join(p or "NULL" for p in phones) + "}",
-            "m_external_id": "{" + ",".join("NULL" for _ in rows) + "}"}
+    keys = match_keys(rows, emails, phones)
     link, identity = open_link(_as(crm, ADMIN_LOGIN), None)
     try:
         conn = link.conn
@@ -366,9 +370,7 @@ def test_a_declared_identity_probes_its_matches_as_the_login_and_keeps_those_its
     emails = [f"elodie.lefevre{lead_of[r]}@exemple.fr" if r % 3 != 1 else f"new{r}@z.fr" for r in rows]
     phone_of = {r: lead_of[r] + (r % 3 == 2) for r in rows}
     phones = [f"+3361200{phone_of[r] // 100 % 100:02d}{phone_of[r] % 100:02d}" if r % 3 else None for r in rows]
-    keys = {"m_rows": "{" + ",".join(map(str, rows)) + "}", "m_email": "{" + ",".join(emails) + "}",
-            "m_phone": "{" + ",".join(p or "NULL" for p in phones) + "}",
-            "m_external_id": "{" + ",".join("NULL" for _ in rows) + "}"}
+    keys = match_keys(rows, emails, phones)
 
     def match(login: str, email: str | None) -> tuple[list[tuple], tuple]:
         link, identity = open_link(_as(crm, login), email)

@@ -405,18 +405,19 @@ def one_trip(conn: psycopg.Connection, statements: list[tuple[Any, Any]]) -> lis
     cur = psycopg.ClientCursor(conn)
     parts = [cur.mogrify(q, p) if p is not None else (q.as_string(conn) if isinstance(q, sql.Composable) else q)
              for q, p in statements]
-    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
-        cur.execute("; ".join(parts))
+
+    def results() -> list[list[tuple[Any, ...]]]:
         found = [list(cur.fetchall()) if cur.description else []]
         while cur.nextset():
             found.append(list(cur.fetchall()) if cur.description else [])
         return found
+
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+        cur.execute("; ".join(parts))
+        return results()
     with autocommit(conn):
         cur.execute("; ".join(["BEGIN", *parts, "COMMIT"]))
-        results: list[list[tuple[Any, ...]]] = []
-        while cur.nextset():
-            results.append(list(cur.fetchall()) if cur.description else [])
-        return results[:-1]
+        return results()[1:-1]  # less BEGIN's and COMMIT's
 
 
 @contextmanager

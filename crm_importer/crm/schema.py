@@ -966,15 +966,22 @@ def schema_version(conn: psycopg.Connection) -> int | None:
         return _ledger_version(conn)
 
 
+def _read_if_there(conn: psycopg.Connection, query: str) -> list[tuple[Any, ...]] | None:
+    """``query``'s rows, in a transaction and a round trip of its own (:func:`one_trip`; the connection is
+    idle); None when a table it reads is not there (a CRM not migrated yet: only that transaction fails)."""
+    try:
+        [rows] = one_trip(conn, [(query, None)])
+    except psycopg.errors.UndefinedTable:
+        return None
+    return rows
+
+
 def require_schema(conn: psycopg.Connection) -> int:
     """The installed version; ``schema_missing`` (exit code 4) when absent or older than this importer's.
     Read in one round trip where the ledger is there (a CRM migrated already: the usual case)."""
-    found: int | None = None
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-        try:
-            [[(found,)]] = one_trip(conn, [("select max(version) from public.crm_importer_migrations", None)])
-        except psycopg.errors.UndefinedTable:  # not installed (a failure of its own transaction only)
-            found = None
+        rows = _read_if_there(conn, "select max(version) from public.crm_importer_migrations")
+        found = None if rows is None else rows[0][0]
     else:
         found = schema_version(conn)
     if found is None or found < SCHEMA_VERSION:
@@ -988,11 +995,8 @@ def crm_settings(conn: psycopg.Connection) -> dict[str, str]:
     """The CRM's crm-importer settings, e.g. ``{'phone_region': 'FR', 'phone_country_code': '33'}``: in
     one round trip where they are there (in the caller's transaction, if it has one open)."""
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-        try:
-            [rows] = one_trip(conn, [("select key, value from public.crm_importer_settings", None)])
-        except psycopg.errors.UndefinedTable:  # not migrated yet (a failure of its own transaction only)
-            return {}
-        return {key: value for key, value in rows}
+        rows = _read_if_there(conn, "select key, value from public.crm_importer_settings")
+        return {} if rows is None else {key: value for key, value in rows}
     with conn.transaction():
         if not _exists(conn, "public.crm_importer_settings"):
             return {}

@@ -204,9 +204,10 @@ def _write_csv(path: Path, store: JobStore, job: Job, lang: str, delimiter: str)
 
 
 def _neutralised(column: str) -> pl.Expr:
-    """:func:`neutralise` as an expression."""
+    """:func:`neutralise` as an expression (the same starts and plain numbers as :func:`is_formula`)."""
     cell = pl.col(column)
-    formula = cell.str.contains(r"^[=+\-@\t\r]") & ~cell.str.contains(r"^[+-][0-9][0-9 .,()/\-]*$")
+    formula = pl.any_horizontal(cell.str.starts_with(start) for start in FORMULA_STARTS) & ~cell.str.contains(
+        f"^(?:{_PLAIN_NUMBER.pattern})$")
     return pl.when(formula).then(pl.lit("'") + cell).otherwise(cell).alias(column)
 
 
